@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SwiftGP",
+    products: [
+        .library(name: "SwiftGP", targets: ["SwiftGP"]),
+        .library(name: "GPLinearAlgebra", targets: ["GPLinearAlgebra"]),
+        .library(name: "GPPlot", targets: ["GPPlot"]),
+        .executable(name: "swiftgp", targets: ["swiftgp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: module maps over OpenBLAS/LAPACKE and SuiteSparse CHOLMOD.
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD"),
+        // Dense and sparse linear algebra, quadrature, stable scalar functions. Knows nothing about GPs.
+        .target(name: "GPLinearAlgebra", dependencies: ["CLAPACK", "CCHOLMOD"]),
+        // SVG plotting for notebooks and benchmarks.
+        .target(name: "GPPlot"),
+        // The library.
+        .target(name: "SwiftGP", dependencies: ["GPLinearAlgebra"]),
+        // The command line.
+        .executableTarget(
+            name: "swiftgp",
+            dependencies: ["SwiftGP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Notebooks: tutorial scripts that run, print and draw.
+        .executableTarget(
+            name: "ExactRegressionNotebook", dependencies: ["SwiftGP", "GPPlot"],
+            path: "Notebooks/ExactRegression"),
+        // Benchmark drivers (timed outside the test suite).
+        .executableTarget(
+            name: "swiftgp-bench", dependencies: ["SwiftGP"], path: "Benchmarks/Swift"),
+        // Test support: finite-difference checkers, kernel conformance, dense references.
+        .target(name: "GPTestSupport", dependencies: ["SwiftGP", "GPLinearAlgebra"]),
+        .testTarget(name: "GPLinearAlgebraTests", dependencies: ["GPLinearAlgebra", "GPTestSupport"]),
+        .testTarget(name: "GPPlotTests", dependencies: ["GPPlot"]),
+        .testTarget(
+            name: "SwiftGPTests",
+            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook"],
+            resources: [.copy("Fixtures")]),
+    ]
+)
