@@ -11,7 +11,7 @@ demo: bootstrap
 
 # Runs the whole test suite (unit, reference, CLI end-to-end, notebooks).
 test: bootstrap
-	swift test
+	swift test -c release -Xswiftc -enable-testing
 
 bench: bootstrap
 	Benchmarks/run

@@ -1,0 +1,71 @@
+import GPLinearAlgebra
+import SwiftGP
+
+/// The conformance check every kernel and composite must pass (ALGORITHMS §1(a)): symmetry,
+/// positive semi-definiteness, diagonal = k(x, x), cross(X, X) = gram(X), and the gram, cross and
+/// diagonal gradients against central finite differences in ξ. Returns human-readable failures.
+public enum KernelConformance {
+    public static func failures(of kernel: any Kernel, x: Matrix, z: Matrix, seed: UInt64 = 1,
+                                tolerance: Double = 1e-6) -> [String] {
+        var out: [String] = []
+        let name = kernel.summary
+        let k = kernel.gram(x)
+        let n = x.rows
+        // Symmetry.
+        var asym = 0.0
+        for i in 0..<n { for j in 0..<n { asym = max(asym, abs(k[i, j] - k[j, i])) } }
+        if asym > 1e-12 * max(1, k.trace) { out.append("\(name): gram not symmetric (max |K − Kᵀ| = \(asym))") }
+        // Positive semi-definiteness.
+        if let eig = try? SymmetricEigen(k) {
+            let minEig = eig.values.first ?? 0
+            if minEig < -1e-10 * max(k.trace, 1e-300) / Double(n) {
+                out.append("\(name): gram not PSD (smallest eigenvalue \(minEig))")
+            }
+        } else { out.append("\(name): eigendecomposition failed") }
+        // Diagonal and cross consistency.
+        let d = kernel.diagonal(x)
+        let kxx = kernel.cross(x, x)
+        for i in 0..<n where abs(d[i] - k[i, i]) > 1e-12 * max(1, abs(d[i])) {
+            out.append("\(name): diagonal[\(i)] = \(d[i]) but K_ii = \(k[i, i])")
+            break
+        }
+        if kernel.kind != "white" && kernel.children.allSatisfy({ $0.kind != "white" }) {
+            let diff = zip(kxx.storage, k.storage).map { abs($0 - $1) }.max() ?? 0
+            if diff > 1e-10 { out.append("\(name): cross(X, X) differs from gram(X) by \(diff)") }
+        }
+        // Gradients vs finite differences, with random adjoints.
+        var g = SeededGenerator(seed: seed)
+        let wg = Matrix(rows: n, cols: n, storage: g.normals(n * n))
+        let wc = Matrix(rows: n, cols: z.rows, storage: g.normals(n * z.rows))
+        let wd = g.normals(n)
+        let space = ParameterVector(kernel.parameters)
+        let xi = space.unconstrained
+        func chain(_ flat: [Double]) -> [Double] {
+            var grads: [[Double]] = []
+            var s = 0
+            for p in kernel.parameters {
+                grads.append(Array(flat[s..<(s + p.count)]))
+                s += p.count
+            }
+            return space.unconstrainedGradient(grads, at: xi)
+        }
+        func at(_ point: [Double]) -> any Kernel {
+            var copy = kernel
+            copy.parameters = space.parameters(at: point)
+            return copy
+        }
+        let checks: [(String, [Double], ([Double]) -> Double)] = [
+            ("gram", chain(kernel.gramGradient(x, adjoint: wg)), { at($0).gram(x).inner(wg) }),
+            ("cross", chain(kernel.crossGradient(x, z, adjoint: wc)), { at($0).cross(x, z).inner(wc) }),
+            ("diagonal", chain(kernel.diagonalGradient(x, adjoint: wd)), { dot(at($0).diagonal(x), wd) }),
+        ]
+        for (what, analytic, f) in checks {
+            let numeric = FiniteDifferences.gradient(f, at: xi)
+            let err = FiniteDifferences.maxRelativeError(analytic, numeric)
+            if err > tolerance {
+                out.append("\(name): \(what) gradient relative error \(err)\n  analytic \(analytic)\n  numeric  \(numeric)")
+            }
+        }
+        return out
+    }
+}

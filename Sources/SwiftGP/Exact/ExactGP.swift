@@ -1,0 +1,96 @@
+import GPLinearAlgebra
+
+/// Exact GP regression: y = f(X) + ε, f ~ GP(m, k), ε ~ N(0, σ²I) (ALGORITHMS §2). The reference every
+/// approximation in SwiftGP is tested against.
+///
+/// ```swift
+/// var model = ExactGP(kernel: Matern52(lengthscale: [1, 1]), likelihood: GaussianLikelihood(variance: 0.1))
+/// try model.fit(x, y)
+/// let posterior = try model.posterior(x, y)
+/// let prediction = posterior.predict(at: xTest)   // latent mean and variance
+/// ```
+/// - Complexity: O(n³) per objective evaluation and per posterior, O(n²) memory.
+public struct ExactGP: Parameterised, Sendable {
+    public var kernel: any Kernel
+    public var likelihood: GaussianLikelihood
+    public var mean: any MeanFunction
+    public var jitter: JitterPolicy
+
+    public init(kernel: any Kernel, likelihood: GaussianLikelihood = GaussianLikelihood(),
+                mean: any MeanFunction = ZeroMean(), jitter: JitterPolicy = .standard) {
+        self.kernel = kernel
+        self.likelihood = likelihood
+        self.mean = mean
+        self.jitter = jitter
+    }
+
+    /// `kernel.*`, then `likelihood.variance`, then `mean.*`.
+    public var parameters: [Parameter] {
+        get {
+            kernel.parameters.map { $0.prefixed("kernel") } + likelihood.parameters.map { $0.prefixed("likelihood") }
+                + mean.parameters.map { $0.prefixed("mean") }
+        }
+        set {
+            let g = splitParameters(newValue, counts: [kernel.parameters.count, 1, mean.parameters.count])
+            kernel.parameters = g[0]
+            likelihood.parameters = g[1]
+            mean.parameters = g[2]
+        }
+    }
+
+    /// The log marginal likelihood log p(y | X, θ) as a trainable objective.
+    public func marginalLikelihood(_ x: Matrix, _ y: [Double]) -> ExactMarginalLikelihood {
+        ExactMarginalLikelihood(model: self, x: x, y: y)
+    }
+
+    /// log p(y | X, θ) = −½ rᵀα − Σ log Lᵢᵢ − (n/2) log 2π, r = y − m(X).
+    public func logMarginalLikelihood(_ x: Matrix, _ y: [Double]) throws -> Double {
+        try marginalLikelihood(x, y).value()
+    }
+
+    /// Maximises the log marginal likelihood over the trainable parameters with the shared engine
+    /// (L-BFGS by default) and keeps the result.
+    @discardableResult
+    public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
+        var objective = marginalLikelihood(x, y)
+        let report = try Trainer.fit(&objective, options: options)
+        self = objective.model
+        return report
+    }
+
+    /// The posterior given training data: factorises K + σ²I once for cheap repeated prediction.
+    /// - Throws: `LinearAlgebraError` when K + σ²I cannot be factorised.
+    public func posterior(_ x: Matrix, _ y: [Double]) throws -> ExactPosterior {
+        try ExactPosterior(model: self, x: x, y: y)
+    }
+}
+
+/// The exact GP log marginal likelihood as a tape objective, with the fused Gaussian node:
+/// its adjoint ½(ααᵀ − K⁻¹) feeds the kernel, noise and mean gradients (ALGORITHMS §2.2).
+/// - Complexity: O(n³) value and gradient; O(n² d) kernel work.
+public struct ExactMarginalLikelihood: TapeObjective, Sendable {
+    public var model: ExactGP
+    public let x: Matrix
+    public let y: [Double]
+
+    public init(model: ExactGP, x: Matrix, y: [Double]) {
+        precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
+        self.model = model
+        self.x = x
+        self.y = y
+    }
+
+    public var parameters: [Parameter] {
+        get { model.parameters }
+        set { model.parameters = newValue }
+    }
+
+    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
+        let nk = model.kernel.parameters.count
+        let k = model.kernel.gram(x, on: Array(parameters[0..<nk]))
+        let ky = addingDiagonal(k, parameters[nk])
+        let m = model.mean.value(x, on: Array(parameters[(nk + 1)...]), tape: tape)
+        let r = tape.leaf(y) - m
+        return try gaussianLogDensity(residual: r, covariance: ky, policy: model.jitter)
+    }
+}

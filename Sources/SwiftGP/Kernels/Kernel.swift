@@ -1,0 +1,58 @@
+import Foundation
+import GPLinearAlgebra
+
+/// A covariance function k(x, x′) with hyperparameters and their gradients (ALGORITHMS §1).
+///
+/// Inputs are matrices with one point per row (`n × d`). Gradients are vector–Jacobian products:
+/// given an adjoint Ā of the same shape as the kernel matrix, `gramGradient` returns
+/// ∂⟨Ā, K(θ)⟩/∂θ for every entry of every parameter (constrained values, flattened in `parameters`
+/// order). That is all a reverse-mode gradient needs, and it costs O(n² d) instead of materialising one
+/// n × n matrix per hyperparameter.
+public protocol Kernel: Parameterised, Sendable {
+    /// A short description with the current values, e.g. `matern52(lengthscale=[1.2], variance=0.8)`.
+    var summary: String { get }
+    /// The kernel's family name (`rbf`, `matern52`, `sum`, …), used in model files.
+    var kind: String { get }
+    /// The sub-kernels of a composite, empty for a base kernel.
+    var children: [any Kernel] { get }
+
+    /// K(X, X), `n × n`. - Complexity: O(n² d).
+    func gram(_ x: Matrix) -> Matrix
+    /// K(X, Z), `n × m`. - Complexity: O(n m d).
+    func cross(_ x: Matrix, _ z: Matrix) -> Matrix
+    /// diag K(X, X), length n. - Complexity: O(n d).
+    func diagonal(_ x: Matrix) -> [Double]
+
+    /// ∂⟨Ā, K(X, X)⟩/∂θ, flattened. - Complexity: O(n² d).
+    func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double]
+    /// ∂⟨Ā, K(X, Z)⟩/∂θ, flattened. - Complexity: O(n m d).
+    func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double]
+    /// ∂⟨ā, diag K(X, X)⟩/∂θ, flattened. - Complexity: O(n d).
+    func diagonalGradient(_ x: Matrix, adjoint: [Double]) -> [Double]
+}
+
+extension Kernel {
+    public var children: [any Kernel] { [] }
+
+    public var summary: String {
+        if !children.isEmpty { return "\(kind)(" + children.map(\.summary).joined(separator: ", ") + ")" }
+        let ps = parameters.map { p in
+            "\(p.name)=" + (p.count == 1 ? formatValue(p.scalar) : "[" + p.value.map(formatValue).joined(separator: ", ") + "]")
+        }
+        return "\(kind)(" + ps.joined(separator: ", ") + ")"
+    }
+
+    /// Default: the gram gradient is the cross gradient with Z = X.
+    public func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double] { crossGradient(x, x, adjoint: adjoint) }
+}
+
+func formatValue(_ v: Double) -> String { String(format: "%.6g", v) }
+
+// MARK: - Composition operators
+
+/// k₁ + k₂.
+public func + (lhs: any Kernel, rhs: any Kernel) -> SumKernel { SumKernel([lhs, rhs]) }
+/// k₁ · k₂ (elementwise product of covariances).
+public func * (lhs: any Kernel, rhs: any Kernel) -> ProductKernel { ProductKernel([lhs, rhs]) }
+/// s · k with a trainable positive scale s.
+public func * (lhs: Double, rhs: any Kernel) -> ScaledKernel { ScaledKernel(rhs, scale: lhs) }

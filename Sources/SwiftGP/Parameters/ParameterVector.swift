@@ -1,0 +1,61 @@
+/// The map between a model's parameters and the one unconstrained vector ξ an optimiser moves
+/// (ALGORITHMS §8.1). Fixed parameters are left out of ξ entirely, so optimiser state never sees them.
+///
+/// - Complexity: O(p) for every conversion.
+public struct ParameterVector: Sendable {
+    /// The parameters this vector was built from (their fixed values are kept from here).
+    public private(set) var template: [Parameter]
+    /// Qualified names of the entries of ξ (`kernel.lengthscale[2]`).
+    public let names: [String]
+
+    public init(_ parameters: [Parameter]) {
+        template = parameters
+        var names: [String] = []
+        for p in parameters where p.isTrainable {
+            if p.count == 1 { names.append(p.name) } else {
+                for i in 0..<p.count { names.append("\(p.name)[\(i)]") }
+            }
+        }
+        self.names = names
+    }
+
+    /// The dimension of ξ.
+    public var count: Int { names.count }
+
+    /// ξ for the current values.
+    public var unconstrained: [Double] {
+        var xi: [Double] = []
+        xi.reserveCapacity(count)
+        for p in template where p.isTrainable { for v in p.value { xi.append(p.constraint.unconstrain(v)) } }
+        return xi
+    }
+
+    /// The parameters at ξ (fixed ones unchanged).
+    public func parameters(at xi: [Double]) -> [Parameter] {
+        precondition(xi.count == count, "ξ has \(xi.count) entries, expected \(count)")
+        var out = template
+        var k = 0
+        for i in out.indices where out[i].isTrainable {
+            for j in out[i].value.indices {
+                out[i].value[j] = out[i].constraint.constrain(xi[k])
+                k += 1
+            }
+        }
+        return out
+    }
+
+    /// ∂L/∂ξ from ∂L/∂θ (one array per parameter, same shapes), dropping fixed parameters.
+    public func unconstrainedGradient(_ gradient: [[Double]], at xi: [Double]) -> [Double] {
+        precondition(gradient.count == template.count)
+        var out: [Double] = []
+        out.reserveCapacity(count)
+        var k = 0
+        for (i, p) in template.enumerated() where p.isTrainable {
+            for j in p.value.indices {
+                out.append(gradient[i][j] * p.constraint.derivative(xi[k]))
+                k += 1
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+/// A point's value and gradient in the space an optimiser moves (minimisation of −objective over ξ).
+public struct OptimizerSample: Sendable {
+    public var value: Double
+    public var gradient: [Double]
+    public init(value: Double, gradient: [Double]) {
+        self.value = value
+        self.gradient = gradient
+    }
+    /// A failed evaluation (numerical error or non-finite value): +∞, which optimisers back off from.
+    public static func failed(dimension: Int) -> OptimizerSample {
+        OptimizerSample(value: .infinity, gradient: [Double](repeating: .nan, count: dimension))
+    }
+    public var isFinite: Bool { value.isFinite && gradient.allSatisfy(\.isFinite) }
+}
+
+/// What one optimiser iteration achieved.
+public enum StepOutcome: Sendable, Equatable {
+    case moved
+    /// No acceptable point was found along the search direction (L-BFGS line-search failure).
+    case stalled
+}
+
+/// An optimiser over an unconstrained vector, minimising. One call is one iteration.
+public protocol Optimizer {
+    var name: String { get }
+    /// Whether the optimiser needs a fresh evaluation at the current point every iteration
+    /// (stochastic optimisers on minibatch objectives).
+    var reevaluatesEachIteration: Bool { get }
+    /// Advances `x`. `current` is the sample at `x` (evaluated by the caller when nil); on return it is
+    /// the sample at the new `x` if the optimiser computed it, else nil.
+    mutating func step(_ x: inout [Double], current: inout OptimizerSample?,
+                       evaluate: ([Double]) -> OptimizerSample) -> StepOutcome
+}
+
+/// Adam (Kingma & Ba): β₁ = 0.9, β₂ = 0.999, ε = 1e−8, bias-corrected, optional per-step decay.
+/// - Complexity: O(p) per step.
+public struct Adam: Optimizer {
+    public var learningRate: Double
+    public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+    /// Multiplies the learning rate after every step (1 = constant).
+    public var decay: Double
+    private var m: [Double] = [], v: [Double] = []
+    private var t = 0
+
+    public init(learningRate: Double = 0.01, decay: Double = 1) {
+        self.learningRate = learningRate
+        self.decay = decay
+    }
+
+    public var name: String { "adam" }
+    public var reevaluatesEachIteration: Bool { true }
+
+    public mutating func step(_ x: inout [Double], current: inout OptimizerSample?,
+                              evaluate: ([Double]) -> OptimizerSample) -> StepOutcome {
+        let sample = current ?? evaluate(x)
+        current = nil
+        guard sample.isFinite else { return .stalled }
+        if m.count != x.count {
+            m = [Double](repeating: 0, count: x.count)
+            v = m
+            t = 0
+        }
+        t += 1
+        let c1 = 1 - Math.pow(beta1, Double(t)), c2 = 1 - Math.pow(beta2, Double(t))
+        let lr = learningRate * Math.pow(decay, Double(t - 1))
+        for i in x.indices {
+            let g = sample.gradient[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            x[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+        }
+        return .moved
+    }
+}
+
+import GPLinearAlgebra
