@@ -66,6 +66,17 @@ public enum KernelConformance {
                 out.append("\(name): \(what) gradient relative error \(err)\n  analytic \(analytic)\n  numeric  \(numeric)")
             }
         }
+        // Input gradients (learnable inducing inputs): ∂⟨Ā, K(X, Z)⟩/∂Z and ∂⟨Ā, K(X, X)⟩/∂X.
+        let zBar = kernel.crossInputGradient(x, z, adjoint: wc).storage
+        let zNumeric = FiniteDifferences.gradient({ kernel.cross(x, Matrix(rows: z.rows, cols: z.cols, storage: $0)).inner(wc) },
+                                                  at: z.storage)
+        let zErr = FiniteDifferences.maxRelativeError(zBar, zNumeric)
+        if zErr > tolerance { out.append("\(name): cross input gradient relative error \(zErr)") }
+        let xBar = kernel.gramInputGradient(x, adjoint: wg).storage
+        let xNumeric = FiniteDifferences.gradient({ kernel.gram(Matrix(rows: x.rows, cols: x.cols, storage: $0)).inner(wg) },
+                                                  at: x.storage)
+        let xErr = FiniteDifferences.maxRelativeError(xBar, xNumeric)
+        if xErr > tolerance { out.append("\(name): gram input gradient relative error \(xErr)") }
         return out
     }
 }

@@ -117,6 +117,10 @@ public func cholesky(_ a: Var, policy: JitterPolicy = .standard, isLatentPrior: 
     let c = try Cholesky(a.value, policy: policy, isLatentPrior: isLatentPrior)
     a.tape.maxJitter = max(a.tape.maxJitter, c.jitter)
     let l = c.lower
+    // The jitter is ε = r · tr(A)/n (relative to the mean diagonal), so it depends on A:
+    // ∂ε/∂A = (ε / tr A) I, and the adjoint of A gains (ε / tr A) tr(Ā_factored) I.
+    let trace = a.value.trace
+    let jitterSlope = c.jitter > 0 && trace > 0 ? c.jitter / trace : 0
     return a.tape.record(l) { g, t in
         var p = matmul(l, g, .transposed, .none)
         let n = l.rows
@@ -128,6 +132,7 @@ public func cholesky(_ a: Var, policy: JitterPolicy = .standard, isLatentPrior: 
         trsm(.left, .lower, .transposed, l, &p)
         trsm(.right, .lower, .none, l, &p)
         p.symmetrize()
+        if jitterSlope > 0 { p.addToDiagonal(jitterSlope * p.trace) }
         t.accumulate(a, p)
     }
 }

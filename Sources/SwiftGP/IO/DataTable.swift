@@ -96,14 +96,14 @@ public struct DataTable: Sendable {
         return DataTable(source: source, columns: header, values: Matrix(rows: n, cols: width, storage: storage))
     }
 
-    /// Reads a whitespace-separated numeric file without a header (e.g. the Snelson `.dat` files),
-    /// naming its columns `x1, x2, …`.
+    /// Reads a numeric file without a header, fields separated by whitespace or commas (e.g. the
+    /// Snelson `.dat` and banana `.txt` files), naming its columns `x1, x2, …`.
     public static func read(whitespaceSeparated path: String) throws -> DataTable {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError.fileNotFound(path: path) }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DataError.unreadable(path: path, reason: "not UTF-8 text")
         }
-        let rows = text.split(separator: "\n").map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
+        let rows = text.split(separator: "\n").map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" }) }
             .filter { !$0.isEmpty }
         guard let first = rows.first else { throw DataError.empty(path: path) }
         let names = (1...first.count).map { "x\($0)" }

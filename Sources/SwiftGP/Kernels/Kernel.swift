@@ -29,6 +29,10 @@ public protocol Kernel: Parameterised, Sendable {
     func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double]
     /// ∂⟨ā, diag K(X, X)⟩/∂θ, flattened. - Complexity: O(n d).
     func diagonalGradient(_ x: Matrix, adjoint: [Double]) -> [Double]
+
+    /// ∂⟨Ā, K(X, Z)⟩/∂Z, `m × d`: the input gradient that makes inducing inputs learnable.
+    /// - Complexity: O(n m d).
+    func crossInputGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> Matrix
 }
 
 extension Kernel {
@@ -44,6 +48,14 @@ extension Kernel {
 
     /// Default: the gram gradient is the cross gradient with Z = X.
     public func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double] { crossGradient(x, x, adjoint: adjoint) }
+
+    /// ∂⟨Ā, K(X, X)⟩/∂X: X enters both arguments; k is symmetric, so this is the cross input gradient
+    /// with adjoint Ā + Āᵀ. - Complexity: O(n² d).
+    public func gramInputGradient(_ x: Matrix, adjoint: Matrix) -> Matrix {
+        var a = adjoint
+        a += adjoint.transposed
+        return crossInputGradient(x, x, adjoint: a)
+    }
 }
 
 func formatValue(_ v: Double) -> String { String(format: "%.6g", v) }

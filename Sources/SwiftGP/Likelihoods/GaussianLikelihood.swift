@@ -2,7 +2,8 @@ import GPLinearAlgebra
 
 /// Additive Gaussian observation noise y = f + ε, ε ~ N(0, σ²), with σ² ≥ `floor` (default 1e−6, as
 /// GPflow) enforced by the constraint `positive(lowerBound: floor)`.
-public struct GaussianLikelihood: Parameterised, Sendable {
+/// Variational expectation in closed form: E = −½ log 2πσ² − ((y − μ)² + v)/(2σ²).
+public struct GaussianLikelihood: ScalarLikelihood {
     public var variance: Parameter
 
     public init(variance: Double = 1, floor: Double = 1e-6) {
@@ -12,5 +13,27 @@ public struct GaussianLikelihood: Parameterised, Sendable {
     public var parameters: [Parameter] {
         get { [variance] }
         set { variance.assign(from: newValue[0]) }
+    }
+
+    public var kind: String { "gaussian" }
+
+    public func logDensity(_ y: Double, _ f: Double) -> (value: Double, df: Double, dParameters: [Double]) {
+        let s2 = variance.scalar, r = y - f
+        return (-0.5 * Math.log(2 * Double.pi * s2) - 0.5 * r * r / s2, r / s2, [-0.5 / s2 + 0.5 * r * r / (s2 * s2)])
+    }
+
+    public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) { (f, variance.scalar) }
+
+    public func expectation(_ y: Double, mean: Double, variance v: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
+        let s2 = variance.scalar, r = y - mean
+        let q = r * r + v
+        return (-0.5 * Math.log(2 * Double.pi * s2) - 0.5 * q / s2, r / s2, -0.5 / s2, [-0.5 / s2 + 0.5 * q / (s2 * s2)])
+    }
+
+    public func predictive(mean: Double, variance v: Double) -> (mean: Double, variance: Double) { (mean, v + variance.scalar) }
+
+    public func logPredictive(_ y: Double, mean: Double, variance v: Double) -> Double {
+        let t = v + variance.scalar
+        return -0.5 * Math.log(2 * Double.pi * t) - 0.5 * (y - mean) * (y - mean) / t
     }
 }

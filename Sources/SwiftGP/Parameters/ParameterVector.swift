@@ -44,6 +44,15 @@ public struct ParameterVector: Sendable {
         return out
     }
 
+    /// The parameters at ξ, with the fixed ones taken from `current` (which an inner update, such as a
+    /// natural-gradient step on q(u), may have changed since this vector was built).
+    public func parameters(at xi: [Double], fixedFrom current: [Parameter]) -> [Parameter] {
+        precondition(current.count == template.count, "parameter list changed shape")
+        var out = parameters(at: xi)
+        for i in out.indices where !out[i].isTrainable { out[i].value = current[i].value }
+        return out
+    }
+
     /// ∂L/∂ξ from ∂L/∂θ (one array per parameter, same shapes), dropping fixed parameters.
     public func unconstrainedGradient(_ gradient: [[Double]], at xi: [Double]) -> [Double] {
         precondition(gradient.count == template.count)

@@ -23,10 +23,19 @@ public protocol Objective: Parameterised {
     /// Value and gradient on the minibatch `batch` (indices into the data), or on all data when nil.
     /// - Throws: numerical failures (e.g. `LinearAlgebraError`); the optimiser treats them as −∞.
     func evaluate(batch: [Int]?) throws -> Evaluation
+    /// The objective on all data, value only. Objectives whose full-data evaluation would not fit in
+    /// memory (large minibatch models) override this to accumulate over chunks.
+    func fullValue() throws -> Double
+    /// A non-gradient update run on each iteration's minibatch before the optimiser step (natural-
+    /// gradient steps on q(u), CVI site updates, E-steps). The parameters it owns must be fixed
+    /// (`isTrainable == false`) so the optimiser leaves them alone. Default: nothing.
+    mutating func innerStep(batch: [Int]?) throws
 }
 
 extension Objective {
     public var minibatchPopulation: Int? { nil }
+    public func fullValue() throws -> Double { try evaluate(batch: nil).value }
+    public mutating func innerStep(batch: [Int]?) throws {}
 }
 
 /// An objective written as a forward computation on a `Tape`; its gradient comes for free.

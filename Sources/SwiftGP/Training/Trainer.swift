@@ -92,17 +92,17 @@ public enum Trainer {
         let space = ParameterVector(objective.parameters)
         let start = space.unconstrained
         var generator = SeededGenerator(seed: options.seed)
-        var best: (xi: [Double], report: FitReport)? = nil
+        var best: (parameters: [Parameter], report: FitReport)? = nil
         var finals: [Double] = []
         var firstError: Error? = nil
         for restart in 0...max(0, options.restarts) {
             var xi0 = start
             if restart > 0 { for i in xi0.indices { xi0[i] += generator.normal() } }
             do {
-                let (xi, report) = try run(objective, space: space, from: xi0, options: options, restart: restart,
-                                           generator: &generator)
+                let (parameters, report) = try run(objective, space: space, from: xi0, options: options, restart: restart,
+                                                   generator: &generator)
                 finals.append(report.objective)
-                if best == nil || report.objective > best!.report.objective { best = (xi, report) }
+                if best == nil || report.objective > best!.report.objective { best = (parameters, report) }
             } catch {
                 // A restart that cannot even start is skipped; the initial point's failure is reported.
                 finals.append(-.infinity)
@@ -110,7 +110,7 @@ public enum Trainer {
             }
         }
         guard var chosen = best else { throw firstError ?? LinearAlgebraError.nonFinite(size: 0) }
-        objective.parameters = space.parameters(at: chosen.xi)
+        objective.parameters = chosen.parameters
         chosen.report.seconds = (clock.now - t0).seconds
         chosen.report.restartObjectives = finals
         return chosen.report
@@ -118,7 +118,7 @@ public enum Trainer {
 
     private static func run<O: Objective>(_ objective: O, space: ParameterVector, from xi0: [Double],
                                           options: FitOptions, restart: Int,
-                                          generator: inout SeededGenerator) throws -> ([Double], FitReport) {
+                                          generator: inout SeededGenerator) throws -> ([Parameter], FitReport) {
         let clock = ContinuousClock()
         let t0 = clock.now
         var model = objective
@@ -140,7 +140,7 @@ public enum Trainer {
         }
         func sample(_ xi: [Double], batch: [Int]?) -> OptimizerSample {
             evaluations += 1
-            model.parameters = space.parameters(at: xi)
+            model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
             guard let e = try? model.evaluate(batch: batch), e.value.isFinite else {
                 return .failed(dimension: space.count)
             }
@@ -151,7 +151,7 @@ public enum Trainer {
 
         var xi = xi0
         // The starting point must evaluate; report its error otherwise.
-        model.parameters = space.parameters(at: xi)
+        model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
         _ = try model.evaluate(batch: nextBatch())
         cursor = 0
         order = []
@@ -163,6 +163,8 @@ public enum Trainer {
         var iteration = 0
         while iteration < options.maxIterations {
             let batch = nextBatch()
+            model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
+            try model.innerStep(batch: batch)
             if optimizer.reevaluatesEachIteration { current = nil }
             let previous = current?.value ?? history.last.map { -$0 }
             let outcome = optimizer.step(&xi, current: &current) { sample($0, batch: batch) }
@@ -195,13 +197,12 @@ public enum Trainer {
             }
         }
         // The final objective on the full data.
-        model.parameters = space.parameters(at: xi)
-        let final = try model.evaluate(batch: nil)
-        maxJitter = max(maxJitter, final.jitter)
-        let report = FitReport(objective: final.value, iterations: iteration, evaluations: evaluations,
+        model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
+        let final = try model.fullValue()
+        let report = FitReport(objective: final, iterations: iteration, evaluations: evaluations,
                                converged: converged, stopReason: stopReason, history: history,
                                seconds: (clock.now - t0).seconds, maxJitter: maxJitter, restartObjectives: [])
-        return (xi, report)
+        return (model.parameters, report)
     }
 }
 

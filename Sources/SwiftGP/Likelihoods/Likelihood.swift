@@ -1,0 +1,137 @@
+import GPLinearAlgebra
+
+/// The data term of a variational objective: Σₙ E_{q(fₙ)}[log p(yₙ | fₙ)] and its adjoints.
+public struct VariationalExpectations: Sendable {
+    public var value: Double
+    /// ∂/∂μ, `n × latentCount`.
+    public var dMean: Matrix
+    /// ∂/∂v, `n × latentCount`.
+    public var dVariance: Matrix
+    /// ∂/∂θ for the likelihood's parameters (constrained, flattened).
+    public var dParameters: [Double]
+}
+
+/// An observation model p(y | f) (ALGORITHMS §3.6): variational expectations under
+/// q(f) = N(μ, v) and predictive moments, by Gauss–Hermite quadrature by default and in closed form
+/// where one exists. Multi-latent likelihoods (softmax) see one column per latent function.
+public protocol Likelihood: Parameterised, Sendable {
+    var kind: String { get }
+    /// Latent functions per observation (1, or C for a C-class softmax).
+    var latentCount: Int { get }
+    /// Σₙ E_q[log p(yₙ | fₙ)] with its adjoints. `mean`, `variance` are `n × latentCount`.
+    func variationalExpectations(_ y: [Double], mean: Matrix, variance: Matrix) -> VariationalExpectations
+    /// Mean and variance of yₙ under ∫ p(y | f) q(f) df.
+    func predictiveMoments(mean: Matrix, variance: Matrix) -> GaussianPrediction
+    /// log ∫ p(yₙ | f) q(f) df for each n.
+    func logPredictiveDensity(_ y: [Double], mean: Matrix, variance: Matrix) -> [Double]
+    /// Checks that targets are valid for this likelihood (e.g. labels in {0, 1}); returns the index of
+    /// the first invalid value, if any.
+    func firstInvalidTarget(_ y: [Double]) -> Int?
+}
+
+extension Likelihood {
+    public func firstInvalidTarget(_ y: [Double]) -> Int? { y.firstIndex { !$0.isFinite } }
+}
+
+/// A likelihood with one latent function per observation, written as a pointwise log density.
+/// Quadrature defaults: E = Σᵢ (wᵢ/√π) log p(y | μ + √(2v) tᵢ), differentiated exactly as a sum, so
+/// the analytic gradient is the gradient of the quadrature rule. Closed forms override
+/// `expectation(_:mean:variance:)`.
+public protocol ScalarLikelihood: Likelihood {
+    /// log p(y | f), ∂/∂f log p(y | f), and ∂/∂θ log p(y | f) (constrained, flattened).
+    func logDensity(_ y: Double, _ f: Double) -> (value: Double, df: Double, dParameters: [Double])
+    /// E[y | f] and Var[y | f].
+    func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double)
+    /// E_{N(μ,v)}[log p(y | f)] with ∂/∂μ, ∂/∂v and ∂/∂θ.
+    func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double])
+    /// Mean and variance of y under N(f; μ, v).
+    func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double)
+    /// log ∫ p(y | f) N(f; μ, v) df.
+    func logPredictive(_ y: Double, mean: Double, variance: Double) -> Double
+}
+
+/// The Gauss–Hermite rule every likelihood uses by default (20 points, as GPflow and GPyTorch).
+let defaultQuadrature = GaussHermite(points: 20)
+
+extension ScalarLikelihood {
+    public var latentCount: Int { 1 }
+
+    public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
+        let gh = defaultQuadrature
+        let v = max(variance, 1e-300)
+        let s = (2 * v).squareRoot()
+        var value = 0.0, dm = 0.0, dv = 0.0
+        var dp = [Double](repeating: 0, count: parameterValueCount)
+        for i in 0..<gh.nodes.count {
+            let w = gh.weights[i] / Double.pi.squareRoot()
+            let (lp, df, dth) = logDensity(y, mean + s * gh.nodes[i])
+            value += w * lp
+            dm += w * df
+            // f = μ + √(2v) t ⇒ ∂f/∂v = t/√(2v).
+            dv += w * df * gh.nodes[i] / s
+            for k in dp.indices { dp[k] += w * dth[k] }
+        }
+        return (value, dm, dv, dp)
+    }
+
+    public func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double) {
+        let gh = defaultQuadrature
+        let s = (2 * max(variance, 0)).squareRoot()
+        var m = 0.0, second = 0.0, conditionalVariance = 0.0
+        for i in 0..<gh.nodes.count {
+            let w = gh.weights[i] / Double.pi.squareRoot()
+            let (cm, cv) = conditionalMoments(mean + s * gh.nodes[i])
+            m += w * cm
+            second += w * cm * cm
+            conditionalVariance += w * cv
+        }
+        return (m, max(0, conditionalVariance + second - m * m))
+    }
+
+    public func logPredictive(_ y: Double, mean: Double, variance: Double) -> Double {
+        let gh = defaultQuadrature
+        let s = (2 * max(variance, 0)).squareRoot()
+        let terms = (0..<gh.nodes.count).map { i in
+            Math.log(gh.weights[i] / Double.pi.squareRoot()) + logDensity(y, mean + s * gh.nodes[i]).value
+        }
+        return Math.logSumExp(terms)
+    }
+
+    public func variationalExpectations(_ y: [Double], mean: Matrix, variance: Matrix) -> VariationalExpectations {
+        precondition(mean.cols == 1 && mean.rows == y.count && variance.rows == y.count)
+        var value = 0.0
+        var dm = Matrix(rows: y.count, cols: 1), dv = Matrix(rows: y.count, cols: 1)
+        var dp = [Double](repeating: 0, count: parameterValueCount)
+        for n in y.indices {
+            let e = expectation(y[n], mean: mean.storage[n], variance: variance.storage[n])
+            value += e.value
+            dm.storage[n] = e.dMean
+            dv.storage[n] = e.dVariance
+            for k in dp.indices { dp[k] += e.dParameters[k] }
+        }
+        return VariationalExpectations(value: value, dMean: dm, dVariance: dv, dParameters: dp)
+    }
+
+    public func predictiveMoments(mean: Matrix, variance: Matrix) -> GaussianPrediction {
+        var m = [Double](repeating: 0, count: mean.rows), v = m
+        for n in 0..<mean.rows { (m[n], v[n]) = predictive(mean: mean.storage[n], variance: variance.storage[n]) }
+        return GaussianPrediction(mean: m, variance: v)
+    }
+
+    public func logPredictiveDensity(_ y: [Double], mean: Matrix, variance: Matrix) -> [Double] {
+        y.indices.map { logPredictive(y[$0], mean: mean.storage[$0], variance: variance.storage[$0]) }
+    }
+}
+
+// MARK: - The tape node
+
+/// Σₙ E_q[log p(yₙ | fₙ)] on the tape, fused with its adjoints (ALGORITHMS §3.6).
+public func variationalExpectations(_ likelihood: any Likelihood, _ y: [Double], mean: Var, variance: Var,
+                                    parameters: [Var]) -> Var {
+    let e = likelihood.variationalExpectations(y, mean: mean.value, variance: variance.value)
+    return mean.tape.record(Matrix(scalar: e.value)) { g, t in
+        t.accumulate(mean, g.scalar * e.dMean)
+        t.accumulate(variance, g.scalar * e.dVariance)
+        if !parameters.isEmpty { distribute(e.dParameters.map { g.scalar * $0 }, to: parameters, on: t) }
+    }
+}

@@ -1,0 +1,51 @@
+import GPLinearAlgebra
+
+/// The posterior of an inducing-point model (SVGP, SGPR): q(f*) = N(K*u w, k** − ‖L⁻¹ku*‖² + ‖Rᵀku*‖²)
+/// with w = K_uu⁻¹ m_u and R = K_uu⁻¹ L_Su cached, so prediction needs neither training data nor a
+/// factorisation. - Complexity: O(M² m) for m test points; O(M² L) memory.
+public struct InducingPosterior: Sendable {
+    public let kernel: any Kernel
+    public let likelihood: any Likelihood
+    public let z: Matrix
+    public let factor: Cholesky
+    /// w = K_uu⁻¹ m_u, `M × latentCount`.
+    public let projectedMean: Matrix
+    /// R = K_uu⁻¹ L_Su, one `M × M` per latent.
+    public let projectedSqrt: [Matrix]
+
+    /// Latent means and variances, `n × latentCount`.
+    public func predictLatent(at xs: Matrix) -> (mean: Matrix, variance: Matrix) {
+        let kzs = kernel.cross(z, xs)
+        let mean = matmul(kzs, projectedMean, .transposed, .none)
+        let a = factor.solveLower(kzs)
+        let kss = kernel.diagonal(xs)
+        var variance = Matrix(rows: xs.rows, cols: projectedMean.cols)
+        for l in 0..<projectedMean.cols {
+            let r = matmul(projectedSqrt[l], kzs, .transposed, .none)
+            for i in 0..<xs.rows {
+                var s = 0.0, q = 0.0
+                for k in 0..<z.rows { s += a[k, i] * a[k, i]; q += r[k, i] * r[k, i] }
+                variance[i, l] = max(0, kss[i] - s + q)
+            }
+        }
+        return (mean, variance)
+    }
+
+    /// Latent mean and variance for single-latent models.
+    public func predict(at xs: Matrix) -> GaussianPrediction {
+        let (m, v) = predictLatent(at: xs)
+        return GaussianPrediction(mean: m.column(0), variance: v.column(0))
+    }
+
+    /// Mean and variance of y (for Bernoulli: the mean is p(y = 1)).
+    public func predictObserved(at xs: Matrix) -> GaussianPrediction {
+        let (m, v) = predictLatent(at: xs)
+        return likelihood.predictiveMoments(mean: m, variance: v)
+    }
+
+    /// log p(y* | data) for each test point.
+    public func logPredictiveDensity(_ y: [Double], at xs: Matrix) -> [Double] {
+        let (m, v) = predictLatent(at: xs)
+        return likelihood.logPredictiveDensity(y, mean: m, variance: v)
+    }
+}

@@ -1,0 +1,123 @@
+import GPLinearAlgebra
+
+/// Sparse GP regression with the collapsed bound of Titsias (2009) (ALGORITHMS §3.10): the optimal
+/// q(u) is integrated out analytically, leaving a deterministic objective for L-BFGS.
+///
+/// L = log N(y; 0, Q_ff + σ²I) − tr(K_ff − Q_ff)/(2σ²), Q_ff = K_fu K_uu⁻¹ K_uf, evaluated stably with
+/// A = L⁻¹K_uf/σ, B = I + AAᵀ, c = L_B⁻¹Ay/σ. `upperBound` is Titsias (2014)'s bound from above.
+/// - Complexity: O(N M² + M³) per evaluation, O(N M) memory.
+public struct SGPR: Parameterised, Sendable {
+    public var kernel: any Kernel
+    public var likelihood: GaussianLikelihood
+    /// Z, column-major `M × d`.
+    public var inducingInputs: Parameter
+    public let inputDimension: Int
+    public var jitter: JitterPolicy
+
+    public init(kernel: any Kernel, likelihood: GaussianLikelihood = GaussianLikelihood(), inducing z: Matrix,
+                jitter: JitterPolicy = .standard) {
+        self.kernel = kernel
+        self.likelihood = likelihood
+        self.inducingInputs = Parameter("inducing", z.storage, .identity)
+        self.inputDimension = z.cols
+        self.jitter = jitter
+    }
+
+    public var inducingCount: Int { inducingInputs.count / inputDimension }
+    public var z: Matrix { Matrix(rows: inducingCount, cols: inputDimension, storage: inducingInputs.value) }
+
+    /// `kernel.*`, `likelihood.variance`, `inducing`.
+    public var parameters: [Parameter] {
+        get { kernel.parameters.map { $0.prefixed("kernel") } + likelihood.parameters.map { $0.prefixed("likelihood") } + [inducingInputs] }
+        set {
+            let g = splitParameters(newValue, counts: [kernel.parameters.count, 1, 1])
+            kernel.parameters = g[0]
+            likelihood.parameters = g[1]
+            inducingInputs.assign(from: g[2][0])
+        }
+    }
+
+    public func bound(_ x: Matrix, _ y: [Double]) -> SGPRBound { SGPRBound(model: self, x: x, y: y) }
+
+    @discardableResult
+    public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
+        var objective = bound(x, y)
+        let report = try Trainer.fit(&objective, options: options)
+        self = objective.model
+        return report
+    }
+
+    /// Titsias (2014): U = −(N/2) log 2π − ½ log|Q_ff + σ²I| − ½ yᵀ(Q_ff + (σ² + t)I)⁻¹y, t = tr(K_ff − Q_ff).
+    /// log p(y) ≤ U. - Complexity: O(N M² + M³).
+    public func upperBound(_ x: Matrix, _ y: [Double]) throws -> Double {
+        let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
+        let a0 = lz.solveLower(kernel.cross(z, x))        // L⁻¹ K_uf
+        let s2 = likelihood.variance.scalar
+        let n = Double(x.rows)
+        let t = max(0, kernel.diagonal(x).reduce(0, +) - a0.frobeniusNormSquared)
+        func woodbury(_ noise: Double) throws -> (logDet: Double, quad: Double) {
+            let a = (1 / noise.squareRoot()) * a0
+            var b = Matrix.identity(inducingCount)
+            syrk(.none, .lower, a, beta: 1, into: &b)
+            let lb = try Cholesky(b, policy: jitter)
+            let c = lb.solveLower(matvec(a, y).map { $0 / noise.squareRoot() })
+            return (lb.logDeterminant + n * Math.log(noise), dot(y, y) / noise - dot(c, c))
+        }
+        let logDet = try woodbury(s2).logDet
+        let quad = try woodbury(s2 + t).quad
+        return -0.5 * n * Math.logTwoPi - 0.5 * logDet - 0.5 * quad
+    }
+
+    /// The posterior with the optimal q(u): whitened S = B⁻¹, m = L_B⁻ᵀ c.
+    public func posterior(_ x: Matrix, _ y: [Double]) throws -> InducingPosterior {
+        let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
+        let sigma = likelihood.variance.scalar.squareRoot()
+        let a = (1 / sigma) * lz.solveLower(kernel.cross(z, x))
+        var b = Matrix.identity(inducingCount)
+        syrk(.none, .lower, a, beta: 1, into: &b)
+        let lb = try Cholesky(b, policy: jitter)
+        let c = lb.solveLower(matvec(a, y).map { $0 / sigma })
+        let mw = lb.solveUpper(Matrix(column: c))                 // whitened mean
+        let sqrtW = lb.lowerInverse().transposed                  // L_B⁻ᵀ: a square root of B⁻¹
+        return InducingPosterior(kernel: kernel, likelihood: likelihood, z: z, factor: lz,
+                                 projectedMean: lz.solveUpper(mw), projectedSqrt: [lz.solveUpper(sqrtW)])
+    }
+}
+
+/// The collapsed SGPR bound as a tape objective.
+public struct SGPRBound: TapeObjective, Sendable {
+    public var model: SGPR
+    public let x: Matrix
+    public let y: [Double]
+
+    public init(model: SGPR, x: Matrix, y: [Double]) {
+        precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
+        self.model = model
+        self.x = x
+        self.y = y
+    }
+
+    public var parameters: [Parameter] {
+        get { model.parameters }
+        set { model.parameters = newValue }
+    }
+
+    public func objective(on tape: Tape, parameters p: [Var], batch: [Int]?) throws -> Var {
+        let nk = model.kernel.parameters.count
+        let kp = Array(p[0..<nk]), noise = p[nk], z = p[nk + 1]
+        let d = model.inputDimension, n = Double(x.rows)
+        let lz = try cholesky(model.kernel.gram(inputs: z, dimension: d, on: kp), policy: model.jitter, isLatentPrior: true)
+        let invSigma = reciprocal(squareRoot(noise))
+        let a = invSigma * triangularSolve(lz, model.kernel.cross(inputs: z, dimension: d, x, on: kp))   // L⁻¹K_uf/σ
+        let b = addingDiagonal(matmul(a, a, .none, .transposed), tape.constant(1))
+        let lb = try cholesky(b, policy: model.jitter)
+        let yv = tape.leaf(y)
+        let c = triangularSolve(lb, invSigma * matmul(a, yv))
+        let invNoise = reciprocal(noise)
+        let yy = dot(y, y)
+        // −(N/2)log2π − Σlog L_Bᵢᵢ − (N/2)log σ² − yᵀy/(2σ²) + ½cᵀc − tr K_ff/(2σ²) + ½ tr(AAᵀ)
+        return tape.constant(-0.5 * n * Math.logTwoPi) - 0.5 * logDeterminant(cholesky: lb) - (0.5 * n) * log(noise)
+            - (0.5 * yy) * invNoise + 0.5 * sumOfSquares(c)
+            - 0.5 * (invNoise * sum(model.kernel.diagonal(x, on: kp))) + 0.5 * sumOfSquares(a)
+    }
+}

@@ -1,0 +1,280 @@
+import GPLinearAlgebra
+
+/// A sparse variational GP (Hensman et al. 2013, 2015; ALGORITHMS §3): M inducing inputs Z (learnable),
+/// q(u) = N(m, S) per latent function, whitened (default) or unwhitened, any `Likelihood`.
+///
+/// ELBO = (N/|B|) Σ_{n∈B} E_{q(fₙ)}[log p(yₙ | fₙ)] − Σ_latents KL[q(u) ‖ p(u)], with
+/// q(fₙ) = N(aₙᵀm, kₙₙ − ‖L⁻¹kᵤₙ‖² + ‖L_Sᵀaₙ‖²) (aₙ = L⁻¹kᵤₙ whitened, K_uu⁻¹kᵤₙ unwhitened).
+/// - Complexity: O(|B| M² + M³) per minibatch evaluation, O(M² + N d) memory (never O(N²)).
+public struct SVGP: Parameterised, Sendable {
+    public var kernel: any Kernel
+    public var likelihood: any Likelihood
+    /// Z, column-major `M × d`.
+    public var inducingInputs: Parameter
+    public let inputDimension: Int
+    public var variational: VariationalDistribution
+    public let parametrisation: InducingParametrisation
+    public var jitter: JitterPolicy
+
+    /// A model whose q(u) equals the prior.
+    public init(kernel: any Kernel, likelihood: any Likelihood, inducing z: Matrix,
+                parametrisation: InducingParametrisation = .whitened, covariance: VariationalCovariance = .full,
+                jitter: JitterPolicy = .standard) throws {
+        self.kernel = kernel
+        self.likelihood = likelihood
+        self.inducingInputs = Parameter("inducing", z.storage, .identity)
+        self.inputDimension = z.cols
+        self.variational = VariationalDistribution(inducingCount: z.rows, latentCount: likelihood.latentCount,
+                                                   covariance: covariance)
+        self.parametrisation = parametrisation
+        self.jitter = jitter
+        if parametrisation == .unwhitened {
+            // q(u) = p(u): m = 0, L_S = chol(K_uu).
+            let l = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true).lower
+            for c in 0..<likelihood.latentCount { variational.set(latent: c, mean: [Double](repeating: 0, count: z.rows), sqrt: l) }
+        }
+    }
+
+    public var inducingCount: Int { variational.inducingCount }
+    /// Z as an `M × d` matrix.
+    public var z: Matrix { Matrix(rows: inducingCount, cols: inputDimension, storage: inducingInputs.value) }
+
+    /// `kernel.*`, `likelihood.*`, `inducing`, `q.mean`, `q.sqrt`.
+    public var parameters: [Parameter] {
+        get {
+            kernel.parameters.map { $0.prefixed("kernel") } + likelihood.parameters.map { $0.prefixed("likelihood") }
+                + [inducingInputs] + variational.parameters.map { $0.prefixed("q") }
+        }
+        set {
+            let g = splitParameters(newValue, counts: [kernel.parameters.count, likelihood.parameters.count, 1, 2])
+            kernel.parameters = g[0]
+            likelihood.parameters = g[1]
+            inducingInputs.assign(from: g[2][0])
+            variational.parameters = g[3]
+        }
+    }
+
+    /// The ELBO on data (x, y) as a trainable objective.
+    public func elbo(_ x: Matrix, _ y: [Double], naturalGradients: NaturalGradientSchedule? = nil) -> SVGPObjective {
+        SVGPObjective(model: self, x: x, y: y, naturalGradients: naturalGradients)
+    }
+
+    /// Trains with the shared engine. With `naturalGradients`, q(u) is updated by natural-gradient steps
+    /// (Salimbeni et al. 2018) on each minibatch, alternating with the optimiser (use Adam) on the
+    /// hyperparameters and Z.
+    @discardableResult
+    public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions(optimizer: .adam()),
+                             naturalGradients: NaturalGradientSchedule? = nil) throws -> FitReport {
+        var objective = elbo(x, y, naturalGradients: naturalGradients)
+        let trainable = objective.model.variational.parameters.map(\.isTrainable)
+        if naturalGradients != nil {
+            precondition(variational.covariance == .full, "natural gradients need a full-covariance q(u)")
+            objective.model.variational.mean.isTrainable = false
+            objective.model.variational.sqrt.isTrainable = false
+        }
+        let report = try Trainer.fit(&objective, options: options)
+        self = objective.model
+        variational.mean.isTrainable = trainable[0]
+        variational.sqrt.isTrainable = trainable[1]
+        return report
+    }
+
+    /// The posterior: caches K_uu's factor and the projected q(u) for repeated prediction.
+    public func posterior() throws -> InducingPosterior {
+        let z = self.z
+        let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
+        var means = Matrix(rows: inducingCount, cols: variational.latentCount)
+        var sqrts: [Matrix] = []
+        for l in 0..<variational.latentCount {
+            let m = Matrix(column: variational.mean(latent: l))
+            let s = variational.sqrtMatrix(latent: l)
+            // K_uu⁻¹ m_u and K_uu⁻¹ L_Su: whitened m_u = L m, L_Su = L L_S ⇒ L⁻ᵀ m, L⁻ᵀ L_S.
+            let pm = parametrisation == .whitened ? lz.solveUpper(m) : lz.solve(m)
+            let ps = parametrisation == .whitened ? lz.solveUpper(s) : lz.solve(s)
+            for i in 0..<inducingCount { means[i, l] = pm.storage[i] }
+            sqrts.append(ps)
+        }
+        return InducingPosterior(kernel: kernel, likelihood: likelihood, z: z, factor: lz, projectedMean: means,
+                                 projectedSqrt: sqrts)
+    }
+
+    /// q(f) at the rows of `x`: means and variances `n × latentCount`, and the projection columns aₙ.
+    func marginals(_ x: Matrix) throws -> (mean: Matrix, variance: Matrix, projection: Matrix, kuu: Cholesky) {
+        let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
+        let a = lz.solveLower(kernel.cross(z, x))
+        let proj = parametrisation == .whitened ? a : lz.solveUpper(a)
+        let kdiag = kernel.diagonal(x)
+        let n = x.rows, lc = variational.latentCount
+        var mean = Matrix(rows: n, cols: lc), variance = Matrix(rows: n, cols: lc)
+        for l in 0..<lc {
+            let mu = matvec(proj, variational.mean(latent: l), .transposed)
+            let ls = matmul(variational.sqrtMatrix(latent: l), proj, .transposed, .none)
+            for i in 0..<n {
+                var s = 0.0, q = 0.0
+                for k in 0..<inducingCount { s += a[k, i] * a[k, i]; q += ls[k, i] * ls[k, i] }
+                mean[i, l] = mu[i]
+                variance[i, l] = max(0, kdiag[i] - s + q)
+            }
+        }
+        return (mean, variance, proj, lz)
+    }
+
+    /// One natural-gradient step on q(u) for every latent (ALGORITHMS §3.8), taken in the natural
+    /// parameters ϑ = (S⁻¹m, −½S⁻¹) with step γ on the rows `batch` (nil: all data):
+    /// Λ ← (1−γ)Λ + γ(P⁻¹ − 2c Σ g_v aaᵀ), S⁻¹m ← (1−γ)S⁻¹m + γ c Σ (g_μ − 2g_v μ) a, c = N/|B|,
+    /// P⁻¹ = I (whitened) or K_uu⁻¹. If the new precision is not positive definite, γ is halved.
+    /// - Complexity: O(|B| M² + M³).
+    public mutating func naturalGradientStep(_ x: Matrix, _ y: [Double], batch: [Int]?, stepSize: Double) throws {
+        let xb = batch.map { x.selectingRows($0) } ?? x
+        let yb = batch.map { b in b.map { y[$0] } } ?? y
+        let c = Double(x.rows) / Double(xb.rows)
+        let (mean, variance, proj, lz) = try marginals(xb)
+        let e = likelihood.variationalExpectations(yb, mean: mean, variance: variance)
+        let m = inducingCount
+        let priorPrecision = parametrisation == .whitened ? Matrix.identity(m) : lz.inverse()
+        for l in 0..<variational.latentCount {
+            var scaled = proj
+            var weights = [Double](repeating: 0, count: xb.rows)
+            for n in 0..<xb.rows {
+                let gv = e.dVariance[n, l], gm = e.dMean[n, l]
+                for k in 0..<m { scaled[k, n] *= -2 * c * gv }
+                weights[n] = c * (gm - 2 * gv * mean[n, l])
+            }
+            var targetPrecision = priorPrecision
+            gemm(.none, .transposed, scaled, proj, beta: 1, into: &targetPrecision)
+            let targetShift = matvec(proj, weights)
+            // Current natural parameters from (m, L_S).
+            let sqrtS = Cholesky(lower: variational.sqrtMatrix(latent: l).map { $0 })
+            let currentPrecision = sqrtS.inverse()
+            let currentShift = matvec(currentPrecision, variational.mean(latent: l))
+            var gamma = stepSize
+            while true {
+                var precision = (1 - gamma) * currentPrecision + gamma * targetPrecision
+                precision.symmetrize()
+                let shift = zip(currentShift, targetShift).map { (1 - gamma) * $0 + gamma * $1 }
+                do {
+                    let lp = try Cholesky(precision, policy: jitter)
+                    let newMean = lp.solve(shift)
+                    let s = lp.inverse()
+                    let ls = try Cholesky(s, policy: jitter)
+                    variational.set(latent: l, mean: newMean, sqrt: ls.lower)
+                    break
+                } catch {
+                    gamma *= 0.5
+                    if gamma < 1e-8 { throw error }
+                }
+            }
+        }
+    }
+}
+
+/// Step sizes for natural-gradient updates of q(u): γ rises log-linearly from `initialStepSize` to
+/// `stepSize` over `rampIterations` (Salimbeni et al. recommend 1e−4 → 0.1 for non-conjugate
+/// likelihoods), then stays. For a Gaussian likelihood γ = 1 is the exact full-batch optimum.
+public struct NaturalGradientSchedule: Sendable {
+    public var stepSize: Double
+    public var initialStepSize: Double
+    public var rampIterations: Int
+
+    public init(stepSize: Double = 0.1, initialStepSize: Double? = nil, rampIterations: Int = 0) {
+        self.stepSize = stepSize
+        self.initialStepSize = initialStepSize ?? stepSize
+        self.rampIterations = rampIterations
+    }
+
+    /// γ at iteration t (0-based).
+    public func step(at t: Int) -> Double {
+        guard rampIterations > 0, t < rampIterations else { return stepSize }
+        let f = Double(t) / Double(rampIterations)
+        return Math.exp(Math.log(initialStepSize) * (1 - f) + Math.log(stepSize) * f)
+    }
+}
+
+/// The SVGP evidence lower bound as a tape objective; minibatches are drawn by the engine.
+public struct SVGPObjective: TapeObjective, Sendable {
+    public var model: SVGP
+    public let x: Matrix
+    public let y: [Double]
+    public let naturalGradients: NaturalGradientSchedule?
+    /// Natural-gradient steps taken so far (drives the γ schedule).
+    public private(set) var naturalStepsTaken = 0
+    /// Rows per chunk when the full-data ELBO is accumulated.
+    public var chunkSize = 4096
+
+    public init(model: SVGP, x: Matrix, y: [Double], naturalGradients: NaturalGradientSchedule? = nil) {
+        precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
+        precondition(x.cols == model.inputDimension, "inputs have \(x.cols) columns, inducing inputs \(model.inputDimension)")
+        self.model = model
+        self.x = x
+        self.y = y
+        self.naturalGradients = naturalGradients
+    }
+
+    public var parameters: [Parameter] {
+        get { model.parameters }
+        set { model.parameters = newValue }
+    }
+
+    public var minibatchPopulation: Int? { x.rows }
+
+    public mutating func innerStep(batch: [Int]?) throws {
+        guard let schedule = naturalGradients else { return }
+        try model.naturalGradientStep(x, y, batch: batch, stepSize: schedule.step(at: naturalStepsTaken))
+        naturalStepsTaken += 1
+    }
+
+    /// The data term Σ E_q[log p] over rows `xb` and the KL term, on the tape.
+    func terms(on tape: Tape, parameters p: [Var], xb: Matrix, yb: [Double]) throws -> (expectations: Var, kl: Var) {
+        let nk = model.kernel.parameters.count, nl = model.likelihood.parameters.count
+        let kp = Array(p[0..<nk]), lp = Array(p[nk..<(nk + nl)])
+        let z = p[nk + nl], qMean = p[nk + nl + 1], qSqrt = p[nk + nl + 2]
+        let d = model.inputDimension, m = model.inducingCount
+        let kzz = model.kernel.gram(inputs: z, dimension: d, on: kp)
+        let lz = try cholesky(kzz, policy: model.jitter, isLatentPrior: true)
+        let kzx = model.kernel.cross(inputs: z, dimension: d, xb, on: kp)
+        let a = triangularSolve(lz, kzx)
+        let proj = model.parametrisation == .whitened ? a : triangularSolve(lz, a, .transposed)
+        let base = model.kernel.diagonal(xb, on: kp) - columnSumsOfSquares(a)
+        var means: [Var] = [], variances: [Var] = [], kls: [Var] = []
+        for l in 0..<model.variational.latentCount {
+            let mu = model.variational.meanNode(qMean, latent: l)
+            let ls = model.variational.sqrtNode(qSqrt, latent: l)
+            means.append(matmul(proj, mu, .transposed, .none))
+            variances.append(base + columnSumsOfSquares(matmul(ls, proj, .transposed, .none)))
+            // KL[q ‖ p] (ALGORITHMS §3.4); log|S| from the diagonal of L_S, sign-insensitive.
+            switch model.parametrisation {
+            case .whitened:
+                kls.append(0.5 * (sumOfSquares(ls) + sumOfSquares(mu) - tape.constant(Double(m)) - logDiagonalSquares(ls)))
+            case .unwhitened:
+                kls.append(0.5 * (sumOfSquares(triangularSolve(lz, ls)) + sumOfSquares(triangularSolve(lz, mu))
+                    - tape.constant(Double(m)) + logDeterminant(cholesky: lz) - logDiagonalSquares(ls)))
+            }
+        }
+        let ve = variationalExpectations(model.likelihood, yb, mean: concatenatingColumns(means),
+                                         variance: concatenatingColumns(variances), parameters: lp)
+        return (ve, kls.dropFirst().reduce(kls[0], +))
+    }
+
+    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
+        let xb = batch.map { x.selectingRows($0) } ?? x
+        let yb = batch.map { b in b.map { y[$0] } } ?? y
+        let (ve, kl) = try terms(on: tape, parameters: parameters, xb: xb, yb: yb)
+        return (Double(x.rows) / Double(xb.rows)) * ve - kl
+    }
+
+    /// The full-data ELBO accumulated over chunks of `chunkSize` rows (memory O(chunk · M)).
+    public func fullValue() throws -> Double {
+        var total = 0.0, kl = 0.0
+        var start = 0
+        while start < x.rows {
+            let rows = Array(start..<min(start + chunkSize, x.rows))
+            let tape = Tape()
+            let (ve, k) = try terms(on: tape, parameters: parameters.map { tape.leaf($0.value) },
+                                    xb: x.selectingRows(rows), yb: rows.map { y[$0] })
+            total += ve.scalar
+            kl = k.scalar
+            start += chunkSize
+        }
+        return total - kl
+    }
+}
