@@ -285,3 +285,49 @@ struct SmallRegression {
         #expect(abs(report.objective - optimum) < 1e-2 * abs(optimum), "\(report.objective) vs \(optimum)")
     }
 }
+
+@Suite struct SoftmaxTests {
+    /// Three Gaussian blobs in 2-D.
+    func blobs(_ n: Int, seed: UInt64) -> (Matrix, [Double]) {
+        var g = SeededGenerator(seed: seed)
+        let centres = [(-1.5, 0.0), (1.5, 0.0), (0.0, 2.0)]
+        var x = Matrix(rows: n, cols: 2)
+        var y = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let c = i % 3
+            x[i, 0] = centres[c].0 + 0.6 * g.normal()
+            x[i, 1] = centres[c].1 + 0.6 * g.normal()
+            y[i] = Double(c)
+        }
+        return (x, y)
+    }
+
+    @Test func softmaxGradientsMatchFiniteDifferences() throws {
+        let (x, y) = blobs(18, seed: 80)
+        var model = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: Softmax(classes: 3, samples: 20),
+                             inducing: TestData.uniform(5, 2, seed: 81))
+        var g = SeededGenerator(seed: 82)
+        var ps = model.variational.parameters
+        ps[0].value = ps[0].value.map { _ in 0.5 * g.normal() }
+        ps[1].value = ps[1].value.map { $0 * 0.7 + 0.05 * g.normal() }
+        model.variational.parameters = ps
+        let check = try FiniteDifferences.check(model.elbo(x, y))
+        #expect(check.error < 1e-5, "\(check.error)")
+    }
+
+    @Test func softmaxClassifiesSeparatedBlobs() throws {
+        let (x, y) = blobs(150, seed: 83)
+        let (xt, yt) = blobs(90, seed: 84)
+        var model = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: Softmax(classes: 3, samples: 30),
+                             inducing: InducingPoints.kMeans(of: x, count: 12, seed: 4))
+        try model.fit(x, y, options: FitOptions(optimizer: .adam(learningRate: 0.05), maxIterations: 250, relativeTolerance: 0, seed: 4))
+        let p = try #require(try model.posterior().predictProbabilities(at: xt))
+        var correct = 0
+        for i in 0..<xt.rows {
+            let row = (0..<3).map { p[i, $0] }
+            #expect(abs(row.reduce(0, +) - 1) < 1e-12)
+            if Double(row.firstIndex(of: row.max()!)!) == yt[i] { correct += 1 }
+        }
+        #expect(Double(correct) / Double(xt.rows) >= 0.9, "accuracy \(Double(correct) / Double(xt.rows))")
+    }
+}

@@ -43,6 +43,13 @@ public struct InducingPosterior: Sendable {
         return likelihood.predictiveMoments(mean: m, variance: v)
     }
 
+    /// Class probabilities `n × C` for classification likelihoods (Bernoulli: columns p(0), p(1)).
+    public func predictProbabilities(at xs: Matrix) -> Matrix? {
+        guard let classes = likelihood as? any ClassProbabilities else { return nil }
+        let (m, v) = predictLatent(at: xs)
+        return classes.classProbabilities(mean: m, variance: v)
+    }
+
     /// log p(y* | data) for each test point.
     public func logPredictiveDensity(_ y: [Double], at xs: Matrix) -> [Double] {
         let (m, v) = predictLatent(at: xs)
