@@ -30,6 +30,9 @@ let package = Package(
         .executableTarget(
             name: "ExactRegressionNotebook", dependencies: ["SwiftGP", "GPPlot"],
             path: "Notebooks/ExactRegression"),
+        .executableTarget(
+            name: "SparseVariationalNotebook", dependencies: ["SwiftGP", "GPPlot"],
+            path: "Notebooks/SparseVariational"),
         // Benchmark drivers (timed outside the test suite).
         .executableTarget(
             name: "swiftgp-bench", dependencies: ["SwiftGP"], path: "Benchmarks/Swift"),
@@ -39,7 +42,7 @@ let package = Package(
         .testTarget(name: "GPPlotTests", dependencies: ["GPPlot"]),
         .testTarget(
             name: "SwiftGPTests",
-            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook"],
+            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook"],
             resources: [.copy("Fixtures")]),
     ]
 )

@@ -59,3 +59,26 @@ import SwiftGP
         #expect(svg.contains("posterior mean"))
     }
 }
+
+extension NotebookTests {
+    @Test func sparseVariationalNotebook() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgp-notebook-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (status, out) = try run("SparseVariationalNotebook", arguments: [dir.path])
+        #expect(status == 0, "\(out)")
+        let bound = try #require(number(after: "SGPR bound:", in: out))
+        let lml = try #require(number(after: "exact LML at SGPR's hyperparameters:", in: out))
+        let upper = try #require(number(after: "upper bound:", in: out))
+        let elbo = try #require(number(after: "SVGP ELBO:", in: out))
+        let optimum = try #require(number(after: "optimised exact LML:", in: out))
+        #expect(bound <= lml && lml <= upper)
+        // With 15 inducing points the bounds are tight on these data: within 1 nat of the exact optimum.
+        #expect(elbo <= optimum + 1e-6 && elbo > optimum - 1)
+        #expect(bound > optimum - 1)
+        let error = try #require(number(after: "test error", in: out))
+        #expect(error <= 0.11)
+        for name in ["svgp_regression.svg", "svgp_banana.svg"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path))
+        }
+    }
+}
