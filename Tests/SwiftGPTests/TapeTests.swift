@@ -1,7 +1,7 @@
 import Testing
 import GPLinearAlgebra
 import GPTestSupport
-import SwiftGP
+@testable import SwiftGP
 
 /// Every tape operation's VJP against central finite differences (relative error < 1e-6).
 @Suite struct TapeVJPTests {
@@ -99,6 +99,50 @@ import SwiftGP
             }
             return inner(k.gram(x, on: v), v[0].tape.leaf(wg)) + inner(k.cross(x, z, on: v), v[0].tape.leaf(wc))
                 + sum(k.diagonal(x, on: v))
+        }
+        #expect(err < 1e-6, "\(err)")
+    }
+}
+
+extension TapeVJPTests {
+    @Test func fusedVariationalMarginalsMatchTheGenericGraph() throws {
+        let proj = TestData.uniform(5, 7, seed: 34)
+        let mean = TestData.uniform(5, 1, seed: 35)
+        let sqrt = TestData.uniform(5, 5, seed: 36)
+        let weights = TestData.uniform(7, 2, seed: 37)
+        // Finite differences through the fused node (L_S enters through its lower triangle).
+        let err = try FiniteDifferences.checkTape([proj, mean, sqrt, weights]) { _, v in
+            var l = v[2].value
+            l.zeroUpperTriangle()
+            let lower = hadamard(v[2], v[2].tape.leaf(Matrix(rows: 5, cols: 5, storage: (0..<25).map { ($0 % 5) >= ($0 / 5) ? 1 : 0 })))
+            return inner(variationalMarginals(projection: v[0], mean: v[1], sqrt: lower), v[3])
+        }
+        #expect(err < 1e-6, "\(err)")
+        // Same values as μ = Aᵀm, w = colsum((L_SᵀA)²).
+        let t = Tape()
+        var l = sqrt
+        l.zeroUpperTriangle()
+        let fused = variationalMarginals(projection: t.leaf(proj), mean: t.leaf(mean), sqrt: t.leaf(l)).value
+        let mu = matmul(proj, mean, .transposed, .none)
+        let p = matmul(l, proj, .transposed, .none)
+        for n in 0..<7 {
+            #expect(abs(fused[n, 0] - mu[n, 0]) < 1e-13)
+            #expect(abs(fused[n, 1] - (0..<5).reduce(0) { $0 + p[$1, n] * p[$1, n] }) < 1e-12)
+        }
+    }
+}
+
+extension TapeVJPTests {
+    @Test func fusedWhitenedMarginalsMatchFiniteDifferences() throws {
+        let kuf = TestData.uniform(5, 7, seed: 38)
+        let mean = TestData.uniform(5, 1, seed: 39)
+        let sqrt = TestData.uniform(5, 5, seed: 40)
+        let weights = TestData.uniform(7, 2, seed: 41)
+        let mask = Matrix(rows: 5, cols: 5, storage: (0..<25).map { ($0 % 5) >= ($0 / 5) ? 1 : 0 })
+        let err = try FiniteDifferences.checkTape([m, kuf, mean, sqrt, weights]) { t, v in
+            let l = try cholesky(spd(v[0]))
+            let lower = hadamard(v[3], t.leaf(mask))
+            return inner(whitenedMarginals(cholesky: l, crossCovariance: v[1], mean: v[2], sqrt: lower), v[4])
         }
         #expect(err < 1e-6, "\(err)")
     }

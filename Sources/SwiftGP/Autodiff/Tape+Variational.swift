@@ -106,3 +106,13 @@ public func concatenatingColumns(_ parts: [Var]) -> Var {
         }
     }
 }
+
+/// Column j of A, as a column node.
+public func selectingColumn(_ a: Var, _ j: Int) -> Var {
+    let v = a.value
+    return a.tape.record(Matrix(column: v.column(j))) { g, t in
+        var d = Matrix(rows: v.rows, cols: v.cols)
+        for i in 0..<v.rows { d[i, j] = g.storage[i] }
+        t.accumulate(a, d)
+    }
+}

@@ -232,15 +232,23 @@ public struct SVGPObjective: TapeObjective, Sendable {
         let kzz = model.kernel.gram(inputs: z, dimension: d, on: kp)
         let lz = try cholesky(kzz, policy: model.jitter, isLatentPrior: true)
         let kzx = model.kernel.cross(inputs: z, dimension: d, xb, on: kp)
-        let a = triangularSolve(lz, kzx)
-        let proj = model.parametrisation == .whitened ? a : triangularSolve(lz, a, .transposed)
-        let base = model.kernel.diagonal(xb, on: kp) - columnSumsOfSquares(a)
+        let kdiag = model.kernel.diagonal(xb, on: kp)
+        // Unwhitened: q(fₙ) uses aₙ = K_uu⁻¹k_un and the prior term −‖L⁻¹k_un‖².
+        let a = model.parametrisation == .unwhitened ? triangularSolve(lz, kzx) : nil
+        let proj = a.map { triangularSolve(lz, $0, .transposed) }
         var means: [Var] = [], variances: [Var] = [], kls: [Var] = []
         for l in 0..<model.variational.latentCount {
             let mu = model.variational.meanNode(qMean, latent: l)
             let ls = model.variational.sqrtNode(qSqrt, latent: l)
-            means.append(matmul(proj, mu, .transposed, .none))
-            variances.append(base + columnSumsOfSquares(matmul(ls, proj, .transposed, .none)))
+            if let a, let proj {
+                let marginals = variationalMarginals(projection: proj, mean: mu, sqrt: ls)
+                means.append(selectingColumn(marginals, 0))
+                variances.append(kdiag - columnSumsOfSquares(a) + selectingColumn(marginals, 1))
+            } else {
+                let marginals = whitenedMarginals(cholesky: lz, crossCovariance: kzx, mean: mu, sqrt: ls)
+                means.append(selectingColumn(marginals, 0))
+                variances.append(kdiag + selectingColumn(marginals, 1))
+            }
             // KL[q ‖ p] (ALGORITHMS §3.4); log|S| from the diagonal of L_S, sign-insensitive.
             switch model.parametrisation {
             case .whitened:
