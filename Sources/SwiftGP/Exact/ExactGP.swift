@@ -52,9 +52,8 @@ public struct ExactGP: Parameterised, Sendable {
     /// (L-BFGS by default) and keeps the result.
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
-        var objective = marginalLikelihood(x, y)
-        let report = try Trainer.fit(&objective, options: options)
-        self = objective.model
+        let (model, report) = try marginalLikelihood(x, y).trained(options: options)
+        self = model
         return report
     }
 
@@ -68,7 +67,7 @@ public struct ExactGP: Parameterised, Sendable {
 /// The exact GP log marginal likelihood as a tape objective, with the fused Gaussian node:
 /// its adjoint ½(ααᵀ − K⁻¹) feeds the kernel, noise and mean gradients (ALGORITHMS §2.2).
 /// - Complexity: O(n³) value and gradient; O(n² d) kernel work.
-public struct ExactMarginalLikelihood: TapeObjective, Sendable {
+public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
     public var model: ExactGP
     public let x: Matrix
     public let y: [Double]
@@ -78,11 +77,6 @@ public struct ExactMarginalLikelihood: TapeObjective, Sendable {
         self.model = model
         self.x = x
         self.y = y
-    }
-
-    public var parameters: [Parameter] {
-        get { model.parameters }
-        set { model.parameters = newValue }
     }
 
     public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {

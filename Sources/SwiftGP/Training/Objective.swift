@@ -60,3 +60,23 @@ extension TapeObjective {
         return try objective(on: tape, parameters: parameters.map { tape.leaf($0.value) }, batch: batch).scalar
     }
 }
+
+/// An objective built around a model value: its parameters are the model's.
+public protocol ModelObjective: Objective {
+    associatedtype Model: Parameterised
+    var model: Model { get set }
+}
+
+extension ModelObjective {
+    public var parameters: [Parameter] {
+        get { model.parameters }
+        set { model.parameters = newValue }
+    }
+
+    /// Trains a copy of this objective with the shared engine and returns the trained model.
+    public func trained(options: FitOptions) throws -> (model: Model, report: FitReport) {
+        var objective = self
+        let report = try Trainer.fit(&objective, options: options)
+        return (objective.model, report)
+    }
+}

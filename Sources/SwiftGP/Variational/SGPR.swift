@@ -41,9 +41,8 @@ public struct SGPR: Parameterised, Sendable {
 
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
-        var objective = bound(x, y)
-        let report = try Trainer.fit(&objective, options: options)
-        self = objective.model
+        let (model, report) = try bound(x, y).trained(options: options)
+        self = model
         return report
     }
 
@@ -85,7 +84,7 @@ public struct SGPR: Parameterised, Sendable {
 }
 
 /// The collapsed SGPR bound as a tape objective.
-public struct SGPRBound: TapeObjective, Sendable {
+public struct SGPRBound: TapeObjective, ModelObjective, Sendable {
     public var model: SGPR
     public let x: Matrix
     public let y: [Double]
@@ -95,11 +94,6 @@ public struct SGPRBound: TapeObjective, Sendable {
         self.model = model
         self.x = x
         self.y = y
-    }
-
-    public var parameters: [Parameter] {
-        get { model.parameters }
-        set { model.parameters = newValue }
     }
 
     public func objective(on tape: Tape, parameters p: [Var], batch: [Int]?) throws -> Var {

@@ -191,7 +191,7 @@ public struct NaturalGradientSchedule: Sendable {
 }
 
 /// The SVGP evidence lower bound as a tape objective; minibatches are drawn by the engine.
-public struct SVGPObjective: TapeObjective, Sendable {
+public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
     public var model: SVGP
     public let x: Matrix
     public let y: [Double]
@@ -208,11 +208,6 @@ public struct SVGPObjective: TapeObjective, Sendable {
         self.x = x
         self.y = y
         self.naturalGradients = naturalGradients
-    }
-
-    public var parameters: [Parameter] {
-        get { model.parameters }
-        set { model.parameters = newValue }
     }
 
     public var minibatchPopulation: Int? { x.rows }

@@ -33,19 +33,8 @@ func variationalMarginals(projection a: Var, mean m: Var, sqrt ls: Var) -> Var {
         for n in 0..<b { let s = muBar[n]; if s != 0 { for k in 0..<mdim { q[k, n] += mv[k] * s } } }
         t.accumulate(a, q)
         t.accumulate(m, Matrix(column: matvec(av, muBar)))
-        // W = A diag(w̄) Aᵀ by two syrk updates; L̄_S = 2 W L_S.
-        var w = Matrix(rows: mdim, cols: mdim)
-        for sign in [1.0, -1.0] {
-            let cols = (0..<b).filter { sign * wBar[$0] > 0 }
-            if cols.isEmpty { continue }
-            var part = Matrix(rows: mdim, cols: cols.count)
-            for (c, n) in cols.enumerated() {
-                let s = (sign * wBar[n]).squareRoot()
-                for k in 0..<mdim { part[k, c] = av[k, n] * s }
-            }
-            syrk(.none, .lower, alpha: sign, part, beta: 1, into: &w)
-        }
-        w.symmetrizeFromLower()
+        // L̄_S = 2 W L_S, W = A diag(w̄) Aᵀ.
+        var w = weightedGram(av, weights: wBar)
         trmm(.right, .lower, .none, alpha: 2, lv, &w)
         t.accumulate(ls, w)
     }
@@ -91,19 +80,7 @@ func whitenedMarginals(cholesky l: Var, crossCovariance kuf: Var, mean m: Var, s
         t.accumulate(kuf, abar)
         let amu = matvec(a, muBar)
         t.accumulate(m, Matrix(column: amu))
-        // W = A diag(δ̄) Aᵀ by two syrk updates over the columns of each sign.
-        var w = Matrix(rows: mdim, cols: mdim)
-        for sign in [1.0, -1.0] {
-            let cols = (0..<b).filter { sign * dBar[$0] > 0 }
-            if cols.isEmpty { continue }
-            var part = Matrix(rows: mdim, cols: cols.count)
-            for (c, n) in cols.enumerated() {
-                let s = (sign * dBar[n]).squareRoot()
-                for k in 0..<mdim { part[k, c] = a[k, n] * s }
-            }
-            syrk(.none, .lower, alpha: sign, part, beta: 1, into: &w)
-        }
-        w.symmetrizeFromLower()
+        let w = weightedGram(a, weights: dBar)
         // L̄_S = 2 W L_S
         var lsBar = w
         trmm(.right, .lower, .none, alpha: 2, lsv, &lsBar)
@@ -121,4 +98,23 @@ func whitenedMarginals(cholesky l: Var, crossCovariance kuf: Var, mean m: Var, s
         lbar.zeroUpperTriangle()
         t.accumulate(l, lbar)
     }
+}
+
+/// W = A diag(w) Aᵀ (symmetric, `M × M`) by two rank-k updates (dsyrk) over the columns with positive
+/// and with negative weight: M²B flops, half a gemm. - Complexity: O(M² B).
+func weightedGram(_ a: Matrix, weights: [Double]) -> Matrix {
+    precondition(weights.count == a.cols)
+    var w = Matrix(rows: a.rows, cols: a.rows)
+    for sign in [1.0, -1.0] {
+        let cols = weights.indices.filter { sign * weights[$0] > 0 }
+        if cols.isEmpty { continue }
+        var part = Matrix(rows: a.rows, cols: cols.count)
+        for (c, n) in cols.enumerated() {
+            let s = (sign * weights[n]).squareRoot()
+            for k in 0..<a.rows { part[k, c] = a[k, n] * s }
+        }
+        syrk(.none, .lower, alpha: sign, part, beta: 1, into: &w)
+    }
+    w.symmetrizeFromLower()
+    return w
 }
