@@ -44,5 +44,6 @@ let package = Package(
             name: "SwiftGPTests",
             dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["SwiftGP", "GPTestSupport", "swiftgp"]),
     ]
 )

@@ -1,0 +1,80 @@
+import Foundation
+import GPLinearAlgebra
+
+/// Training or test data taken from a `DataTable`: the feature matrix (columns in `features` order) and,
+/// when a target is named, its values. Preparation checks what `DataTable` cannot: that named columns
+/// exist, that there are enough rows and that the target varies.
+public struct Dataset: Sendable {
+    /// The file the data came from (for messages).
+    public let source: String
+    public let features: [String]
+    public let target: String?
+    /// `n × features.count`.
+    public let x: Matrix
+    /// The target values (empty when `target` is nil).
+    public let y: [Double]
+
+    public var count: Int { x.rows }
+
+    public init(source: String, features: [String], target: String?, x: Matrix, y: [Double]) {
+        self.source = source
+        self.features = features
+        self.target = target
+        self.x = x
+        self.y = y
+    }
+
+    /// Training data: `target` plus `features` (default: every other column).
+    /// - Throws: `DataError.unknownColumn` for an unknown target or feature, `DatasetError.tooFewRows`
+    ///   below two rows, `DatasetError.constantTarget` when `requireVaryingTarget` and y is constant.
+    public static func training(_ table: DataTable, target: String, features: [String]? = nil,
+                                requireVaryingTarget: Bool = true) throws -> Dataset {
+        let y = try table.column(target)
+        let names = features ?? table.columns.filter { $0 != target }
+        let x = try table.matrix(columns: names)
+        guard table.rowCount >= 2 else { throw DatasetError.tooFewRows(path: table.source, found: table.rowCount, needed: 2) }
+        if requireVaryingTarget, let first = y.first, y.allSatisfy({ $0 == first }) {
+            throw DatasetError.constantTarget(path: table.source, column: target, value: first)
+        }
+        return Dataset(source: table.source, features: names, target: target, x: x, y: y)
+    }
+
+    /// Data to predict at: the model's `features` in the model's order (extra columns are ignored), and
+    /// `target` when given (for evaluation).
+    /// - Throws: `DatasetError.missingFeature` naming the first absent feature; `DataError.unknownColumn`
+    ///   for an absent target.
+    public static func inputs(_ table: DataTable, features: [String], target: String? = nil) throws -> Dataset {
+        for name in features where !table.columns.contains(name) {
+            throw DatasetError.missingFeature(path: table.source, name: name, available: table.columns)
+        }
+        let y = try target.map { try table.column($0) } ?? []
+        return Dataset(source: table.source, features: features, target: target,
+                       x: try table.matrix(columns: features), y: y)
+    }
+}
+
+/// Binary class labels: 0/1, or exactly two distinct values mapped in increasing order to 0 and 1.
+/// For classification models; validated at the boundary like every other input.
+public struct BinaryLabels: Sendable, Equatable {
+    /// The original label values of class 0 and class 1.
+    public let classes: [Double]
+    /// 0 or 1 per row.
+    public let encoded: [Double]
+
+    /// Validates `values`, read from column `column` of `path` (row r is on line r + 2).
+    /// - Throws: `DatasetError.notBinary` at the first third distinct value, `.singleClass` when every
+    ///   label is the same.
+    public init(_ values: [Double], path: String, column: String) throws {
+        var seen: [Double] = []
+        for (r, v) in values.enumerated() where !seen.contains(v) {
+            guard seen.count < 2 else {
+                throw DatasetError.notBinary(path: path, line: r + 2, column: column, value: v, seen: seen)
+            }
+            seen.append(v)
+        }
+        guard seen.count == 2 else { throw DatasetError.singleClass(path: path, column: column, value: values.first ?? 0) }
+        classes = seen.sorted()
+        let one = classes[1]
+        encoded = values.map { $0 == one ? 1 : 0 }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Why a kernel expression such as `matern52+periodic` was rejected.
+public enum KernelExpressionError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownName(String, valid: [String])
+    case syntax(expression: String, position: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownName(n, v): return "unknown kernel '\(n)' (valid kernels: \(v.joined(separator: ", ")))"
+        case let .syntax(e, p, m): return "kernel expression '\(e)', character \(p + 1): \(m)"
+        }
+    }
+}
+
+/// A parsed kernel expression: base kernel names combined with `+` and `*` (usual precedence,
+/// parentheses allowed, whitespace ignored), e.g. `rbf`, `matern52+periodic`, `linear*rbf + matern12`.
+///
+/// `makeKernel(dimension:)` builds it with ARD parameters of the feature dimension d:
+/// `rbf` → `RBF(lengthscale: ones(d))`, `periodic` → `Periodic(lengthscale: ones(d), period: ones(d))`,
+/// `linear` → `Linear(variance: ones(d))`, and likewise for `matern12`, `matern32`, `matern52`, `rq`.
+public indirect enum KernelExpression: Sendable, Equatable, CustomStringConvertible {
+    case base(String)
+    case sum([KernelExpression])
+    case product([KernelExpression])
+
+    /// The base kernel names.
+    public static let names = ["rbf", "matern12", "matern32", "matern52", "rq", "periodic", "linear"]
+
+    /// Parses `text`. - Throws: `KernelExpressionError`.
+    public init(parsing text: String) throws {
+        var parser = Parser(text: text)
+        self = try parser.parse()
+    }
+
+    public var description: String {
+        switch self {
+        case let .base(n): return n
+        case let .sum(ts): return ts.map(\.description).joined(separator: " + ")
+        case let .product(fs): return fs.map { if case .sum = $0 { "(\($0))" } else { $0.description } }.joined(separator: " * ")
+        }
+    }
+
+    /// The kernel for inputs with `dimension` columns.
+    public func makeKernel(dimension d: Int) -> any Kernel {
+        let ones = [Double](repeating: 1, count: d)
+        switch self {
+        case let .sum(ts): return SumKernel(ts.map { $0.makeKernel(dimension: d) })
+        case let .product(fs): return ProductKernel(fs.map { $0.makeKernel(dimension: d) })
+        case .base("rbf"): return RBF(lengthscale: ones)
+        case .base("matern12"): return Matern12(lengthscale: ones)
+        case .base("matern32"): return Matern32(lengthscale: ones)
+        case .base("matern52"): return Matern52(lengthscale: ones)
+        case .base("rq"): return RationalQuadratic(lengthscale: ones)
+        case .base("periodic"): return Periodic(lengthscale: ones, period: ones)
+        case .base("linear"): return Linear(variance: ones)
+        case let .base(name): preconditionFailure("unvalidated kernel name \(name)")
+        }
+    }
+
+    /// Recursive descent over: expr = term ('+' term)*; term = factor ('*' factor)*; factor = name | '(' expr ')'.
+    private struct Parser {
+        let text: String
+        let chars: [Character]
+        var i = 0
+        init(text: String) { self.text = text; chars = Array(text) }
+
+        mutating func parse() throws -> KernelExpression {
+            skipSpace()
+            if i == chars.count { throw fail("empty kernel expression; expected a kernel name") }
+            let e = try expression()
+            skipSpace()
+            if i < chars.count { throw fail("unexpected '\(chars[i])'") }
+            return e
+        }
+        mutating func expression() throws -> KernelExpression {
+            var terms = [try term()]
+            while accept("+") { terms.append(try term()) }
+            return terms.count == 1 ? terms[0] : .sum(terms)
+        }
+        mutating func term() throws -> KernelExpression {
+            var factors = [try factor()]
+            while accept("*") { factors.append(try factor()) }
+            return factors.count == 1 ? factors[0] : .product(factors)
+        }
+        mutating func factor() throws -> KernelExpression {
+            skipSpace()
+            if accept("(") {
+                let e = try expression()
+                guard accept(")") else { throw fail("expected ')'") }
+                return e
+            }
+            let start = i
+            while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
+            guard i > start else {
+                throw fail(i < chars.count ? "expected a kernel name, found '\(chars[i])'" : "expected a kernel name after the operator")
+            }
+            let name = String(chars[start..<i]).lowercased()
+            guard KernelExpression.names.contains(name) else {
+                throw KernelExpressionError.unknownName(String(chars[start..<i]), valid: KernelExpression.names)
+            }
+            return .base(name)
+        }
+        mutating func accept(_ c: Character) -> Bool {
+            skipSpace()
+            if i < chars.count && chars[i] == c { i += 1; return true }
+            return false
+        }
+        mutating func skipSpace() { while i < chars.count, chars[i].isWhitespace { i += 1 } }
+        func fail(_ message: String) -> KernelExpressionError { .syntax(expression: text, position: i, message: message) }
+    }
+}

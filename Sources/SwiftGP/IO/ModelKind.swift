@@ -1,0 +1,126 @@
+import Foundation
+import GPLinearAlgebra
+
+/// A kind of model the command line can fit, save and load (`exact` now; `sgpr`, `svgp`, `statespace`,
+/// … later). Adding a kind is one conformance plus one entry in `ModelKinds.all`: the commands, the
+/// model file, standardisation and metrics are shared.
+///
+/// A kind sees standardised data and reports on that scale; `TrainedModel` does the rest.
+public protocol ModelKind: Sendable {
+    /// The `--model` name and the model file's `model` field.
+    var name: String { get }
+    /// One line for `--help`.
+    var summary: String { get }
+    /// The `--likelihood` names this kind supports; the first is the default.
+    var likelihoods: [String] { get }
+    /// What `objective` means for this kind ("log marginal likelihood", "ELBO", …).
+    var objectiveName: String { get }
+    /// Regression or classification, by likelihood.
+    func task(for likelihood: String) -> ModelTask
+    /// Trains on `data` and returns what goes into the model file plus an in-process predictor.
+    func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState
+    /// Rebuilds a predictor from a loaded file (already checked by `ModelFile.validate`).
+    /// - Throws: `ModelFileError` for contents this kind cannot use.
+    func predictor(for file: ModelFile) throws -> any ModelPredictor
+}
+
+/// Predicts at standardised inputs, on the scale the model was trained on.
+public protocol ModelPredictor: Sendable {
+    func predict(_ x: Matrix) -> Prediction
+}
+
+/// The data a `ModelKind` trains on: standardised inputs and (for regression) standardised targets,
+/// or class indices 0/1 for classification.
+public struct TrainingSet: Sendable {
+    public var x: Matrix
+    public var y: [Double]
+}
+
+/// The parts of a model file a kind fills in after training, and a predictor built from the live model.
+public struct TrainedState: Sendable {
+    public var kernel: KernelSpec
+    public var likelihood: ComponentSpec
+    public var mean: ComponentSpec
+    public var jitterPolicy: JitterPolicy
+    public var report: FitReport
+    public var data: TrainingData?
+    public var state: [String: [Double]]?
+    public var predictor: any ModelPredictor
+
+    public init(kernel: KernelSpec, likelihood: ComponentSpec, mean: ComponentSpec, jitterPolicy: JitterPolicy,
+                report: FitReport, data: TrainingData? = nil, state: [String: [Double]]? = nil,
+                predictor: any ModelPredictor) {
+        self.kernel = kernel
+        self.likelihood = likelihood
+        self.mean = mean
+        self.jitterPolicy = jitterPolicy
+        self.report = report
+        self.data = data
+        self.state = state
+        self.predictor = predictor
+    }
+}
+
+/// Everything `swiftgp fit` can set. Kinds read what applies to them.
+public struct FitSettings: Sendable {
+    public var model: String
+    public var kernel: KernelExpression
+    /// nil: the kind's default likelihood.
+    public var likelihood: String?
+    /// Standardise X (per column) and regression y.
+    public var standardize: Bool
+    /// Lower bound of the Gaussian noise variance (on the standardised scale).
+    public var noiseFloor: Double
+    /// Iterations, restarts, seed, progress callback (objective reported on the data scale).
+    public var options: FitOptions
+
+    public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
+                standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
+        self.model = model
+        self.kernel = kernel
+        self.likelihood = likelihood
+        self.standardize = standardize
+        self.noiseFloor = noiseFloor
+        self.options = options
+    }
+}
+
+/// A model or likelihood name that does not exist (a usage error).
+public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownModel(String, valid: [String])
+    case unsupportedLikelihood(model: String, likelihood: String, supported: [String])
+
+    public var description: String {
+        switch self {
+        case let .unknownModel(m, v): return "unknown model '\(m)' (valid models: \(v.joined(separator: ", ")))"
+        case let .unsupportedLikelihood(m, l, s):
+            return "likelihood '\(l)' is not available for model '\(m)' (\(m) supports: \(s.joined(separator: ", ")))"
+        }
+    }
+}
+
+/// The registry of model kinds.
+public enum ModelKinds {
+    public static let all: [any ModelKind] = [ExactModelKind()]
+
+    public static var names: [String] { all.map(\.name) }
+
+    /// The kind called `name`. - Throws: `ConfigurationError.unknownModel` listing the valid names.
+    public static func named(_ name: String) throws -> any ModelKind {
+        guard let kind = all.first(where: { $0.name == name }) else {
+            throw ConfigurationError.unknownModel(name, valid: names)
+        }
+        return kind
+    }
+
+    /// The kind and likelihood for `model`/`likelihood` (nil: the kind's default).
+    /// - Throws: `ConfigurationError`.
+    public static func resolve(model: String, likelihood: String?) throws -> (any ModelKind, String) {
+        let kind = try named(model)
+        let l = likelihood ?? kind.likelihoods[0]
+        guard kind.likelihoods.contains(l) else {
+            throw ConfigurationError.unsupportedLikelihood(model: model, likelihood: l, supported: kind.likelihoods)
+        }
+        return (kind, l)
+    }
+}

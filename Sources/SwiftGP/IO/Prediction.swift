@@ -1,0 +1,62 @@
+import Foundation
+
+/// What a model predicts at a set of points, on the original scale of the data.
+public enum Prediction: Sendable, Equatable {
+    /// The predictive distribution of y (not of the latent f): mean and variance per point.
+    case regression(mean: [Double], variance: [Double])
+    /// Class probabilities per point (each row sums to 1), columns in the order of `classes`, the
+    /// original label values.
+    case classification(classes: [Double], probabilities: [[Double]])
+
+    public var count: Int {
+        switch self {
+        case let .regression(m, _): return m.count
+        case let .classification(_, p): return p.count
+        }
+    }
+
+    /// The CSV written by `swiftgp predict`: `mean,variance,lower95,upper95` for regression; `p1,label`
+    /// for two classes (p1 the probability of the second class), else `p_<class>` per class and `label`.
+    /// Numbers are in shortest round-trip form, so reading them back gives the same Doubles.
+    public var csv: String {
+        var lines: [String] = []
+        switch self {
+        case let .regression(mean, variance):
+            lines.append("mean,variance,lower95,upper95")
+            for i in mean.indices {
+                let (lo, hi) = MetricSet.interval95(mean: mean[i], variance: variance[i])
+                lines.append("\(mean[i]),\(variance[i]),\(lo),\(hi)")
+            }
+        case let .classification(classes, probabilities):
+            let binary = classes.count == 2
+            lines.append((binary ? ["p1"] : classes.map { "p_\(labelText($0))" }).joined(separator: ",") + ",label")
+            for p in probabilities {
+                let best = p.indices.max { p[$0] < p[$1] } ?? 0
+                let shown = binary ? [p[1]] : p
+                lines.append(shown.map { "\($0)" }.joined(separator: ",") + ",\(labelText(classes[best]))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The evaluation metrics against observed targets `y` read from column `column` of `source`
+    /// (regression: `n, rmse, mae, nlpd, coverage95`; classification: `n, accuracy, nlpd, brier`).
+    /// - Throws: `DatasetError.notBinary` for a label that is not one of the model's classes.
+    public func metrics(against y: [Double], source: String, column: String) throws -> MetricSet {
+        switch self {
+        case let .regression(mean, variance):
+            return MetricSet.regression(y: y, mean: mean, variance: variance)
+        case let .classification(classes, probabilities):
+            let labels = try y.enumerated().map { r, v in
+                guard let k = classes.firstIndex(of: v) else {
+                    throw DatasetError.notBinary(path: source, line: r + 2, column: column, value: v, seen: classes)
+                }
+                return k
+            }
+            return MetricSet.classification(labels: labels, probabilities: probabilities)
+        }
+    }
+}
+
+/// A label value as text: integers without a decimal point.
+func labelText(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)" }

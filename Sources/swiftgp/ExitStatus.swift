@@ -1,0 +1,74 @@
+import ArgumentParser
+import GPLinearAlgebra
+import SwiftGP
+
+/// The exit codes of `swiftgp`, documented in every command's help.
+enum ExitStatus: Int32, CaseIterable {
+    case success = 0
+    case internalError = 1
+    case usage = 2
+    case inputData = 3
+    case modelFile = 4
+    case numerical = 5
+    case output = 6
+
+    var meaning: String {
+        switch self {
+        case .success: return "success"
+        case .internalError: return "unexpected internal error (please report it)"
+        case .usage: return "usage error: bad options; unknown kernel, model or likelihood"
+        case .inputData: return "input data error (the message names file, line and column)"
+        case .modelFile: return "model file error: missing, corrupt, truncated, wrong version"
+        case .numerical: return "numerical failure: matrix not positive definite despite jitter"
+        case .output: return "output could not be written (no partial file is left)"
+        }
+    }
+
+    /// The table shown in `--help`.
+    static var helpText: String {
+        "EXIT CODES\n" + allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
+    }
+}
+
+/// An error classified for the user: its exit status and a message (with advice where there is some).
+struct Failure {
+    let status: ExitStatus
+    let message: String
+
+    init(_ error: any Error) {
+        switch error {
+        case let DataError.duplicateColumn(path, name):
+            (status, message) = (.inputData, "\(path), line 1 (header): column name '\(name)' appears more than once")
+        case let e as DataError: (status, message) = (.inputData, e.description)
+        case let e as DatasetError: (status, message) = (.inputData, e.description)
+        case let e as ModelFileError: (status, message) = (.modelFile, e.description)
+        case let e as OutputError: (status, message) = (.output, e.description)
+        case let e as ConfigurationError: (status, message) = (.usage, e.description)
+        case let e as KernelExpressionError: (status, message) = (.usage, e.description)
+        case let e as LinearAlgebraError: (status, message) = (.numerical, Failure.numericalAdvice(e))
+        default: (status, message) = (.internalError, "internal error: \(error)")
+        }
+    }
+
+    static func numericalAdvice(_ e: LinearAlgebraError) -> String {
+        switch e {
+        case .notPositiveDefinite:
+            return """
+                numerical failure: \(e.description).
+                The covariance matrix could not be factorised even with the largest jitter. Try:
+                  - a higher noise floor, e.g. --noise-floor 1e-4;
+                  - standardised data (drop --no-standardize) so columns have comparable scales;
+                  - removing duplicate or near-duplicate rows, or constant feature columns;
+                  - a rougher kernel (matern32 or matern12 instead of rbf).
+                """
+        case .nonFinite:
+            return """
+                numerical failure: the covariance \(e.description).
+                The inputs are probably too large for the kernel. Try standardised data (drop \
+                --no-standardize) or rescale the columns.
+                """
+        default:
+            return "numerical failure: \(e.description)"
+        }
+    }
+}

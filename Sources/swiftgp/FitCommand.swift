@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import SwiftGP
+
+/// `swiftgp fit`: trains a model on a CSV file and writes a model file.
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit a model to a CSV file and save it as a model file.",
+        discussion: """
+            Learns hyperparameters by maximising the model's objective \
+            (for exact GPs the log marginal likelihood) with L-BFGS. Inputs are standardised per column, and \
+            regression targets too, unless --no-standardize is given; the model file stores the transform and \
+            undoes it on output. Progress goes to standard error.
+
+            Models: \(ModelKinds.all.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")).
+            Kernels: \(KernelExpression.names.joined(separator: ", ")), combined with + and * \
+            (usual precedence, parentheses allowed), e.g. "matern52+periodic" or "linear*rbf + matern12". \
+            Lengthscales are per feature (ARD).
+
+            Examples:
+              swiftgp fit --data train.csv --target y --output model.json
+              swiftgp fit --data datasets/diabetes/diabetes_train.csv \\
+                  --target progression --model exact --kernel matern52 \\
+                  --restarts 2 --seed 1 --output diabetes.json
+              swiftgp fit --data datasets/co2/co2_train.csv --target co2 \\
+                  --kernel "rbf + periodic*rbf" --iterations 300 --quiet \\
+                  --output co2.json
+
+            \(ExitStatus.helpText)
+            """)
+
+    @Option(help: ArgumentHelp("Training data: CSV with a header row.", valueName: "TRAIN.csv"))
+    var data: String
+
+    @Option(help: ArgumentHelp("The column to predict.", valueName: "COL"))
+    var target: String
+
+    @Option(help: ArgumentHelp("Comma-separated feature columns (default: every column but the target).",
+                               valueName: "a,b,c"))
+    var features: String?
+
+    @Option(help: ArgumentHelp("Model kind: \(ModelKinds.names.joined(separator: ", ")).", valueName: "KIND"))
+    var model: String = "exact"
+
+    @Option(help: ArgumentHelp("Kernel expression, e.g. matern52 or \"matern52+periodic\".", valueName: "EXPR"))
+    var kernel: String = "rbf"
+
+    @Option(help: ArgumentHelp("Likelihood (default: the model's first; exact supports gaussian).", valueName: "NAME"))
+    var likelihood: String?
+
+    @Option(help: "Maximum optimiser iterations per run.")
+    var iterations: Int = 1000
+
+    @Option(help: "Extra runs from randomly perturbed starting points; the best is kept.")
+    var restarts: Int = 0
+
+    @Option(help: "Random seed (restart perturbations, minibatches).")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Lower bound of the noise variance, on the standardised scale.", valueName: "VARIANCE"))
+    var noiseFloor: Double = 1e-6
+
+    @Flag(help: "Fit on the data as given, without standardising inputs and targets.")
+    var noStandardize = false
+
+    @Flag(help: "Print nothing on standard error unless there is an error.")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Where to write the model file (written atomically).", valueName: "MODEL.json"))
+    var output: String
+
+    /// The parsed `--features` list, nil for the default.
+    var featureList: [String]? {
+        features.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    func validate() throws {
+        do {
+            _ = try KernelExpression(parsing: kernel)
+            _ = try ModelKinds.resolve(model: model, likelihood: likelihood)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let list = featureList {
+            if list.contains("") { throw ValidationError("--features has an empty name in '\(features!)'") }
+            if let dup = list.first(where: { name in list.filter { $0 == name }.count > 1 }) {
+                throw ValidationError("--features lists '\(dup)' more than once")
+            }
+            if list.contains(target) { throw ValidationError("--features includes the target '\(target)'") }
+        }
+        guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
+        guard restarts >= 0 else { throw ValidationError("--restarts must be at least 0") }
+        guard noiseFloor >= 0, noiseFloor.isFinite else { throw ValidationError("--noise-floor must be a finite number ≥ 0") }
+    }
+
+    func run() throws {
+        try AtomicFile.checkWritable(output)
+        let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList)
+        let printer = quiet ? nil : ProgressPrinter(restarts: restarts)
+        var options = FitOptions(maxIterations: iterations, seed: seed, restarts: restarts)
+        if let printer { options.progress = { printer.report($0) } }
+        let settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
+                                   standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
+        let fitted = try TrainedModel.fit(dataset, settings: settings)
+        try fitted.save(to: output)
+        printer?.finish(fitted.file, output: output)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+
+/// The `swiftgp` root command: dispatches to `fit`, `predict`, `evaluate` and `info`, and maps every
+/// failure to one of the documented exit codes (`ExitStatus`).
+@main
+struct SwiftGPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftgp",
+        abstract: "Fit, apply and inspect Gaussian-process models on CSV data.",
+        discussion: """
+            A typical session:
+
+              swiftgp fit --data train.csv --target y --model exact --kernel matern52 \\
+                  --output model.json
+              swiftgp predict --model model.json --data test.csv --output pred.csv
+              swiftgp evaluate --model model.json --data test.csv
+              swiftgp info --model model.json
+
+            Data files are comma-separated with a header row; every cell must be a finite number.
+
+            \(ExitStatus.helpText)
+            """,
+        subcommands: [FitCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self])
+
+    /// Parses (usage errors exit 2, help exits 0), then runs, mapping errors to exit codes.
+    static func main() {
+        let parsed: any ParsableCommand
+        do { parsed = try parseAsRoot() } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            Console.error(fullMessage(for: error))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        do {
+            var command = parsed
+            try command.run()
+        } catch {
+            // A command group run without a subcommand asks for help.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let failure = Failure(error)
+            Console.error("swiftgp: error: \(failure.message)")
+            Foundation.exit(failure.status.rawValue)
+        }
+    }
+}
