@@ -9,7 +9,8 @@ struct FitCommand: ParsableCommand {
         abstract: "Fit a model to a CSV file and save it as a model file.",
         discussion: """
             Learns hyperparameters by maximising the model's objective \
-            (for exact GPs the log marginal likelihood) with L-BFGS. Inputs are standardised per column, and \
+            (exact: the log marginal likelihood, sgpr: the collapsed bound, both with L-BFGS; svgp: the ELBO \
+            with Adam on minibatches, optionally with natural gradients on q(u)). Inputs are standardised per column, and \
             regression targets too, unless --no-standardize is given; the model file stores the transform and \
             undoes it on output. Progress goes to standard error.
 
@@ -23,6 +24,9 @@ struct FitCommand: ParsableCommand {
               swiftgp fit --data datasets/diabetes/diabetes_train.csv \\
                   --target progression --model exact --kernel matern52 \\
                   --restarts 2 --seed 1 --output diabetes.json
+              swiftgp fit --data datasets/breast_cancer/breast_cancer_train.csv \\
+                  --target malignant --model svgp --likelihood bernoulli \\
+                  --inducing 50 --batch-size 128 --epochs 100 --output bc.json
               swiftgp fit --data datasets/co2/co2_train.csv --target co2 \\
                   --kernel "rbf + periodic*rbf" --iterations 300 --quiet \\
                   --output co2.json
@@ -51,6 +55,21 @@ struct FitCommand: ParsableCommand {
 
     @Option(help: "Maximum optimiser iterations per run.")
     var iterations: Int = 1000
+
+    @Option(help: "Passes over the data for minibatch models (sets the iterations to epochs × ⌈n / batch size⌉).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("Inducing points of sparse models (sgpr, svgp); capped at the number of rows.", valueName: "M"))
+    var inducing: Int = 100
+
+    @Option(help: ArgumentHelp("Minibatch size of svgp (default: all rows every iteration).", valueName: "B"))
+    var batchSize: Int?
+
+    @Flag(help: "svgp: natural-gradient steps on q(u) alternating with Adam on the hyperparameters.")
+    var naturalGradients = false
+
+    @Option(help: "Adam learning rate of svgp.")
+    var learningRate: Double = 0.01
 
     @Option(help: "Extra runs from randomly perturbed starting points; the best is kept.")
     var restarts: Int = 0
@@ -92,16 +111,26 @@ struct FitCommand: ParsableCommand {
         guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
         guard restarts >= 0 else { throw ValidationError("--restarts must be at least 0") }
         guard noiseFloor >= 0, noiseFloor.isFinite else { throw ValidationError("--noise-floor must be a finite number ≥ 0") }
+        guard inducing >= 1 else { throw ValidationError("--inducing must be at least 1") }
+        if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if naturalGradients && model != "svgp" { throw ValidationError("--natural-gradients applies to --model svgp only") }
     }
 
     func run() throws {
         try AtomicFile.checkWritable(output)
         let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList)
         let printer = quiet ? nil : ProgressPrinter(restarts: restarts)
-        var options = FitOptions(maxIterations: iterations, seed: seed, restarts: restarts)
+        let perEpoch = batchSize.map { (dataset.count + $0 - 1) / $0 } ?? 1
+        var options = FitOptions(maxIterations: epochs.map { $0 * perEpoch } ?? iterations, seed: seed, restarts: restarts)
         if let printer { options.progress = { printer.report($0) } }
-        let settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
+        var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                    standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
+        settings.inducing = inducing
+        settings.batchSize = batchSize
+        settings.naturalGradients = naturalGradients
+        settings.learningRate = learningRate
         let fitted = try TrainedModel.fit(dataset, settings: settings)
         try fitted.save(to: output)
         printer?.finish(fitted.file, output: output)

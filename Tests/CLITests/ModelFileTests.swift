@@ -71,7 +71,7 @@ import SwiftGP
             wrongKind["kernel"] = ["kind": "banana"]
             var wrongModel = future
             wrongModel["version"] = 1
-            wrongModel["model"] = "svgp"
+            wrongModel["model"] = "gpssm"
             func json(_ o: Any) throws -> String { String(decoding: try JSONSerialization.data(withJSONObject: o), as: UTF8.self) }
             let cases: [(String, String?, [String])] = [
                 ("missing", nil, ["missing.json", "model file not found"]),
@@ -84,7 +84,7 @@ import SwiftGP
                 ("no kernel", try json(noKernel), ["no kernel.json", "missing key 'kernel'"]),
                 ("bad value", try json(badValue), ["kernel.lengthscale", "outside its constraint"]),
                 ("wrong kind", try json(wrongKind), ["unknown kernel kind 'banana'"]),
-                ("wrong model", try json(wrongModel), ["unknown model 'svgp'"]),
+                ("wrong model", try json(wrongModel), ["unknown model 'gpssm'"]),
             ]
             let output = dir.appendingPathComponent("pred.csv").path
             for (name, contents, expected) in cases {

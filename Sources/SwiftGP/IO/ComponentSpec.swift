@@ -22,6 +22,36 @@ public struct ComponentSpec: Codable, Sendable, Equatable {
         return likelihood
     }
 
+    /// The stored likelihood: `gaussian`, `bernoulli` (probit), `bernoulli-logit`, `poisson`, `studentt`
+    /// (3 degrees of freedom) or `softmax` (with `classCount` classes).
+    /// - Throws: `ModelFileError.invalid` for an unknown kind or bad parameters.
+    public func likelihood(classCount: Int?) throws -> any Likelihood {
+        var likelihood: any Likelihood
+        switch kind {
+        case "gaussian": return try gaussianLikelihood()
+        case "bernoulli":
+            try expect([], scalar: true, at: "likelihood")
+            likelihood = Bernoulli(link: .probit)
+        case "bernoulli-logit":
+            try expect([], scalar: true, at: "likelihood")
+            likelihood = Bernoulli(link: .logit)
+        case "poisson":
+            try expect([], scalar: true, at: "likelihood")
+            likelihood = Poisson()
+        case "studentt":
+            try expect(["scale"], scalar: true, at: "likelihood")
+            likelihood = StudentT()
+        case "softmax":
+            try expect([], scalar: true, at: "likelihood")
+            guard let c = classCount, c >= 2 else { throw ModelFileError.invalid(detail: "a softmax likelihood needs its 'classes'") }
+            likelihood = Softmax(classes: c)
+        default:
+            throw ModelFileError.invalid(detail: "unknown likelihood '\(kind)' (known: gaussian, bernoulli, bernoulli-logit, poisson, studentt, softmax)")
+        }
+        likelihood.parameters = try parameters.map { try $0.parameter(at: "likelihood") }
+        return likelihood
+    }
+
     /// The stored mean function (`zero`, `constant`, `linear`) for inputs of `inputDimension` columns.
     /// - Throws: `ModelFileError.invalid` for an unknown kind or bad parameters.
     public func meanFunction(inputDimension d: Int) throws -> any MeanFunction {

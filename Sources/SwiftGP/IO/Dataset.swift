@@ -78,3 +78,17 @@ public struct BinaryLabels: Sendable, Equatable {
         encoded = values.map { $0 == one ? 1 : 0 }
     }
 }
+
+/// Class labels for multi-class models: the distinct values, sorted, encoded as 0 … C−1.
+public struct ClassLabels: Sendable, Equatable {
+    public let classes: [Double]
+    public let encoded: [Double]
+
+    /// - Throws: `DatasetError.singleClass` when every label is the same.
+    public init(_ values: [Double], path: String, column: String) throws {
+        classes = Array(Set(values)).sorted()
+        guard classes.count >= 2 else { throw DatasetError.singleClass(path: path, column: column, value: values.first ?? 0) }
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, Double($0)) })
+        encoded = values.map { index[$0]! }
+    }
+}

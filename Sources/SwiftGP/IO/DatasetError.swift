@@ -9,6 +9,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case notBinary(path: String, line: Int, column: String, value: Double, seen: [Double])
     case singleClass(path: String, column: String, value: Double)
     case cannotStandardize(path: String, column: String)
+    case notCount(path: String, line: Int, column: String, value: Double)
 
     public var description: String {
         switch self {
@@ -23,6 +24,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
                 + s.map(format).joined(separator: " and ") + "); binary labels must be 0/1 or exactly two distinct values"
         case let .singleClass(p, c, v):
             return "\(p), column '\(c)': every label is \(format(v)); binary classification needs two classes"
+        case let .notCount(p, l, c, v):
+            return "\(p), line \(l), column '\(c)': \(format(v)) is not a count; the poisson likelihood needs non-negative integers"
         case let .cannotStandardize(p, c):
             return "\(p), column '\(c)': values too large to standardise (the variance overflows); rescale the column"
         }

@@ -120,5 +120,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
         if task == .binaryClassification && classes?.count != 2 {
             throw ModelFileError.invalid(detail: "a binary classifier needs two 'classes'")
         }
+        if task == .multiclassClassification && (classes?.count ?? 0) < 2 {
+            throw ModelFileError.invalid(detail: "a multi-class classifier needs at least two 'classes'")
+        }
     }
 }

@@ -4,7 +4,10 @@ import GPLinearAlgebra
 /// What kind of target a model predicts.
 public enum ModelTask: String, Codable, Sendable {
     case regression
+    /// Non-negative integer targets (Poisson): never standardised.
+    case countRegression = "count-regression"
     case binaryClassification = "binary-classification"
+    case multiclassClassification = "multiclass-classification"
 }
 
 /// The standardisation applied to inputs (`x`) and regression targets (`y`); nil where none was applied.

@@ -34,6 +34,8 @@ public protocol ModelPredictor: Sendable {
 public struct TrainingSet: Sendable {
     public var x: Matrix
     public var y: [Double]
+    /// The original label values of the classes (classification), in encoded order.
+    public var classes: [Double]? = nil
 }
 
 /// The parts of a model file a kind fills in after training, and a predictor built from the live model.
@@ -73,6 +75,14 @@ public struct FitSettings: Sendable {
     public var noiseFloor: Double
     /// Iterations, restarts, seed, progress callback (objective reported on the data scale).
     public var options: FitOptions
+    /// Inducing points for sparse models (capped at the number of rows).
+    public var inducing: Int = 100
+    /// Minibatch size for stochastic models (nil: the whole data set every iteration).
+    public var batchSize: Int? = nil
+    /// Natural-gradient steps on q(u) alternating with Adam (sparse variational models).
+    public var naturalGradients: Bool = false
+    /// Adam learning rate for stochastic models.
+    public var learningRate: Double = 0.01
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
@@ -101,7 +111,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 
 /// The registry of model kinds.
 public enum ModelKinds {
-    public static let all: [any ModelKind] = [ExactModelKind()]
+    public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 

@@ -29,8 +29,16 @@ public struct TrainedModel: Sendable {
             if let first = y.first, y.allSatisfy({ $0 == first }) {
                 throw DatasetError.constantTarget(path: data.source, column: target, value: first)
             }
+        case .countRegression:
+            for (r, v) in y.enumerated() where v < 0 || v != v.rounded() {
+                throw DatasetError.notCount(path: data.source, line: r + 2, column: target, value: v)
+            }
         case .binaryClassification:
             let labels = try BinaryLabels(y, path: data.source, column: target)
+            y = labels.encoded
+            classes = labels.classes
+        case .multiclassClassification:
+            let labels = try ClassLabels(y, path: data.source, column: target)
             y = labels.encoded
             classes = labels.classes
         }
@@ -54,7 +62,7 @@ public struct TrainedModel: Sendable {
                 progress(q)
             }
         }
-        let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y)
+        let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes)
         let s = try kind.train(set, settings: kindSettings)
         let r = s.report
         let training = TrainingRecord(

@@ -165,8 +165,10 @@ public enum Trainer {
             let batch = nextBatch()
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
             try model.innerStep(batch: batch)
-            if optimizer.reevaluatesEachIteration { current = nil }
-            let previous = current?.value ?? history.last.map { -$0 }
+            // Stochastic optimisers step from a fresh minibatch evaluation; its value is the one reported.
+            let fresh = optimizer.reevaluatesEachIteration ? sample(xi, batch: batch) : nil
+            if let fresh { current = fresh }
+            let previous = fresh == nil ? (current?.value ?? history.last.map { -$0 }) : history.last.map { -$0 }
             let outcome = optimizer.step(&xi, current: &current) { sample($0, batch: batch) }
             iteration += 1
             if outcome == .stalled {
@@ -174,7 +176,7 @@ public enum Trainer {
                 converged = current.map { ($0.gradient.map(abs).max() ?? 0) <= 100 * options.gradientTolerance } ?? false
                 break
             }
-            let value = current?.value ?? sample(xi, batch: batch).value
+            let value = fresh?.value ?? current?.value ?? sample(xi, batch: batch).value
             history.append(-value)
             let elapsed = (clock.now - t0).seconds
             options.progress?(FitProgress(
