@@ -37,8 +37,6 @@ struct Failure {
 
     init(_ error: any Error) {
         switch error {
-        case let DataError.duplicateColumn(path, name):
-            (status, message) = (.inputData, "\(path), line 1 (header): column name '\(name)' appears more than once")
         case let e as DataError: (status, message) = (.inputData, e.description)
         case let e as DatasetError: (status, message) = (.inputData, e.description)
         case let e as ModelFileError: (status, message) = (.modelFile, e.description)

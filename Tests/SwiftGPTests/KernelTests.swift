@@ -104,3 +104,11 @@ let conformanceKernels: [any Kernel] = [
         #expect(ParameterVector(k.parameters).names.prefix(2) == ["0.lengthscale[0]", "0.lengthscale[1]"])
     }
 }
+
+extension KernelValueTests {
+    @Test func productKeepsPerDimensionVariancesTrainable() {
+        let k = Matern52() * Linear(variance: [0.3, 0.4])
+        let flags = k.parameters.filter { $0.name.hasSuffix("variance") }.map(\.isTrainable)
+        #expect(flags == [false, true])
+    }
+}

@@ -25,7 +25,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .missingValue(p, l, c): return "\(p), line \(l), column '\(c)': empty cell (missing value)"
         case let .nonNumeric(p, l, c, v): return "\(p), line \(l), column '\(c)': '\(v)' is not a number"
         case let .nonFinite(p, l, c, v): return "\(p), line \(l), column '\(c)': '\(v)' is not a finite number"
-        case let .duplicateColumn(p, n): return "\(p): column name '\(n)' appears more than once"
+        case let .duplicateColumn(p, n): return "\(p), line 1 (header): column name '\(n)' appears more than once"
         case let .unknownColumn(p, n, a): return "\(p): no column named '\(n)' (columns: \(a.joined(separator: ", ")))"
         }
     }

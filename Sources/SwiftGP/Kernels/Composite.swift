@@ -43,7 +43,8 @@ public struct SumKernel: Kernel {
 /// VJP with the adjoint Ā ∘ Π_{j≠i} K_j.
 ///
 /// A product of kernels that each own a variance has a one-dimensional ridge (ALGORITHMS §1.5): the
-/// constructor fixes the `variance` of every factor after the first that has a trainable one.
+/// constructor keeps one trainable variance — the first factor's with the most entries (so a linear
+/// kernel's per-dimension variances stay learnable) — and fixes the other factors' scalar variances.
 /// - Complexity: the children's costs plus O(n m) per child.
 public struct ProductKernel: Kernel {
     public var kernels: [any Kernel]
@@ -51,11 +52,11 @@ public struct ProductKernel: Kernel {
     public init(_ kernels: [any Kernel]) {
         precondition(!kernels.isEmpty, "a product needs at least one kernel")
         var flat = kernels.flatMap { ($0 as? ProductKernel)?.kernels ?? [$0] }
-        var seenVariance = false
-        for i in flat.indices {
-            let hasVariance = flat[i].parameters.contains { $0.name == "variance" && $0.isTrainable }
-            if hasVariance && seenVariance { flat[i].setTrainable(false, matching: "variance") }
-            seenVariance = seenVariance || hasVariance
+        func variance(_ k: any Kernel) -> Parameter? { k.parameters.first { $0.name == "variance" && $0.isTrainable } }
+        let keeper = flat.indices.filter { variance(flat[$0]) != nil }
+            .max { variance(flat[$0])!.count < variance(flat[$1])!.count || (variance(flat[$0])!.count == variance(flat[$1])!.count && $0 > $1) }
+        for i in flat.indices where i != keeper {
+            if let v = variance(flat[i]), v.count == 1 { flat[i].setTrainable(false, matching: "variance") }
         }
         self.kernels = flat
     }

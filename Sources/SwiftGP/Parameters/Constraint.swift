@@ -51,13 +51,14 @@ public enum Constraint: Sendable, Equatable, Codable {
         }
     }
 
-    /// Whether θ lies in the domain.
+    /// Whether θ lies in the closure of the domain. Boundary values are admitted because T(ξ) reaches
+    /// them in floating point (softplus and exp underflow, σ saturates); `unconstrain` maps them just inside.
     public func contains(_ theta: Double) -> Bool {
         switch self {
         case .identity: return theta.isFinite
-        case let .positive(b): return theta > b && theta.isFinite
-        case .exponential: return theta > 0 && theta.isFinite
-        case let .interval(a, b): return theta > a && theta < b
+        case let .positive(b): return theta >= b && theta.isFinite
+        case .exponential: return theta >= 0 && theta.isFinite
+        case let .interval(a, b): return theta >= a && theta <= b
         }
     }
 }
