@@ -72,6 +72,14 @@ public enum KernelConformance {
                                                   at: z.storage)
         let zErr = FiniteDifferences.maxRelativeError(zBar, zNumeric)
         if zErr > tolerance { out.append("\(name): cross input gradient relative error \(zErr)") }
+        // The fused VJP of K(X, Z) agrees with the separate ones.
+        let fused = kernel.crossVJP(x, z, adjoint: wc)
+        let separateInputs = FiniteDifferences.gradient({ kernel.cross(Matrix(rows: x.rows, cols: x.cols, storage: $0), z).inner(wc) },
+                                                        at: x.storage)
+        let fusedParamErr = FiniteDifferences.maxRelativeError(fused.parameters, kernel.crossGradient(x, z, adjoint: wc))
+        let fusedInputErr = FiniteDifferences.maxRelativeError(fused.inputs.storage, separateInputs)
+        if fusedParamErr > 1e-12 { out.append("\(name): crossVJP parameter gradient differs by \(fusedParamErr)") }
+        if fusedInputErr > tolerance { out.append("\(name): crossVJP input gradient relative error \(fusedInputErr)") }
         let xBar = kernel.gramInputGradient(x, adjoint: wg).storage
         let xNumeric = FiniteDifferences.gradient({ kernel.gram(Matrix(rows: x.rows, cols: x.cols, storage: $0)).inner(wg) },
                                                   at: x.storage)

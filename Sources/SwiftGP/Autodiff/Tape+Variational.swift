@@ -18,10 +18,9 @@ extension Kernel {
     public func cross(inputs z: Var, dimension d: Int, _ x: Matrix, on parameters: [Var]) -> Var {
         let zm = Matrix(rows: z.rows / d, cols: d, storage: z.value.storage)
         return z.tape.record(cross(zm, x)) { g, t in
-            // K(Z, X) = K(X, Z)ᵀ, so its adjoint is Ḡᵀ with respect to K(X, Z).
-            let gt = g.transposed
-            distribute(self.crossGradient(x, zm, adjoint: gt), to: parameters, on: t)
-            t.accumulate(z, Matrix(column: self.crossInputGradient(x, zm, adjoint: gt).storage))
+            let (dp, dz) = self.crossVJP(zm, x, adjoint: g)
+            distribute(dp, to: parameters, on: t)
+            t.accumulate(z, Matrix(column: dz.storage))
         }
     }
 }

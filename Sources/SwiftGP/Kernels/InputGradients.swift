@@ -40,6 +40,68 @@ extension StationaryKernel {
     }
 }
 
+extension StationaryKernel {
+    /// Parameter and first-input VJPs of K(A, B) in one pass over the pairs: each pair's κ and κ′ are
+    /// computed once and feed ∂/∂ℓ, ∂/∂σ², ∂/∂(shape) and ∂/∂A together.
+    public func crossVJP(_ a: Matrix, _ b: Matrix, adjoint: Matrix) -> (parameters: [Double], inputs: Matrix) {
+        precondition(adjoint.rows == a.rows && adjoint.cols == b.rows, "\(kind): adjoint shape mismatch")
+        checkARD(lengthscale, dimension: a.cols, kernel: kind)
+        let pa = PointRows(a, dividedBy: lengthscale.value)
+        let pb = PointRows(b, dividedBy: lengthscale.value)
+        let na = a.rows, nb = b.rows, d = a.cols
+        let s2 = variance.scalar
+        let ls = lengthscale.value
+        let invL = (0..<d).map { 1 / (ls.count == 1 ? ls[0] : ls[$0]) }
+        let nShape = profile.shapeParameters.reduce(0) { $0 + $1.count }
+        var dl = [Double](repeating: 0, count: d), dShape = [Double](repeating: 0, count: nShape)
+        var dVar = 0.0
+        var abar = [Double](repeating: 0, count: na * d)
+        let diff = UnsafeMutablePointer<Double>.allocate(capacity: max(d, 1))
+        defer { diff.deallocate() }
+        pa.data.withUnsafeBufferPointer { ap in
+            pb.data.withUnsafeBufferPointer { bp in
+                adjoint.storage.withUnsafeBufferPointer { w in
+                    abar.withUnsafeMutableBufferPointer { out in
+                        for j in 0..<nb {
+                            let bj = j * d
+                            for i in 0..<na {
+                                let wij = w[i + j * na]
+                                if wij == 0 { continue }
+                                let ai = i * d
+                                var r2 = 0.0
+                                for c in 0..<d {
+                                    let t = ap[ai + c] - bp[bj + c]
+                                    diff[c] = t
+                                    r2 += t * t
+                                }
+                                let (k, dk) = profile.valueAndDerivative(r2)
+                                dVar += wij * k
+                                let g = wij * s2 * dk
+                                if g != 0 {
+                                    for c in 0..<d {
+                                        let t = diff[c]
+                                        dl[c] += g * t * t
+                                        // ∂r²/∂a_c = 2 (a_c − b_c)/ℓ_c² = 2 t/ℓ_c with t scaled.
+                                        out[ai + c] += 2 * g * t * invL[c]
+                                    }
+                                }
+                                if nShape > 0 {
+                                    let sg = profile.shapeGradient(r2)
+                                    for q in 0..<nShape { dShape[q] += wij * s2 * sg[q] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let gl = ls.count == 1 ? [-2 / ls[0] * dl.reduce(0, +)] : (0..<d).map { -2 / ls[$0] * dl[$0] }
+        var inputs = Matrix(rows: na, cols: d)
+        for i in 0..<na { for c in 0..<d { inputs[i, c] = abar[i * d + c] } }
+        return (gl + [dVar] + dShape, inputs)
+    }
+}
+
 extension Periodic {
     /// ∂k/∂z_d = 4k sin(πΔ_d/p_d) cos(πΔ_d/p_d) π/(p_d ℓ_d²), Δ = x − z.
     public func crossInputGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> Matrix {

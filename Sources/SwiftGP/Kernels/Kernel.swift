@@ -33,6 +33,11 @@ public protocol Kernel: Parameterised, Sendable {
     /// ∂⟨Ā, K(X, Z)⟩/∂Z, `m × d`: the input gradient that makes inducing inputs learnable.
     /// - Complexity: O(n m d).
     func crossInputGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> Matrix
+
+    /// Both VJPs of K(A, B) for an adjoint of the same shape: ∂⟨Ā, K(A, B)⟩/∂θ (flattened) and
+    /// ∂⟨Ā, K(A, B)⟩/∂A (`rows(A) × d`), in one pass where a kernel can share the work.
+    /// - Complexity: O(n m d).
+    func crossVJP(_ a: Matrix, _ b: Matrix, adjoint: Matrix) -> (parameters: [Double], inputs: Matrix)
 }
 
 extension Kernel {
@@ -48,6 +53,12 @@ extension Kernel {
 
     /// Default: the gram gradient is the cross gradient with Z = X.
     public func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double] { crossGradient(x, x, adjoint: adjoint) }
+
+    /// Default: the two VJPs separately (K(A, B) = K(B, A)ᵀ, so the A-gradient is the cross input
+    /// gradient of K(B, A) with Āᵀ).
+    public func crossVJP(_ a: Matrix, _ b: Matrix, adjoint: Matrix) -> (parameters: [Double], inputs: Matrix) {
+        (crossGradient(a, b, adjoint: adjoint), crossInputGradient(b, a, adjoint: adjoint.transposed))
+    }
 
     /// ∂⟨Ā, K(X, X)⟩/∂X: X enters both arguments; k is symmetric, so this is the cross input gradient
     /// with adjoint Ā + Āᵀ. - Complexity: O(n² d).
