@@ -9,8 +9,10 @@ bootstrap:
 demo: bootstrap
 	@scripts/demo.sh
 
-# Runs the whole test suite (unit, reference, CLI end-to-end, notebooks).
+# Runs the whole test suite: the benchmark harness's own unit test (standard library only), then the
+# Swift tests (unit, reference, CLI end-to-end, notebooks) in release mode.
 test: bootstrap
+	python3 -m unittest discover -s Benchmarks/tests
 	swift test -c release -Xswiftc -enable-testing
 
 bench: bootstrap

@@ -35,7 +35,7 @@ let package = Package(
             path: "Notebooks/SparseVariational"),
         // Benchmark drivers (timed outside the test suite).
         .executableTarget(
-            name: "swiftgp-bench", dependencies: ["SwiftGP"], path: "Benchmarks/Swift"),
+            name: "swiftgp-bench", dependencies: ["SwiftGP", "GPLinearAlgebra", "GPPlot"], path: "Benchmarks/Swift"),
         // Test support: finite-difference checkers, kernel conformance, dense references.
         .target(name: "GPTestSupport", dependencies: ["SwiftGP", "GPLinearAlgebra"]),
         .testTarget(name: "GPLinearAlgebraTests", dependencies: ["GPLinearAlgebra", "GPTestSupport"]),

@@ -1,1 +1,42 @@
-print("placeholder")
+import Foundation
+import GPLinearAlgebra
+
+// swiftgp-bench: the SwiftGP side of the scripted benchmarks (Benchmarks/README.md). Each subcommand reads
+// CSV files (`x1..xd,y`, already standardised) and prints ONE JSON line on stdout.
+
+let usage = """
+    usage: swiftgp-bench <command> [options]
+
+      exact-lml  --data F.csv [--repeats R] [--warmup W]
+                 log marginal likelihood + gradient (ARD Matérn-5/2, lengthscales 1, variance 1, noise 0.1),
+                 with the LAPACK floor (dpotrf + dpotri) and a stage breakdown
+      exact-fit  --train F.csv --test G.csv [--iterations N] [--repeats R]
+                 L-BFGS fit from the same initial point, then test RMSE / NLPD and predict time
+      plot       --input results.json --output fig.svg
+                 log-log scaling plot of a suite's results
+      kernel-micro --data F.csv [--repeats R]      (profiling) the kernel's Gram, gradient and cross alone
+      leak-check   --data F.csv [--evaluations E]  (diagnostic) peak RSS after each LML evaluation
+
+    One BLAS thread (BLASThreads.set(1)) for every command.
+    """
+
+BLASThreads.set(1)
+let argv = CommandLine.arguments
+guard argv.count >= 2, !["-h", "--help", "help"].contains(argv[1]) else {
+    print(usage)
+    exit(argv.count >= 2 ? 0 : 2)
+}
+do {
+    let args = try Arguments(argv.dropFirst(2))
+    switch argv[1] {
+    case "exact-lml": try exactLML(args)
+    case "exact-fit": try exactFit(args)
+    case "plot": try plotCommand(args)
+    case "kernel-micro": try kernelMicro(args)
+    case "leak-check": try leakCheck(args)
+    default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
+    }
+} catch {
+    FileHandle.standardError.write(Data("swiftgp-bench: \(error)\n".utf8))
+    exit(2)
+}

@@ -168,7 +168,11 @@ public func logDeterminant(cholesky l: Var) -> Var {
 /// log N(r; 0, K) = −½ rᵀK⁻¹r − ½ log|K| − (n/2) log 2π, fused with its adjoints
 /// K̄ = ½(ααᵀ − K⁻¹), r̄ = −α, α = K⁻¹r (ALGORITHMS §2.2). K holds a noise variance, so it is
 /// factorised without the latent-prior base jitter.
-/// - Complexity: O(n³/3) forward (dpotrf), O(2n³/3) backward (dpotri).
+///
+/// The backward pass forms K̄ in place over the K⁻¹ that dpotri returns, in one pass:
+/// K̄_ij = ½ s (α_i α_j − K⁻¹_ij). α_i α_j = α_j α_i exactly and K⁻¹ is returned symmetric, so K̄ is
+/// exactly symmetric.
+/// - Complexity: O(n³/3) forward (dpotrf), O(2n³/3) backward (dpotri) + one O(n²) pass.
 public func gaussianLogDensity(residual r: Var, covariance k: Var, policy: JitterPolicy = .standard) throws -> Var {
     precondition(r.cols == 1 && r.rows == k.rows, "residual and covariance sizes differ")
     let c = try Cholesky(k.value, policy: policy)
@@ -178,11 +182,20 @@ public func gaussianLogDensity(residual r: Var, covariance k: Var, policy: Jitte
     let value = -0.5 * dot(r.value.storage, alpha) - 0.5 * c.logDeterminant - 0.5 * n * Math.logTwoPi
     return k.tape.record(Matrix(scalar: value)) { g, t in
         let s = g.scalar
+        let h = 0.5 * s
+        let size = alpha.count
         var kbar = c.inverse()
-        // K̄ = ½ s (ααᵀ − K⁻¹)
-        scal(-0.5 * s, &kbar.storage)
-        let a = Matrix(column: alpha)
-        gemm(.none, .transposed, alpha: 0.5 * s, a, a, beta: 1, into: &kbar)
+        // K̄ = ½ s (ααᵀ − K⁻¹), column by column over K⁻¹'s own storage.
+        kbar.storage.withUnsafeMutableBufferPointer { kb in
+            alpha.withUnsafeBufferPointer { a in
+                guard let out = kb.baseAddress, let av = a.baseAddress else { return }
+                for j in 0..<size {
+                    let aj = av[j]
+                    let col = out + j * size
+                    for i in 0..<size { col[i] = h * (av[i] * aj - col[i]) }
+                }
+            }
+        }
         t.accumulate(k, kbar)
         t.accumulate(r, Matrix(column: alpha.map { -s * $0 }))
     }

@@ -60,8 +60,11 @@ public final class Tape {
 }
 
 /// A node on a `Tape`: a handle to a matrix value that gradients can flow through.
+///
+/// A `Var` does not keep its tape alive (the tape's backward closures hold `Var`s, so a strong
+/// reference would make every tape a retain cycle): keep the `Tape` itself for as long as its nodes are used.
 public struct Var {
-    public let tape: Tape
+    public unowned let tape: Tape
     public let id: Int
 
     public var value: Matrix { tape.values[id] }

@@ -1,0 +1,103 @@
+"""Shared by the peer scripts: one thread everywhere, CSV loading, scores and the one-line JSON output.
+
+Import this module FIRST in a peer script: it pins OPENBLAS_NUM_THREADS / OMP_NUM_THREADS /
+MKL_NUM_THREADS (and TensorFlow's thread pools) to 1 before numpy, torch or tensorflow is imported.
+Other OpenBLAS variables (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE) are left as the caller sets them.
+"""
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+             "NUMEXPR_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+    os.environ[_var] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import json  # noqa: E402
+import math  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+except ImportError:  # pragma: no cover - optional
+    threadpool_info = threadpool_limits = None
+
+_LIMITER = threadpool_limits(limits=1) if threadpool_limits is not None else None
+
+# The benchmark's model at its fixed initial point (same on every side; Benchmarks/README.md).
+INITIAL_LENGTHSCALE = 1.0
+INITIAL_SIGNAL_VARIANCE = 1.0
+INITIAL_NOISE_VARIANCE = 0.1
+NOISE_FLOOR = 1e-6
+# scipy L-BFGS-B's defaults, used as the stopping rule on every side: ||proj g||_inf <= 1e-5, or a relative
+# objective change <= factr * eps = 1e7 * 2.22e-16.
+GRADIENT_TOLERANCE = 1e-5
+RELATIVE_TOLERANCE = 1e7 * np.finfo(float).eps
+LBFGS_MEMORY = 10
+
+perf_counter = time.perf_counter
+
+
+def load(path):
+    """(X, y) float64 arrays from a CSV with a header; the target is the column `y`, else the last."""
+    with open(path) as fh:
+        header = [h.strip() for h in fh.readline().strip().split(",")]
+    data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2)
+    if data.shape[1] != len(header) or data.shape[1] < 2:
+        raise SystemExit(f"{path}: header has {len(header)} columns, data has {data.shape[1]}")
+    yi = header.index("y") if "y" in header else len(header) - 1
+    X = np.delete(data, yi, axis=1)
+    y = data[:, yi]
+    return np.ascontiguousarray(X), np.ascontiguousarray(y)
+
+
+def scores(mean, variance, y):
+    """(test RMSE, mean NLPD) of observed targets under N(mean, variance), in standardised units."""
+    mean = np.asarray(mean, dtype=np.float64).reshape(-1)
+    variance = np.asarray(variance, dtype=np.float64).reshape(-1)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    r = y - mean
+    rmse = float(np.sqrt(np.mean(r * r)))
+    nlpd = float(np.mean(0.5 * (math.log(2 * math.pi) + np.log(variance) + r * r / variance)))
+    return rmse, nlpd
+
+
+def median(xs):
+    return float(statistics.median(xs))
+
+
+def peak_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def blas_info():
+    """numpy's BLAS as threadpoolctl sees it (name, version, architecture, threads)."""
+    if threadpool_info is None:
+        return None
+    out = []
+    for p in threadpool_info():
+        if p.get("user_api") == "blas":
+            out.append({k: p.get(k) for k in ("internal_api", "version", "architecture", "num_threads")})
+    return out
+
+
+def finite(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def emit(obj):
+    """Prints ONE JSON line (the result) and flushes."""
+    obj = dict(obj)
+    obj.setdefault("peak_rss_mib_self", peak_rss_mib())
+    print(json.dumps(obj), flush=True)
+
+
+def fail(message):
+    print(f"peer error: {message}", file=sys.stderr, flush=True)
+    sys.exit(1)
