@@ -109,6 +109,22 @@ import SwiftGP
         }
     }
 
+    @Test func badClassificationLabelsExitThreeWithoutOutput() throws {
+        try Scratch.with { dir in
+            let three = try Scratch.write("a,b,y\n0.1,0.2,0\n0.3,0.1,1\n0.5,0.9,2\n0.7,0.4,1\n", "three.csv", in: dir)
+            let one = try Scratch.write("a,b,y\n0.1,0.2,1\n0.3,0.1,1\n0.5,0.9,1\n", "one.csv", in: dir)
+            let output = dir.appendingPathComponent("never.json").path
+            for (file, expected) in [(three, ["three.csv, line 4, column 'y'", "third distinct value"]),
+                                     (one, ["one.csv, column 'y'", "constant"])] {
+                let r = try CLI.run(["fit", "--data", file, "--target", "y", "--model", "svgp", "--likelihood", "bernoulli",
+                                     "--inducing", "2", "--iterations", "3", "--output", output])
+                #expect(r.status == 3)
+                for text in expected { #expect(r.stderr.contains(text), "\(r.stderr)") }
+                #expect(!FileManager.default.fileExists(atPath: output))
+            }
+        }
+    }
+
     @Test func sparseOptionsAreValidated() throws {
         let r = try CLI.run(["fit", "--data", Diabetes.train, "--target", "progression", "--natural-gradients", "--output", "/tmp/x.json"])
         #expect(r.status == 2 && r.stderr.contains("--natural-gradients applies to --model svgp only"))
