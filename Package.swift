@@ -33,6 +33,9 @@ let package = Package(
         .executableTarget(
             name: "SparseVariationalNotebook", dependencies: ["SwiftGP", "GPPlot"],
             path: "Notebooks/SparseVariational"),
+        .executableTarget(
+            name: "StateSpaceNotebook", dependencies: ["SwiftGP", "GPPlot"],
+            path: "Notebooks/StateSpace"),
         // Benchmark drivers (timed outside the test suite).
         .executableTarget(
             name: "swiftgp-bench", dependencies: ["SwiftGP", "GPLinearAlgebra", "GPPlot"], path: "Benchmarks/Swift"),
@@ -42,7 +45,7 @@ let package = Package(
         .testTarget(name: "GPPlotTests", dependencies: ["GPPlot"]),
         .testTarget(
             name: "SwiftGPTests",
-            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook"],
+            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["SwiftGP", "GPTestSupport", "swiftgp"]),
     ]

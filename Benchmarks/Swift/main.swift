@@ -34,6 +34,8 @@ do {
     case "plot": try plotCommand(args)
     case "kernel-micro": try kernelMicro(args)
     case "leak-check": try leakCheck(args)
+    case "statespace-lml": try stateSpaceLML(args)
+    case "statespace-spikes": try stateSpaceSpikes(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {

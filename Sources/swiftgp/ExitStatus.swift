@@ -42,6 +42,7 @@ struct Failure {
         case let e as ModelFileError: (status, message) = (.modelFile, e.description)
         case let e as OutputError: (status, message) = (.output, e.description)
         case let e as ConfigurationError: (status, message) = (.usage, e.description)
+        case let e as ValidationError: (status, message) = (.usage, e.message)
         case let e as KernelExpressionError: (status, message) = (.usage, e.description)
         case let e as LinearAlgebraError: (status, message) = (.numerical, Failure.numericalAdvice(e))
         default: (status, message) = (.internalError, "internal error: \(error)")

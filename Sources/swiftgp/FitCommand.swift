@@ -121,6 +121,10 @@ struct FitCommand: ParsableCommand {
     func run() throws {
         try AtomicFile.checkWritable(output)
         let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList)
+        if let name = try KernelExpression(parsing: kernel).oneDimensionalName, dataset.features.count != 1 {
+            throw ValidationError("kernel '\(name)' needs exactly one feature column (time); the data has \(dataset.features.count): "
+                                  + "choose it with --features")
+        }
         let printer = quiet ? nil : ProgressPrinter(restarts: restarts)
         let perEpoch = batchSize.map { (dataset.count + $0 - 1) / $0 } ?? 1
         var options = FitOptions(maxIterations: epochs.map { $0 * perEpoch } ?? iterations, seed: seed, restarts: restarts)

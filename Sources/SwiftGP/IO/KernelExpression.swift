@@ -25,7 +25,22 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
     case product([KernelExpression])
 
     /// The base kernel names.
-    public static let names = ["rbf", "matern12", "matern32", "matern52", "rq", "periodic", "linear"]
+    public static let names = ["rbf", "matern12", "matern32", "matern52", "rq", "periodic", "linear",
+                               "hidamatern12", "hidamatern32", "hidamatern52"]
+
+    /// Names of kernels defined on one input column only (time).
+    public static let oneDimensional: Set<String> = ["hidamatern12", "hidamatern32", "hidamatern52"]
+
+    /// The base kernel names this expression uses.
+    public var baseNames: [String] {
+        switch self {
+        case let .base(name): return [name]
+        case let .sum(ts), let .product(ts): return ts.flatMap(\.baseNames)
+        }
+    }
+
+    /// The first base kernel that needs exactly one input column, if any.
+    public var oneDimensionalName: String? { baseNames.first { Self.oneDimensional.contains($0) } }
 
     /// Parses `text`. - Throws: `KernelExpressionError`.
     public init(parsing text: String) throws {
@@ -54,6 +69,10 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
         case .base("rq"): return RationalQuadratic(lengthscale: ones)
         case .base("periodic"): return Periodic(lengthscale: ones, period: ones)
         case .base("linear"): return Linear(variance: ones)
+        // Hida–Matérn: Matérn × cos(ωτ); ω starts at 1 (on standardised time), where its gradient is non-zero.
+        case .base("hidamatern12"): return HidaMatern(order: 0, frequency: 1)
+        case .base("hidamatern32"): return HidaMatern(order: 1, frequency: 1)
+        case .base("hidamatern52"): return HidaMatern(order: 2, frequency: 1)
         case let .base(name): preconditionFailure("unvalidated kernel name \(name)")
         }
     }

@@ -1,0 +1,198 @@
+import GPLinearAlgebra
+
+/// Conjugate-computation variational inference (Khan & Lin 2017; Chang et al. 2020) for a state-space GP
+/// with a non-Gaussian scalar likelihood p(y_k | f_k), e.g. Poisson (exp link) or Bernoulli
+/// (ALGORITHMS §5.6).
+///
+/// The approximate posterior is the prior times Gaussian sites on f_k = H x_k,
+/// q(f) ∝ p(f) Πₖ exp(j_k f_k − ½ 𝒥_k f_k²), so every inference step is one smoother pass. One
+/// iteration, with step β ∈ (0, 1]:
+///
+///     1. (m_k, v_k) = smoothed marginals of f_k under the current sites;
+///     2. g_k = ∂E_k/∂m, G_k = ∂E_k/∂v with E_k(m, v) = E_{N(m,v)}[log p(y_k | f)] (`ScalarLikelihood.expectation`);
+///     3. 𝒥_k ← (1 − β)𝒥_k + β(−2G_k),   j_k ← (1 − β)j_k + β(g_k − 2G_k m_k),
+///
+/// a natural-gradient step on the ELBO in q's natural parameters. −2G_k is clipped at 0 (BayesNewton's
+/// PSD safeguard; Poisson-exp and Bernoulli never need it). With a Gaussian likelihood and β = 1 the
+/// sites equal the exact likelihood after one iteration. The initial sites are one β = 1 step from the
+/// prior marginals (m = 0, v = k(0)).
+///
+/// The ELBO comes from the sites (exact when q is the smoothed posterior under them):
+/// L = log Z_sites − Σₖ E_q[log t_k] + Σₖ E_q[log p(y_k | f_k)].
+/// Missing targets (NaN) carry no site. `fit` learns the kernel's hyperparameters by variational EM:
+/// CVI to convergence, then a few L-BFGS steps of the shared engine on log Z_sites(θ) with the sites
+/// frozen (`SiteMarginalLikelihood`, whose gradient equals the ELBO's at a CVI fixed point).
+/// - Complexity: O(T d³) per iteration (one smoother pass plus O(T) expectations).
+public struct StateSpaceCVI: Sendable {
+    /// The prior; changed only by `fit`, which re-smooths (so `states` never goes stale).
+    public private(set) var kernel: any StateSpaceKernel
+    public var likelihood: any ScalarLikelihood
+    /// β, the damping of the site update.
+    public var stepSize: Double
+    public var smoother: StateSpaceSmoother.Method
+    public var jitter: JitterPolicy
+    /// Sorted times and targets in that order.
+    public let times: [Double]
+    public let y: [Double]
+    public private(set) var sites: GaussianSites
+    /// The smoothed states under the current sites.
+    public private(set) var states: SmoothedStates
+    /// Completed iterations.
+    public private(set) var iterations = 0
+    let order: [Int]
+
+    /// Sets up the sites and smooths once.
+    /// - Parameters:
+    ///   - initialSites: sites in the sorted-time order; nil takes one full step from the prior marginals.
+    /// - Throws: `LinearAlgebraError` from the smoother.
+    public init(kernel: any StateSpaceKernel, likelihood: any ScalarLikelihood, times: [Double], y: [Double],
+                stepSize: Double = 1, smoother: StateSpaceSmoother.Method = .rts, jitter: JitterPolicy = .standard,
+                initialSites: GaussianSites? = nil) throws {
+        precondition(stepSize > 0 && stepSize <= 1, "the CVI step size must lie in (0, 1]")
+        let s = sortedByTime(times, y)
+        if let bad = likelihood.firstInvalidTarget(s.values.filter { !$0.isNaN }) {
+            preconditionFailure("target \(bad) is invalid for the \(likelihood.kind) likelihood")
+        }
+        self.kernel = kernel
+        self.likelihood = likelihood
+        self.stepSize = stepSize
+        self.smoother = smoother
+        self.jitter = jitter
+        self.times = s.times
+        self.y = s.values
+        self.order = s.order
+        var sites = GaussianSites(count: s.times.count, dimension: 1)
+        if let given = initialSites {
+            precondition(given.count == s.times.count && given.dimension == 1, "initial sites must be \(s.times.count) scalar sites")
+            sites = given
+        } else {
+            let k0 = kernel.diagonal(Matrix(column: [0])).first!
+            Self.update(&sites, likelihood: likelihood, y: s.values, means: [Double](repeating: 0, count: s.times.count),
+                        variances: [Double](repeating: k0, count: s.times.count), step: 1)
+        }
+        self.sites = sites
+        self.states = try StateSpaceSmoother.smooth(kernel: kernel, times: s.times, sites: sites, method: smoother, policy: jitter)
+    }
+
+    /// The site update 3. at marginals (m, v).
+    static func update(_ sites: inout GaussianSites, likelihood: any ScalarLikelihood, y: [Double], means: [Double],
+                       variances: [Double], step beta: Double) {
+        for k in y.indices where !y[k].isNaN {
+            let e = likelihood.expectation(y[k], mean: means[k], variance: variances[k])
+            let precision = max(-2 * e.dVariance, 0)
+            let first = e.dMean + precision * means[k]
+            sites.second[k] = (1 - beta) * sites.second[k] + beta * precision
+            sites.first[k] = (1 - beta) * sites.first[k] + beta * first
+        }
+    }
+
+    /// Smoothed latent means and variances of f_k at the sorted times.
+    public var sortedMarginals: (mean: [Double], variance: [Double]) {
+        let h = kernel.measurementVector
+        var m = [Double](repeating: 0, count: times.count), v = m
+        for k in times.indices { (m[k], v[k]) = StateSpacePosterior.latent(states, k, h) }
+        return (m, v)
+    }
+
+    /// Latent f mean and variance at the training times, in the caller's original order.
+    public var training: GaussianPrediction {
+        let (m, v) = sortedMarginals
+        var mean = m, variance = v
+        for k in times.indices {
+            mean[order[k]] = m[k]
+            variance[order[k]] = v[k]
+        }
+        return GaussianPrediction(mean: mean, variance: variance)
+    }
+
+    /// One CVI iteration: site update from the current marginals, then a smoother pass under the new sites.
+    /// Returns the largest change of any site parameter (relative to 1 + |value|).
+    @discardableResult
+    public mutating func step() throws -> Double {
+        let (m, v) = sortedMarginals
+        let old = sites
+        Self.update(&sites, likelihood: likelihood, y: y, means: m, variances: v, step: stepSize)
+        states = try StateSpaceSmoother.smooth(kernel: kernel, times: times, sites: sites, method: smoother, policy: jitter)
+        iterations += 1
+        var change = 0.0
+        for i in sites.first.indices {
+            change = max(change, abs(sites.first[i] - old.first[i]) / (1 + abs(old.first[i])),
+                         abs(sites.second[i] - old.second[i]) / (1 + abs(old.second[i])))
+        }
+        return change
+    }
+
+    /// Runs `step()` until the site change falls below `tolerance` or `maxIterations` is reached.
+    /// Returns the number of iterations run.
+    @discardableResult
+    public mutating func run(maxIterations: Int = 100, tolerance: Double = 1e-8) throws -> Int {
+        for i in 0..<maxIterations {
+            if try step() < tolerance { return i + 1 }
+        }
+        return maxIterations
+    }
+
+    /// Variational EM over the kernel's trainable parameters: repeat { CVI until the sites settle (E-step);
+    /// `mStepIterations` L-BFGS iterations of `SiteMarginalLikelihood` with the sites frozen (M-step) } until
+    /// the ELBO changes by less than `tolerance` (relative). Returns the ELBO history in a `FitReport`.
+    /// - Throws: `LinearAlgebraError` from the smoother or at the M-step's starting point.
+    @discardableResult
+    public mutating func fit(iterations: Int = 30, cviIterations: Int = 100, mStepIterations: Int = 10,
+                             tolerance: Double = 1e-8) throws -> FitReport {
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        var history: [Double] = []
+        var converged = false
+        var evaluations = 0
+        var outer = 0
+        while outer < iterations {
+            outer += 1
+            try run(maxIterations: cviIterations, tolerance: 1e-9)
+            let value = elbo
+            if let last = history.last, abs(value - last) <= tolerance * max(1, abs(value)) {
+                history.append(value)
+                converged = true
+                break
+            }
+            history.append(value)
+            var objective = SiteMarginalLikelihood(kernel: kernel, times: times, sites: sites)
+            let report = try Trainer.fit(&objective, options: FitOptions(maxIterations: mStepIterations))
+            evaluations += report.evaluations
+            kernel = objective.kernel
+            states = try StateSpaceSmoother.smooth(kernel: kernel, times: times, sites: sites, method: smoother, policy: jitter)
+        }
+        return FitReport(objective: history.last ?? elbo, iterations: outer, evaluations: evaluations, converged: converged,
+                         stopReason: converged ? "relative tolerance" : "max iterations", history: history,
+                         seconds: (clock.now - t0).seconds, maxJitter: states.jitter, restartObjectives: [])
+    }
+
+    /// The ELBO L = log Z_sites − Σₖ E_q[log t_k] + Σₖ E_q[log p(y_k | f_k)] under the current q.
+    public var elbo: Double {
+        let (m, v) = sortedMarginals
+        var total = states.logNormaliser
+        for k in times.indices where !y[k].isNaN {
+            total -= sites.first[k] * m[k] - 0.5 * sites.second[k] * (m[k] * m[k] + v[k])
+            total += likelihood.expectation(y[k], mean: m[k], variance: v[k]).value
+        }
+        return total
+    }
+
+    /// Latent mean and variance of f at new times (inserted as site-free steps).
+    /// - Throws: `LinearAlgebraError` from the smoother.
+    public func predict(at newTimes: [Double]) throws -> GaussianPrediction {
+        let all = times + newTimes
+        let merged = sortedByTime(all, Array(0..<all.count).map(Double.init))
+        var s = GaussianSites(count: all.count, dimension: 1)
+        for (k, source) in merged.order.enumerated() where source < times.count {
+            s.first[k] = sites.first[source]
+            s.second[k] = sites.second[source]
+        }
+        let st = try StateSpaceSmoother.smooth(kernel: kernel, times: merged.times, sites: s, method: smoother, policy: jitter)
+        let h = kernel.measurementVector
+        var mean = [Double](repeating: 0, count: newTimes.count), variance = mean
+        for (k, source) in merged.order.enumerated() where source >= times.count {
+            (mean[source - times.count], variance[source - times.count]) = StateSpacePosterior.latent(st, k, h)
+        }
+        return GaussianPrediction(mean: mean, variance: variance)
+    }
+}
