@@ -78,3 +78,15 @@ extension StationaryKernel: StateSpaceKernel where Profile: MaternProfile {
         gradient[1] += dv
     }
 }
+
+/// A kernel whose state space is exactly one `MaternStateSpace`: lets `ScalarKalman` run its unrolled,
+/// non-generic d = 3 recursion for Matérn-5/2 instead of calling through `StateSpaceKernel` every step.
+protocol MaternStateSpaceKernel {
+    var maternStateSpace: MaternStateSpace { get }
+    /// ℓ (one input), for ∂λ/∂ℓ.
+    var maternLengthscale: Double { get }
+}
+
+extension StationaryKernel: MaternStateSpaceKernel where Profile: MaternProfile {
+    var maternLengthscale: Double { lengthscale.scalar }
+}

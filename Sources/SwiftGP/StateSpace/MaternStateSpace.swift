@@ -135,6 +135,30 @@ struct MaternStateSpace: Sendable {
         return (shift + dt * fa) / lambda
     }
 
+    /// A(Δ) for order 2 (ν = 5/2) from x = λΔ and e = e^{−x}, as the same closed form as `writeTransition`:
+    /// the one exponential per step is shared with the caller (which keeps e for the reverse sweep).
+    @inline(__always) func transition52(x: Double, e: Double) -> Matrix3 {
+        let l = lambda, l2 = l * l, invL = 1 / l
+        let h = 0.5 * x, ex = e * x
+        return Matrix3(SIMD3(e * (1 + x * (h + 1)), -ex * h * l, ex * (h - 1) * l2),
+                       SIMD3(ex * (x + 1) * invL, e * (1 + x * (1 - x)), ex * (x - 3) * l),
+                       SIMD3(ex * h * invL * invL, ex * (1 - h) * invL, e * (1 + x * (h - 2))))
+    }
+
+    /// λ⟨Ā, ∂A/∂λ⟩ for order 2 = Σ_ij Ā_ij A_ij (i − j) + Δ Σ_ij Ā_ij (F A)_ij (see
+    /// `transitionLambdaContraction`), unrolled; the caller sums it over steps and divides by λ once.
+    @inline(__always) func transitionLambdaContraction52(_ dt: Double, transition a: Matrix3, adjoint g: Matrix3) -> Double {
+        let l = lambda
+        // (i − j) weights: column 0 → (0, 1, 2), column 1 → (−1, 0, 1), column 2 → (−2, −1, 0).
+        let shift = (g.c0 * a.c0 * SIMD3(0, 1, 2) + g.c1 * a.c1 * SIMD3(-1, 0, 1) + g.c2 * a.c2 * SIMD3(-2, -1, 0)).sum()
+        // F A: rows 0, 1 are rows 1, 2 of A; row 2 is −λ³ A₀ − 3λ² A₁ − 3λ A₂ (companion row).
+        @inline(__always) func fa(_ c: SIMD3<Double>) -> SIMD3<Double> {
+            SIMD3(c.y, c.z, -l * l * l * c.x - 3 * l * l * c.y - 3 * l * c.z)
+        }
+        let faSum = (g.c0 * fa(a.c0) + g.c1 * fa(a.c1) + g.c2 * fa(a.c2)).sum()
+        return shift + dt * faSum
+    }
+
     func writeStationary(into p: UnsafeMutablePointer<Double>, stride s: Int) {
         let d = dimension
         for j in 0..<d { for i in 0..<d { p[i + j * s] = stationary(i, j) } }
