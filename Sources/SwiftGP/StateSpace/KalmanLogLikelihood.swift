@@ -54,7 +54,7 @@ final class ScalarKalman {
     /// P⁻ (6) and e^{−λΔ} (so the reverse sweep rebuilds A(Δ) without another exponential). The reverse
     /// sweep recomputes s = P⁻₀₀ + R_k and v = y_k − m⁻₀ bit for bit rather than storing them: at large T
     /// the first touch of the tape's pages costs more than those two operations.
-    private var matern52Tape: [Double] = []
+    private var matern52Tape = PageAlignedBuffer(count: 0)
     private static let matern52TapeStride = 10
 
     init(kernel: any StateSpaceKernel, times: [Double]) {
@@ -333,7 +333,8 @@ extension ScalarKalman {
         var m = SIMD3<Double>.zero
         var p = pinf
         // Every entry is written below, so the tape skips the zero fill (a full extra pass over memory).
-        matern52Tape = [Double](unsafeUninitializedCapacity: n * stride) { tape, initialized in
+        matern52Tape = PageAlignedBuffer(count: n * stride)
+        matern52Tape.withUnsafeMutableBufferPointer { tape in
             y.withUnsafeBufferPointer { yb in
                 times.withUnsafeBufferPointer { tb in
                     for k in 0..<n {
@@ -370,7 +371,6 @@ extension ScalarKalman {
                     }
                 }
             }
-            initialized = n * stride
         }
         return ll - 0.5 * logDet.logarithm
     }
