@@ -75,7 +75,8 @@ func stateSpaceLML(_ args: Arguments) throws {
             exactLML = e.value
             if r >= warmup { exactTimes.append(t) }
         }
-        fields += [("exact_seconds", .number(median(exactTimes))), ("exact_lml", .number(exactLML)),
+        fields += [("exact_seconds", .number(median(exactTimes))), ("exact_seconds_all", .numbers(exactTimes)),
+                   ("exact_lml", .number(exactLML)),
                    ("relative_difference", .number(abs(exactLML - lml) / abs(exactLML)))]
     }
     fields.append(("peak_rss_mib", .number(peakRSSMiB())))

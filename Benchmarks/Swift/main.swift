@@ -12,6 +12,17 @@ let usage = """
                  with the LAPACK floor (dpotrf + dpotri) and a stage breakdown
       exact-fit  --train F.csv --test G.csv [--iterations N] [--repeats R]
                  L-BFGS fit from the same initial point, then test RMSE / NLPD and predict time
+      svgp-fit   --train F.csv --test G.csv --inducing M --batch-size B --iterations N
+                 [--likelihood gaussian|bernoulli] [--learning-rate 0.01] [--seed S] [--repeats R]
+                 SVGP (whitened, full-Cholesky q(u), Z = first M rows) trained with Adam on minibatches; time per
+                 iteration beside the FLOP floor, full-data ELBO, test RMSE/NLPD or error/NLPD
+      svgp-batches --n N --batch-size B --iterations K [--seed S] --output F
+                 the minibatches svgp-fit's engine draws, one line per iteration (for the peers' --batches)
+      statespace-lml (--data F.csv | --n T [--seed S]) [--repeats R] [--warmup W] [--exact-limit N]
+                 Kalman LML + gradient of a Matérn-5/2 time series (ℓ 1, variance 1, noise 0.1; CSV x1 = time, y),
+                 the forward filter alone, and the dense exact GP on the same data when T ≤ N (default 20000)
+      statespace-spikes [--trials 10] [--bins 500] [--neurons 50] [--seed S] [--repeats R]
+                 latent-factor Poisson fit of Van der Pol spike trains (the cvhmax benchmark): fit time, pooled R²
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results
       kernel-micro --data F.csv [--repeats R]      (profiling) the kernel's Gram, gradient and cross alone
@@ -31,6 +42,8 @@ do {
     switch argv[1] {
     case "exact-lml": try exactLML(args)
     case "exact-fit": try exactFit(args)
+    case "svgp-fit": try svgpFit(args)
+    case "svgp-batches": try svgpBatches(args)
     case "plot": try plotCommand(args)
     case "kernel-micro": try kernelMicro(args)
     case "leak-check": try leakCheck(args)

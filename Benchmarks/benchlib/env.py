@@ -39,12 +39,44 @@ PEERS = {
     },
 }
 
-REQUIREMENTS = {".venv-peers": os.path.join(HERE, "requirements-peers.txt")}
+# The state-space peers of suite `statespace`, in a second environment (requirements-statespace.txt): MarkovFlow
+# pins gpflow < 2.6 and jax 0.4.13 needs scipy < 1.13, both conflicting with .venv-peers. Probed by that suite only.
+STATESPACE_PEERS = {
+    "BayesNewton": {
+        "script": "statespace_bayesnewton.py",
+        "venv": ".venv-statespace",
+        "pins": ["bayesnewton==1.3.4", "jax==0.4.13", "jaxlib==0.4.13", "objax==1.7.0", "numpy==1.26.4",
+                 "scipy==1.11.4", "ml_dtypes==0.5.4", "numba==0.59.1", "llvmlite==0.42.0", "six==1.17.0",
+                 "threadpoolctl==3.8.0"],
+        "probe": ("import os; os.environ['XLA_FLAGS']='--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1'; "
+                  "import importlib.metadata as m, jax, jaxlib, objax, bayesnewton; "
+                  "print(f\"{m.version('bayesnewton')} (jax {jax.__version__}, jaxlib {jaxlib.__version__}, "
+                  "objax {objax.__version__})\")"),
+    },
+    "MarkovFlow": {
+        "script": "statespace_markovflow.py",
+        "venv": ".venv-statespace",
+        "pins": ["markovflow==0.1.0", "gpflow==2.5.2", "tensorflow==2.21.0", "tensorflow-probability==0.25.0",
+                 "tf-keras==2.21.0", "banded-matrices==0.2.1", "numpy==1.26.4", "scipy==1.11.4",
+                 "setuptools==80.10.2", "threadpoolctl==3.8.0"],
+        "probe": ("import os, warnings; os.environ['TF_CPP_MIN_LOG_LEVEL']='3'; warnings.simplefilter('ignore'); "
+                  "import importlib.metadata as m, gpflow, tensorflow as tf, markovflow; "
+                  "print(f\"{m.version('markovflow')} (gpflow {gpflow.__version__}, tensorflow {tf.__version__})\")"),
+    },
+}
+
+REQUIREMENTS = {".venv-peers": os.path.join(HERE, "requirements-peers.txt"),
+                ".venv-statespace": os.path.join(HERE, "requirements-statespace.txt")}
 STAMP = ".swiftgp-installed"
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def peer_spec(name):
+    """The registry entry of a peer of any suite (PEERS, else STATESPACE_PEERS)."""
+    return PEERS[name] if name in PEERS else STATESPACE_PEERS[name]
 
 
 def venv_python(venv):
@@ -94,7 +126,7 @@ def ensure_venv(venv, peers):
             return {}
         log(f"[env] the full lock did not install ({_tail(r.stderr)}); trying each peer alone")
     for name in peers:
-        pins = PEERS[name]["pins"]
+        pins = peer_spec(name)["pins"]
         r = subprocess.run(pip + pins, capture_output=True, text=True)
         if r.returncode != 0:
             errors[name] = f"pip install {' '.join(pins)} failed: {_tail(r.stderr)}"
@@ -115,7 +147,7 @@ def probe_peers(selected):
     status = {}
     by_venv = {}
     for name in selected:
-        by_venv.setdefault(PEERS[name]["venv"], []).append(name)
+        by_venv.setdefault(peer_spec(name)["venv"], []).append(name)
     for venv, names in by_venv.items():
         errors = ensure_venv(venv, names)
         for name in names:
@@ -126,7 +158,7 @@ def probe_peers(selected):
             if not os.path.exists(py):
                 status[name] = {"available": False, "error": f"{venv} has no python"}
                 continue
-            r = proc.run_child([py, "-c", PEERS[name]["probe"]], env=proc.child_env(), timeout=300)
+            r = proc.run_child([py, "-c", peer_spec(name)["probe"]], env=proc.child_env(), timeout=300)
             if r.ok and r.stdout.strip():
                 status[name] = {"available": True, "version": r.stdout.strip().splitlines()[-1]}
             else:

@@ -8,11 +8,11 @@ import subprocess
 import sys
 import time
 
-from . import core, env, exact, proc
+from . import core, env, exact, proc, statespace, svgp
 
-SUITES = {"exact": exact.run}
-AGGREGATORS = {"exact": exact.aggregate}
-PLANNED = ("svgp", "statespace")
+SUITES = {"exact": exact.run, "statespace": statespace.run, "svgp": svgp.run}
+AGGREGATORS = {"exact": exact.aggregate, "statespace": statespace.aggregate, "svgp": svgp.aggregate}
+PLANNED = ()
 SCRATCH = ".build-bench"
 
 
@@ -87,7 +87,7 @@ def write_and_plot(ctx, report, results_dir):
     """Writes <suite>.md/.json and the scaling SVG; returns 0, or 1 when the plot failed."""
     suite = report["suite"]
     md_path, json_path = core.write_report(report, results_dir)
-    svg_path = os.path.join(results_dir, f"{suite}_scaling.svg")
+    svg_path = os.path.join(results_dir, report.get("plot_file") or f"{suite}_scaling.svg")
     status = 0
     if report.get("scaling", {}).get("series") and os.path.exists(ctx.swift_binary):
         r = proc.run_child([ctx.swift_binary, "plot", "--input", json_path, "--output", svg_path], env=ctx.env,
@@ -158,7 +158,7 @@ def main(argv=None):
             "command": "Benchmarks/run " + " ".join(shlex.quote(a) for a in argv),
             "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": dict(machine, **{"load average at start": load_start, "at end": env.load_average()}),
-            "peers": ctx.peer_status,
+            "peers": report.get("peers", ctx.peer_status),  # a suite with its own peers reports them
             "wall_seconds": None,
         })
         report["wall_seconds"] = time.perf_counter() - t0

@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import core, data, exact, proc  # noqa: E402
+from benchlib import core, data, exact, proc, statespace, svgp  # noqa: E402
 
 
 def swift_line(n, seconds, floor, lml=-100.0):
@@ -249,6 +249,356 @@ class DataTests(unittest.TestCase):
             self.assertEqual(len(b), 5)
         finally:
             shutil.rmtree(d)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Suite `statespace` (canned lines in the formats of `swiftgp-bench statespace-lml/-spikes` and
+# peers/statespace_bayesnewton.py)
+
+def ss_swift_line(n, seconds, lml, gradient, dense=None):
+    obj = {"library": "SwiftGP", "version": "abc", "blas_threads": 1, "benchmark": "statespace-lml", "n": n,
+           "state_dimension": 3, "lml": lml, "gradient": gradient, "seconds": sorted(seconds)[len(seconds) // 2],
+           "seconds_all": seconds, "forward_seconds": seconds[0] / 2, "ns_per_step": 1e9 * seconds[0] / n}
+    if dense is not None:
+        obj.update({"exact_seconds": sorted(dense)[len(dense) // 2], "exact_seconds_all": dense,
+                    "exact_lml": lml * (1 + 1e-14), "relative_difference": 1e-14})
+    obj["peak_rss_mib"] = 50.0
+    return "warning: noise before the result\n" + json.dumps(obj) + "\n"
+
+
+def ss_peer_line(n, seconds, lml, natural):
+    return "No GPU/TPU found, falling back to CPU.\n" + json.dumps({
+        "library": "BayesNewton", "version": "1.3.4", "jax": "0.4.13", "objax": "1.7.0", "benchmark": "statespace-lml",
+        "n": n, "lml": lml, "gradient": [g * 0.632 for g in natural], "gradient_natural": natural,
+        "seconds_median": sorted(seconds)[len(seconds) // 2], "seconds_all": seconds}) + "\n"
+
+
+def ss_spikes_line(seconds, r2=0.99):
+    return json.dumps({"library": "SwiftGP", "version": "abc", "benchmark": "statespace-spikes", "trials": 10,
+                       "bins": 500, "neurons": 50, "r2": r2, "em_iterations": 4, "seconds": seconds,
+                       "seconds_all": [seconds], "peak_rss_mib": 30.0})
+
+
+def ss_canned_runs():
+    g = [27.4, -9.5, -144.0]
+    runs = []
+    for rnd in (1, 2, 3):
+        runs.append(run("lml", "SwiftGP", 1000, rnd, ss_swift_line(1000, [0.0003] * 3, -300.0, g, dense=[0.04] * 3)))
+        runs.append(run("lml", "BayesNewton", 1000, rnd, ss_peer_line(1000, [0.0015] * 3, -300.0, g)))
+        runs.append(run("lml", "SwiftGP", 100_000, rnd, ss_swift_line(100_000, [0.020, 0.030, 0.025], -26000.0, g)))
+        # The peer's LML agrees; its gradient is off in one component (flagged).
+        runs.append(run("lml", "BayesNewton", 100_000, rnd,
+                        ss_peer_line(100_000, [0.2, 0.3, 0.25], -26000.0 * (1 + 1e-13), [27.4, -9.5, -150.0])))
+        runs.append(run("lml", "SwiftGP", 1_000_000, rnd, ss_swift_line(1_000_000, [0.3] * 3, -260000.0, g)))
+        runs.append(run("spikes", "SwiftGP", 5000, rnd, ss_spikes_line(2.0 + rnd / 10)))
+    runs.append(run("lml", "BayesNewton", 1_000_000, 1, "", ok=False))
+    return runs
+
+
+class StateSpaceSuiteTests(unittest.TestCase):
+    def setUp(self):
+        self.runs = ss_canned_runs()
+        self.sizes = [1000, 100_000, 1_000_000]
+
+    def test_parsing_takes_the_result_line_after_noise(self):
+        r = self.runs[0]["result"]
+        self.assertEqual(r["benchmark"], "statespace-lml")
+        self.assertEqual(r["exact_seconds_all"], [0.04] * 3)
+        p = self.runs[1]["result"]
+        self.assertEqual(p["library"], "BayesNewton")
+        self.assertEqual(p["gradient_natural"], [27.4, -9.5, -144.0])
+
+    def test_summary_dense_peer_ratios_and_agreement(self):
+        summary, detail, warnings = statespace.lml_tables(self.runs, self.sizes, ["BayesNewton"])
+        rows = {r["n"]: r for r in summary["rows"]}
+        self.assertAlmostEqual(rows[1000]["swiftgp"], 0.0003)
+        self.assertAlmostEqual(rows[1000]["dense"], 0.04)
+        self.assertAlmostEqual(rows[1000]["dense_ratio"], 0.0075)
+        self.assertAlmostEqual(rows[1000]["BayesNewton_ratio"], 0.2)
+        self.assertAlmostEqual(rows[1000]["ns_per_step"], 300.0)
+        self.assertAlmostEqual(rows[100_000]["swiftgp"], 0.025)     # median of 9 pooled samples
+        self.assertAlmostEqual(rows[100_000]["BayesNewton_ratio"], 0.1)
+        self.assertIsNone(rows[100_000]["dense"])                   # above the dense limit: no dense timing
+        self.assertIsNone(rows[1_000_000]["BayesNewton"])           # failed peer run: no time, no ratio
+        self.assertLess(rows[100_000]["BayesNewton_lml_rel"], 1e-12)
+        self.assertAlmostEqual(rows[100_000]["BayesNewton_grad_rel"], 6.0 / 144.0)
+        self.assertEqual(len(warnings), 1)
+        self.assertIn("T=100000: BayesNewton gradient", warnings[0])
+        failed = [r for r in detail["rows"] if r["library"] == "BayesNewton" and r["n"] == 1_000_000]
+        self.assertTrue(failed and failed[0]["status"].startswith("failed"))
+        dense_rows = [r for r in detail["rows"] if r["library"] == statespace.DENSE]
+        self.assertEqual([r["n"] for r in dense_rows], [1000])
+
+    def test_goals(self):
+        goals = statespace.goal_table(self.runs, ["BayesNewton"])["rows"]
+        self.assertEqual(goals[0]["measured"], "12.00")               # 0.3 / 0.025
+        self.assertEqual(goals[0]["met"], "yes")
+        self.assertEqual(goals[1]["met"], "yes")                      # 0.3 s < 2 s
+        self.assertEqual(goals[2]["met"], "yes")                      # 0.025 / 0.25 = 0.1
+        self.assertTrue(goals[2]["measured"].startswith("0.100"))
+        none = statespace.goal_table(self.runs, [])["rows"]           # peer unavailable: goal not judged
+        self.assertEqual(none[2]["met"], "—")
+        self.assertEqual(none[2]["measured"], "peer unavailable")
+        self.assertEqual([r["met"] for r in none[2:]], ["—", "—"])   # BayesNewton and MarkovFlow rows
+
+    def test_spikes_and_scaling(self):
+        t = statespace.spikes_table(self.runs, "not run: not on PyPI")
+        sw = t["rows"][0]
+        self.assertAlmostEqual(sw["seconds"], 2.2)
+        self.assertEqual(sw["samples"], 3)
+        self.assertEqual(t["rows"][1]["library"], "cvhmax")
+        spec = statespace.scaling_spec(self.runs, self.sizes, ["BayesNewton"])
+        by = {s["label"]: s for s in spec["series"]}
+        self.assertEqual(by[statespace.STATE_SPACE]["x"], self.sizes)
+        self.assertEqual(by[statespace.DENSE]["x"], [1000])
+        self.assertEqual(by["BayesNewton"]["x"], [1000, 100_000])   # the failed point is left out
+        self.assertEqual(spec["series"][-1]["style"], "dashed")
+
+    def test_report_writes_markdown_and_json(self):
+        config = {"sizes": self.sizes, "peers": ["BayesNewton"], "peer_limit": {"BayesNewton": 100_000}}
+        report = statespace.aggregate(self.runs, config)
+        report["peers"] = {"BayesNewton": {"available": True, "version": "1.3.4"}}
+        d = tempfile.mkdtemp()
+        try:
+            md_path, json_path = core.write_report(report, d)
+            with open(md_path) as fh:
+                md = fh.read()
+            self.assertIn("# Benchmark suite `statespace`", md)
+            self.assertIn("| 1000 | 300 µs | 300 | 40 ms | 0.0075 | 1.5 ms | 0.20× |", md)
+            self.assertIn("BayesNewton 1.3.4", md)
+            self.assertIn("BayesNewton is not run above T = 100,000", md)
+            for block in md.split("\n\n"):
+                lines = [l for l in block.splitlines() if l.startswith("|")]
+                if lines:
+                    self.assertEqual(len({len(l.replace("\\|", "").split("|")) for l in lines}), 1, block)
+            with open(json_path) as fh:
+                back = json.load(fh)
+            self.assertEqual(back["suite"], "statespace")
+            again = statespace.aggregate(back["runs"], back["config"])   # --reaggregate path
+            self.assertEqual(again["tables"][1]["rows"], report["tables"][1]["rows"])
+        finally:
+            shutil.rmtree(d)
+
+    def test_series_is_seeded_irregular_and_cached(self):
+        a = statespace.generate_series(50, seed=3)
+        self.assertEqual(a, statespace.generate_series(50, seed=3))
+        self.assertEqual(a[0][0], 0.0)
+        steps = [b[0] - c[0] for b, c in zip(a[1:], a[:-1])]
+        self.assertTrue(all(0.005 <= s <= 0.015 for s in steps))
+        self.assertGreater(max(steps) - min(steps), 1e-3)            # irregular
+        d = tempfile.mkdtemp()
+        try:
+            p = statespace.series_csv(d, 50, seed=3)
+            self.assertEqual(p, statespace.series_csv(d, 50, seed=3))
+            with open(p) as fh:
+                lines = fh.read().splitlines()
+            self.assertEqual(lines[0], "x1,y")
+            self.assertEqual([float(v) for v in lines[1].split(",")], list(a[0]))
+        finally:
+            shutil.rmtree(d)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Suite `svgp` (benchlib/svgp.py): parsing, medians over rounds, ratios, goals, memory, plot, data.
+
+def svgp_line(library, per_iter, fit, nlpd, elbo, initial=-1000.0, rmse=0.3, error=None, floor=None, n=10000,
+              breakdown=None, check=0.0, rss_after_load=50.0, call=None):
+    obj = {"library": library, "benchmark": "svgp-fit", "n": n, "d": 4, "n_test": 2000, "inducing": 256,
+           "batch_size": 1024, "iterations": 100, "fit_seconds_median": fit, "fit_seconds_all": [fit],
+           "seconds_per_iteration": per_iter, "seconds_per_iteration_all": [per_iter],
+           "first_iteration_seconds": 2 * per_iter, "initial_elbo": initial, "final_elbo": elbo,
+           "predict_seconds_median": 0.01, "predict_seconds_all": [0.01], "test_nlpd": nlpd}
+    if error is None:
+        obj["test_rmse"] = rmse
+    else:
+        obj["test_error"] = error
+    if floor is not None:
+        obj.update({"flop_floor": {"flops": floor * 6e10, "dgemm_gflops": 60.0, "seconds": floor},
+                    "flop_floor_seconds": floor, "evaluate_seconds_median": 0.9 * per_iter,
+                    "breakdown": breakdown or {"evaluate": 0.9 * per_iter, "kernel_cross_vjp": 0.3 * per_iter},
+                    "batch_order_check": check, "peak_rss_mib_after_load": rss_after_load,
+                    "fit_call_seconds_all": [call if call is not None else fit + 1.0], "load_seconds": 0.5})
+    return json.dumps(obj)
+
+
+def svgp_run(config, phase, library, rnd, line, rss=100.0, ok=True):
+    rec = {"kind": "svgp", "config": config, "phase": phase, "library": library, "round": rnd, "ok": ok,
+           "peak_rss_mib": rss, "wall_seconds": 1.0, "error": None if ok else "exit 1: boom", "result": None}
+    if ok:
+        rec["result"] = core.parse_result_line("noise\n" + line + "\n", require=("library", "seconds_per_iteration"))
+    return rec
+
+
+SVGP_CONFIGS = [
+    svgp._config("reg", "regression", "shipped-reg", 256, 1024, iterations=100, timing_iterations=20),
+    svgp._config("clf", "classification", "banana", 50, 100, iterations=100, timing_iterations=100,
+                 likelihood="bernoulli", fit_rounds=3),
+    svgp._config("mem", "memory", "synthetic", 512, 1024, iterations=5, timing_iterations=0, peers=False,
+                 n=1_000_000, n_test=10, d=8),
+]
+
+
+def svgp_canned():
+    runs = [
+        # reg: one full fit per library, then two timing rounds. SwiftGP 20/10/30 ms -> median 20 ms.
+        svgp_run("reg", "fit", "SwiftGP", 1, svgp_line("SwiftGP", 0.020, 2.0, 0.50, -9000.0, floor=0.005), rss=60),
+        svgp_run("reg", "fit", "GPflow", 1, svgp_line("GPflow", 0.040, 5.0, 0.5004, -9001.0), rss=900),
+        svgp_run("reg", "fit", "GPyTorch", 1, svgp_line("GPyTorch", 0.050, 6.0, 0.501, -9002.0, initial=-1000.5),
+                 rss=400),
+        svgp_run("reg", "timing", "SwiftGP", 2, svgp_line("SwiftGP", 0.010, 0.2, 9.0, -1.0, floor=0.005)),
+        svgp_run("reg", "timing", "GPflow", 2, svgp_line("GPflow", 0.060, 1.0, 9.0, -1.0)),
+        svgp_run("reg", "timing", "GPyTorch", 2, svgp_line("GPyTorch", 0.050, 1.0, 9.0, -1.0)),
+        svgp_run("reg", "timing", "SwiftGP", 3, svgp_line("SwiftGP", 0.030, 0.3, 9.0, -1.0, floor=0.005)),
+        svgp_run("reg", "timing", "GPflow", 3, svgp_line("GPflow", 0.080, 1.0, 9.0, -1.0)),
+        svgp_run("reg", "timing", "GPyTorch", 3, "", ok=False),
+        # mem: SwiftGP alone.
+        svgp_run("mem", "fit", "SwiftGP", 1, svgp_line("SwiftGP", 0.1, 0.5, 1.0, -1e6, floor=0.03, n=1_000_000,
+                                                        call=10.5, rss_after_load=150.0), rss=700),
+    ]
+    for rnd in (1, 2, 3):  # clf: three full fits; SwiftGP is slower than GPyTorch but as accurate.
+        runs.append(svgp_run("clf", "fit", "SwiftGP", rnd, svgp_line("SwiftGP", 0.001 * rnd, 0.1, 0.23, -129.0,
+                                                                     initial=-400.0, error=0.098, floor=2e-5)))
+        runs.append(svgp_run("clf", "fit", "GPyTorch", rnd, svgp_line("GPyTorch", 0.003, 0.3, 0.2302, -129.1,
+                                                                      initial=-400.0, error=0.099)))
+    return runs
+
+
+class SVGPSuiteTests(unittest.TestCase):
+    def setUp(self):
+        self.runs = svgp_canned()
+        self.peers = ["GPyTorch", "GPflow"]
+
+    def table(self, tables, name):
+        return [t for t in tables if t["name"] == name][0]
+
+    def test_summary_medians_over_fit_and_timing_rounds(self):
+        s = svgp.summarise(self.runs, "reg", "SwiftGP")
+        self.assertAlmostEqual(s["seconds_per_iteration"], 0.020)     # median of 20, 10, 30 ms
+        self.assertEqual(s["rounds"], 3)
+        self.assertAlmostEqual(s["fit_seconds"], 2.0)                 # from the full fit only
+        self.assertAlmostEqual(s["test_nlpd"], 0.50)
+        self.assertAlmostEqual(s["floor_seconds"], 0.005)
+        self.assertAlmostEqual(s["accuracy"], 0.3)
+        g = svgp.summarise(self.runs, "reg", "GPyTorch")
+        self.assertEqual(g["rounds"], 2)                              # the failed timing round is left out
+        self.assertAlmostEqual(g["seconds_per_iteration"], 0.050)
+        c = svgp.summarise(self.runs, "clf", "SwiftGP")
+        self.assertAlmostEqual(c["seconds_per_iteration"], 0.002)
+        self.assertAlmostEqual(c["accuracy"], 0.098)                  # error rate for classification
+        self.assertIsNone(svgp.summarise(self.runs, "clf", "GPflow"))
+
+    def test_goal_ratios_floor_memory_and_warnings(self):
+        tables, warnings = svgp.tables(self.runs, SVGP_CONFIGS, self.peers)
+        goal = {r["config"].split()[0]: r for r in self.table(tables, "svgp_goal")["rows"]}
+        self.assertEqual(goal["reg"]["fastest_peer"], "GPyTorch")     # 50 ms vs GPflow's median 60 ms
+        self.assertAlmostEqual(goal["reg"]["ratio"], 0.4)
+        self.assertEqual(goal["reg"]["speed_goal"], "no")             # 0.4 > 0.25
+        self.assertEqual(goal["reg"]["nlpd_goal"], "yes")             # 0.50 <= 0.5004 + 1e-3
+        self.assertAlmostEqual(goal["clf"]["ratio"], 0.002 / 0.003)
+        self.assertEqual(goal["clf"]["nlpd_goal"], "yes")
+        self.assertNotIn("mem", goal)                                 # no peers, no goal row
+        ratios = {(r["config"].split()[0], r["library"]): r for r in self.table(tables, "svgp_ratios")["rows"]}
+        r = ratios[("reg", "GPflow")]
+        self.assertAlmostEqual(r["seconds_per_iteration"], 0.020 / 0.060)
+        self.assertAlmostEqual(r["fit_seconds"], 0.4)
+        self.assertAlmostEqual(r["accuracy"], 1.0)                    # RMSE ratio
+        self.assertAlmostEqual(r["test_nlpd"], 0.50 - 0.5004)
+        self.assertAlmostEqual(r["final_elbo"], 1.0)
+        self.assertAlmostEqual(ratios[("clf", "GPyTorch")]["accuracy"], 0.098 - 0.099)  # error difference
+        # GPyTorch's initial ELBO differs by 5e-4 relative: flagged.
+        self.assertEqual(len(warnings), 1)
+        self.assertIn("reg: GPyTorch", warnings[0])
+        floor = {r["config"].split()[0]: r for r in self.table(tables, "svgp_floor")["rows"]}
+        self.assertAlmostEqual(floor["reg"]["floor_ratio"], 4.0)
+        self.assertAlmostEqual(floor["reg"]["evaluate"], 0.9 * 0.020)
+        mem = self.table(tables, "svgp_memory")["rows"]
+        self.assertEqual(len(mem), 1)
+        self.assertEqual(mem[0]["goal"], "yes")                       # 700 MiB < 2048
+        self.assertAlmostEqual(mem[0]["full_elbo"], 10.0)            # fit call − training loop
+        self.assertEqual(mem[0]["n"], 1_000_000)
+        fit = self.table(tables, "svgp_fit")["rows"]
+        failed = [r for r in fit if r.get("status", "").startswith("failed")]
+        self.assertEqual(failed, [])                                  # GPyTorch's full fit succeeded
+        breakdown = {r["config"].split()[0]: r for r in self.table(tables, "svgp_breakdown")["rows"]}
+        self.assertAlmostEqual(breakdown["reg"]["engine"], 0.020 - 0.9 * 0.020)  # the full fit's breakdown
+
+    def test_batch_order_mismatch_is_flagged(self):
+        runs = [svgp_run("reg", "fit", "SwiftGP", 1, svgp_line("SwiftGP", 0.02, 2.0, 0.5, -9000.0, floor=0.005,
+                                                               check=1e-3)),
+                svgp_run("reg", "fit", "GPflow", 1, svgp_line("GPflow", 0.04, 5.0, 0.5, -9000.0))]
+        _, warnings = svgp.tables(runs, SVGP_CONFIGS[:1], ["GPflow"])
+        self.assertTrue(any("minibatch order" in w for w in warnings))
+
+    def test_plot_spec_orders_configurations_by_work(self):
+        spec = svgp.plot_spec(self.runs, SVGP_CONFIGS, self.peers)
+        labels = [s["label"] for s in spec["series"]]
+        self.assertEqual(labels[0], "SwiftGP")
+        self.assertIn("GPflow", labels)
+        self.assertTrue(labels[-1].startswith("FLOP floor"))
+        self.assertEqual(spec["series"][-1]["style"], "dashed")
+        xs = spec["series"][0]["x"]
+        self.assertEqual(xs, sorted(xs))                              # clf (less work) first
+        self.assertEqual(len(xs), 2)                                  # the memory check is not plotted
+        gpflow = [s for s in spec["series"] if s["label"] == "GPflow"][0]
+        self.assertIsNone(gpflow["y"][0])                             # GPflow did not run clf
+
+    def test_report_markdown_and_reaggregation(self):
+        config = {"configs": SVGP_CONFIGS, "peers": self.peers}
+        report = svgp.aggregate(self.runs, config)
+        self.assertEqual(report["plot_file"], "svgp.svg")
+        d = tempfile.mkdtemp()
+        try:
+            md_path, json_path = core.write_report(dict(report, command="Benchmarks/run svgp"), d)
+            with open(md_path) as fh:
+                md = fh.read()
+            self.assertIn("# Benchmark suite `svgp`", md)
+            self.assertIn("| reg (M = 256, B = 1024) | 20 ms | GPyTorch | 50 ms | 0.40× |", md)
+            for block in md.split("\n\n"):
+                lines = [l for l in block.splitlines() if l.startswith("|")]
+                if lines:
+                    self.assertEqual(len({len(l.replace("\\|", "").split("|")) for l in lines}), 1, block)
+            with open(json_path) as fh:
+                back = json.load(fh)
+            again = svgp.aggregate(back["runs"], back["config"])     # --reaggregate path
+            self.assertEqual(again["tables"][0]["rows"], report["tables"][0]["rows"])
+        finally:
+            shutil.rmtree(d)
+
+    def test_shipped_data_are_standardised_and_cached(self):
+        root, cache = tempfile.mkdtemp(), tempfile.mkdtemp()
+        try:
+            os.makedirs(os.path.join(root, "banana"))
+            with open(os.path.join(root, "banana", "banana_train_x.txt"), "w") as fh:
+                fh.write("1.0,2.0\n3.0,6.0\n5.0,4.0\n")
+            with open(os.path.join(root, "banana", "banana_train_y.txt"), "w") as fh:
+                fh.write("1\n-1\n1\n")
+            with open(os.path.join(root, "banana", "banana_test_x.txt"), "w") as fh:
+                fh.write("3.0,4.0\n")
+            with open(os.path.join(root, "banana", "banana_test_y.txt"), "w") as fh:
+                fh.write("-1\n")
+            tr, te = svgp.banana(cache, root)
+            with open(tr) as fh:
+                lines = fh.read().splitlines()
+            self.assertEqual(lines[0], "x1,x2,y")
+            rows = [[float(v) for v in l.split(",")] for l in lines[1:]]
+            self.assertEqual([r[2] for r in rows], [1.0, 0.0, 1.0])  # labels ±1 -> 1/0, not standardised
+            self.assertAlmostEqual(sum(r[0] for r in rows), 0.0, places=12)
+            self.assertAlmostEqual(sum(r[0] ** 2 for r in rows) / 3, 1.0, places=12)
+            with open(te) as fh:
+                self.assertEqual(fh.read().splitlines()[1], "0.0,0.0,0.0")  # test uses the train statistics
+            name = "synth_reg_n4_d1"
+            os.makedirs(os.path.join(root, name))
+            for kind, text in (("train", "x1,y\n1,10\n3,30\n"), ("test", "x1,y\n2,20\n")):
+                with open(os.path.join(root, name, f"{name}_{kind}.csv"), "w") as fh:
+                    fh.write(text)
+            tr, te = svgp.shipped_regression(cache, root, name)
+            with open(te) as fh:
+                self.assertEqual(fh.read().splitlines(), ["x1,y", "0.0,0.0"])
+            with open(tr) as fh:
+                self.assertEqual(fh.read().splitlines()[1:], ["-1.0,-1.0", "1.0,1.0"])
+        finally:
+            shutil.rmtree(root)
+            shutil.rmtree(cache)
 
 
 if __name__ == "__main__":

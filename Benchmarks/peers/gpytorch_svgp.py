@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Benchmark peer: GPyTorch SVGP (float64, CPU, one thread), suite `svgp`.
+
+Usage:
+    python Benchmarks/peers/gpytorch_svgp.py --train F.csv --test G.csv --inducing M --batch-size B
+        --iterations N --likelihood gaussian|bernoulli [--learning-rate 0.01] [--seed S] [--repeats R]
+        [--batches FILE]
+
+Model: gpytorch.models.ApproximateGP with VariationalStrategy(learn_inducing_locations=True) (whitened)
++ CholeskyVariationalDistribution(M), ZeroMean, ScaleKernel(MaternKernel(nu=2.5, ard_num_dims=d)),
+GaussianLikelihood(noise_constraint=GreaterThan(1e-6)) or BernoulliLikelihood (probit, 20-point
+Gauss-Hermite). Initial point as on every side (Benchmarks/README.md, suite svgp): Z = the first M training
+rows, lengthscales 1, outputscale 1, noise 0.1, q(u) = N(0, I) exactly (GPyTorch's own initialisation adds
+N(0, 1e-3²) noise to the mean; it is replaced before the first step).
+
+Training: VariationalELBO(num_data=N) (GPyTorch divides the ELBO by N; Adam is invariant to that scale up to
+its ε), torch.optim.Adam(lr, betas (0.9, 0.999), eps 1e-8) on every parameter (Z, q(u), kernel, likelihood),
+N iterations on minibatches of B rows: the rows of --batches (one line of B indices per iteration, the
+order SwiftGP's engine draws; see Benchmarks/README.md), else drawn without replacement and reshuffled every
+epoch (numpy default_rng(seed) permutation; a last partial batch is dropped). Each iteration (batch gather, forward,
+backward, step) is timed; `seconds_per_iteration` is the median over iterations 2..N (the first, which pays
+one-time set-up, is reported as `first_iteration_seconds`). Fit time: the whole loop.
+
+Final ELBO: Σ over the full training data (chunks of 4096 rows) of E_q[log p(y|f)] − KL[q(u) ‖ p(u)], in
+nats (not divided by N); `initial_elbo` is the same at the initial point (a check that every side evaluates
+the same model). Predict: model.eval(), then likelihood(model(X*)) (observed mean and variance, or
+p(y = 1) = Φ(μ/√(1+v))).
+
+Threads: torch.set_num_threads(1), torch.set_num_interop_threads(1), plus the environment of _common.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common as C  # noqa: E402  (pins threads before torch)
+
+import argparse  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+try:
+    torch.set_num_interop_threads(1)
+except RuntimeError:  # already set
+    pass
+torch.set_default_dtype(torch.float64)
+
+import gpytorch  # noqa: E402
+import linear_operator  # noqa: E402
+from scipy.special import log_ndtr  # noqa: E402
+
+LIBRARY = "GPyTorch"
+CHUNK = 4096
+
+
+class Model(gpytorch.models.ApproximateGP):
+    def __init__(self, z):
+        m, d = z.shape
+        q = gpytorch.variational.CholeskyVariationalDistribution(m)
+        strategy = gpytorch.variational.VariationalStrategy(self, z, q, learn_inducing_locations=True)
+        super().__init__(strategy)
+        self.mean_module = gpytorch.means.ZeroMean()
+        self.covar_module = gpytorch.kernels.ScaleKernel(gpytorch.kernels.MaternKernel(nu=2.5, ard_num_dims=d))
+
+    def forward(self, x):
+        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+
+
+def build(X, m, likelihood):
+    d = X.shape[1]
+    model = Model(X[:m].clone())
+    model.covar_module.outputscale = torch.tensor(C.INITIAL_SIGNAL_VARIANCE)
+    model.covar_module.base_kernel.lengthscale = torch.full((1, d), C.INITIAL_LENGTHSCALE)
+    with torch.no_grad():  # q(u) = N(0, I) exactly, and mark it initialised so GPyTorch keeps it.
+        vd = model.variational_strategy._variational_distribution
+        vd.variational_mean.zero_()
+        vd.chol_variational_covar.copy_(torch.eye(m))
+        model.variational_strategy.variational_params_initialized.fill_(1)
+    if likelihood == "gaussian":
+        lik = gpytorch.likelihoods.GaussianLikelihood(
+            noise_constraint=gpytorch.constraints.GreaterThan(C.NOISE_FLOOR))
+        lik.noise = torch.tensor(C.INITIAL_NOISE_VARIANCE)
+    else:
+        lik = gpytorch.likelihoods.BernoulliLikelihood()
+    return model, lik
+
+
+def batches(n, b, rng, fixed=None):
+    """Minibatch index arrays: the rows of `fixed` in order, else a fresh permutation per epoch cut into b."""
+    if fixed is not None:
+        for row in fixed:
+            yield row
+        raise SystemExit("--batches has fewer rows than --iterations")
+    if b >= n:
+        while True:
+            yield None
+    while True:
+        order = rng.permutation(n)
+        for s in range(0, n - b + 1, b):
+            yield order[s:s + b]
+
+
+def full_elbo(model, lik, X, y):
+    """Σ_n E_q[log p(y_n | f_n)] − KL over the full data, accumulated in chunks (train mode, no grad)."""
+    model.train()
+    lik.train()
+    total = 0.0
+    with torch.no_grad():
+        for s in range(0, X.shape[0], CHUNK):
+            out = model(X[s:s + CHUNK])
+            total += float(lik.expected_log_prob(y[s:s + CHUNK], out).sum())
+        kl = float(model.variational_strategy.kl_divergence())
+    return total - kl
+
+
+def classification_scores(mean, var, y):
+    """(error rate, NLPD) for probit predictions p(y=1) = Φ(μ/√(1+v)), y in {0, 1}."""
+    t = np.asarray(mean) / np.sqrt(1.0 + np.asarray(var))
+    s = 2.0 * np.asarray(y) - 1.0
+    p1 = np.exp(log_ndtr(t))
+    err = float(np.mean((p1 > 0.5) != (np.asarray(y) > 0.5)))
+    return err, float(-np.mean(log_ndtr(s * t)))
+
+
+def header():
+    return {"library": LIBRARY, "version": gpytorch.__version__, "torch": torch.__version__,
+            "linear_operator": linear_operator.__version__, "torch_threads": torch.get_num_threads(),
+            "blas": C.blas_info()}
+
+
+def one_fit(args, X, y, Xt, yt, fixed):
+    n = X.shape[0]
+    model, lik = build(X, args.inducing, args.likelihood)
+    initial = full_elbo(model, lik, X, y)
+    model.train()
+    lik.train()
+    mll = gpytorch.mlls.VariationalELBO(lik, model, num_data=n)
+    opt = torch.optim.Adam(list(model.parameters()) + list(lik.parameters()), lr=args.learning_rate,
+                           betas=(0.9, 0.999), eps=1e-8)
+    rng = np.random.default_rng(args.seed)
+    stream = batches(n, args.batch_size, rng, fixed)
+    times = []
+    last = None
+    t_fit = C.perf_counter()
+    for _ in range(args.iterations):
+        t0 = C.perf_counter()
+        idx = next(stream)
+        xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss = -mll(model(xb), yb)
+        loss.backward()
+        opt.step()
+        times.append(C.perf_counter() - t0)
+        last = loss
+    fit = C.perf_counter() - t_fit
+    minibatch_elbo = -float(last.detach()) * n
+    final = full_elbo(model, lik, X, y)
+    t0 = C.perf_counter()
+    model.eval()
+    lik.eval()
+    with torch.no_grad():
+        f = model(Xt)
+        pred = lik(f)
+        if args.likelihood == "gaussian":
+            mean, var = pred.mean.numpy().copy(), pred.variance.numpy().copy()
+        else:
+            _ = pred.probs.numpy().copy()
+            mean, var = f.mean.numpy().copy(), f.variance.numpy().copy()
+    predict = C.perf_counter() - t0
+    if args.likelihood == "gaussian":
+        rmse, nlpd = C.scores(mean, var, yt.numpy())
+        metrics = {"test_rmse": rmse, "test_nlpd": nlpd}
+    else:
+        err, nlpd = classification_scores(mean, var, yt.numpy())
+        metrics = {"test_error": err, "test_nlpd": nlpd}
+    hyper = {"lengthscales": model.covar_module.base_kernel.lengthscale.detach().reshape(-1).tolist(),
+             "signal_variance": float(model.covar_module.outputscale.detach())}
+    if args.likelihood == "gaussian":
+        hyper["noise_variance"] = float(lik.noise.detach().reshape(-1)[0])
+    return {"fit": fit, "times": times, "predict": predict, "initial_elbo": initial, "final_elbo": final,
+            "minibatch_elbo": minibatch_elbo,
+            "metrics": metrics, "hyper": hyper}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", required=True)
+    ap.add_argument("--test", required=True)
+    ap.add_argument("--inducing", type=int, required=True)
+    ap.add_argument("--batch-size", type=int, required=True)
+    ap.add_argument("--iterations", type=int, required=True)
+    ap.add_argument("--likelihood", choices=["gaussian", "bernoulli"], default="gaussian")
+    ap.add_argument("--learning-rate", type=float, default=0.01)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--batches", help="text file, one line of B row indices per iteration (SwiftGP's order)")
+    args = ap.parse_args(argv)
+    if args.repeats < 1 or args.iterations < 1:
+        ap.error("--repeats and --iterations must be >= 1")
+    Xn, yn = C.load(args.train)
+    Xtn, ytn = C.load(args.test)
+    X, y, Xt, yt = (torch.from_numpy(a) for a in (Xn, yn, Xtn, ytn))
+    n, d = X.shape
+    if not 1 <= args.inducing <= n:
+        ap.error(f"--inducing must be in 1...{n}")
+    fixed = None
+    if args.batches:
+        fixed = [torch.from_numpy(b) for b in load_batches(args.batches, args.iterations, args.batch_size, n)]
+    runs = []
+    with gpytorch.settings.max_cholesky_size(10 ** 9):
+        for _ in range(args.repeats):
+            runs.append(one_fit(args, X, y, Xt, yt, fixed))
+    last = runs[-1]
+    per_iter = [C.median(r["times"][1:] or r["times"]) for r in runs]
+    out = header()
+    out.update({
+        "benchmark": "svgp-fit", "n": int(n), "d": int(d), "n_test": int(len(yt)),
+        "likelihood": args.likelihood, "inducing": args.inducing, "batch_size": args.batch_size,
+        "iterations": args.iterations, "learning_rate": args.learning_rate, "seed": args.seed,
+        "batch_order": "SwiftGP's (--batches)" if fixed is not None else "own (numpy permutation per epoch)",
+        "optimizer": "torch.optim.Adam (0.9, 0.999, eps 1e-8) on all parameters; VariationalELBO(num_data=N)",
+        "fit_seconds_median": C.median([r["fit"] for r in runs]), "fit_seconds_all": [r["fit"] for r in runs],
+        "seconds_per_iteration": C.median(per_iter), "seconds_per_iteration_all": per_iter,
+        "seconds_per_iteration_method": "median of the timed iterations 2..N",
+        "first_iteration_seconds": last["times"][0],
+        "initial_elbo": last["initial_elbo"], "final_elbo": last["final_elbo"],
+        "minibatch_elbo": last["minibatch_elbo"],
+        "predict_seconds_median": C.median([r["predict"] for r in runs]),
+        "predict_seconds_all": [r["predict"] for r in runs],
+    })
+    out.update(last["metrics"])
+    out.update(last["hyper"])
+    C.emit(out)
+    return 0
+
+
+def load_batches(path, iterations, b, n):
+    """The first `iterations` rows of a batch file (one line of b indices per iteration), as int arrays."""
+    rows = []
+    with open(path) as fh:
+        for line in fh:
+            if len(rows) == iterations:
+                break
+            idx = np.array([int(v) for v in line.split()], dtype=np.int64)
+            if len(idx) != b or idx.min() < 0 or idx.max() >= n:
+                raise SystemExit(f"{path}: line {len(rows) + 1} is not {b} indices in 0..<{n}")
+            rows.append(idx)
+    if len(rows) < iterations:
+        raise SystemExit(f"{path}: {len(rows)} batches, {iterations} needed")
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())
