@@ -101,3 +101,42 @@ def emit(obj):
 def fail(message):
     print(f"peer error: {message}", file=sys.stderr, flush=True)
     sys.exit(1)
+
+
+def exact_main(doc, lml_mode, fit_mode, argv=None):
+    """The command line every exact-GP peer shares: `--data F` times LML + gradient (`lml_mode`), `--train F
+    --test G` runs a capped fit (`fit_mode`). Returns the exit status."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--data", help="CSV: header, x1..xd, y (LML + gradient timing)")
+    ap.add_argument("--train", help="training CSV (fit mode)")
+    ap.add_argument("--test", help="test CSV (fit mode)")
+    ap.add_argument("--iterations", type=int, default=100, help="optimiser iteration cap (fit mode)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed repeats (default 3)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed warm-up calls (LML mode)")
+    args = ap.parse_args(argv)
+    if args.repeats < 1:
+        ap.error("--repeats must be >= 1")
+    if args.data:
+        lml_mode(args)
+    elif args.train and args.test:
+        fit_mode(args)
+    else:
+        ap.error("give --data, or --train and --test")
+    return 0
+
+def load_batches(path, iterations, b, n):
+    """The first `iterations` rows of a batch file (one line of b indices per iteration), as int arrays."""
+    rows = []
+    with open(path) as fh:
+        for line in fh:
+            if len(rows) == iterations:
+                break
+            idx = np.array([int(v) for v in line.split()], dtype=np.int64)
+            if len(idx) != b or idx.min() < 0 or idx.max() >= n:
+                raise SystemExit(f"{path}: line {len(rows) + 1} is not {b} indices in 0..<{n}")
+            rows.append(idx)
+    if len(rows) < iterations:
+        raise SystemExit(f"{path}: {len(rows)} batches, {iterations} needed")
+    return rows

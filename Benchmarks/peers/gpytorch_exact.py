@@ -28,7 +28,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402  (pins threads before torch)
 
-import argparse  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -166,23 +165,7 @@ def fit_mode(args):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data")
-    ap.add_argument("--train")
-    ap.add_argument("--test")
-    ap.add_argument("--iterations", type=int, default=100)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--warmup", type=int, default=1)
-    args = ap.parse_args(argv)
-    if args.repeats < 1:
-        ap.error("--repeats must be >= 1")
-    if args.data:
-        lml_mode(args)
-    elif args.train and args.test:
-        fit_mode(args)
-    else:
-        ap.error("give --data, or --train and --test")
-    return 0
+    return C.exact_main(__doc__, lml_mode, fit_mode, argv)
 
 
 if __name__ == "__main__":

@@ -207,7 +207,7 @@ def main(argv=None):
         ap.error(f"--inducing must be in 1...{n}")
     fixed = None
     if args.batches:
-        fixed = [torch.from_numpy(b) for b in load_batches(args.batches, args.iterations, args.batch_size, n)]
+        fixed = [torch.from_numpy(b) for b in C.load_batches(args.batches, args.iterations, args.batch_size, n)]
     runs = []
     with gpytorch.settings.max_cholesky_size(10 ** 9):
         for _ in range(args.repeats):
@@ -234,22 +234,6 @@ def main(argv=None):
     out.update(last["hyper"])
     C.emit(out)
     return 0
-
-
-def load_batches(path, iterations, b, n):
-    """The first `iterations` rows of a batch file (one line of b indices per iteration), as int arrays."""
-    rows = []
-    with open(path) as fh:
-        for line in fh:
-            if len(rows) == iterations:
-                break
-            idx = np.array([int(v) for v in line.split()], dtype=np.int64)
-            if len(idx) != b or idx.min() < 0 or idx.max() >= n:
-                raise SystemExit(f"{path}: line {len(rows) + 1} is not {b} indices in 0..<{n}")
-            rows.append(idx)
-    if len(rows) < iterations:
-        raise SystemExit(f"{path}: {len(rows)} batches, {iterations} needed")
-    return rows
 
 
 if __name__ == "__main__":
