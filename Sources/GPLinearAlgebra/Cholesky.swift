@@ -26,15 +26,7 @@ public struct Cholesky: Sendable {
         let n = a.rows
         guard a.isFinite else { throw LinearAlgebraError.nonFinite(size: n) }
         if n == 0 { self.lower = a; self.jitter = 0; return }
-        let meanDiagonal = a.trace / Double(n)
-        let scale = meanDiagonal > 0 ? meanDiagonal : 1
-        let base = isLatentPrior ? policy.priorRelativeJitter * scale : 0
-        var ladder = [base]
-        for k in 0..<policy.retries {
-            var eps = policy.firstRelativeJitter * scale
-            for _ in 0..<k { eps *= policy.growth }
-            ladder.append(base + eps)
-        }
+        let ladder = Cholesky.ladder(meanDiagonal: a.trace / Double(n), policy: policy, isLatentPrior: isLatentPrior)
         var lastPivot = 0
         for eps in ladder {
             var l = a
@@ -50,6 +42,88 @@ public struct Cholesky: Sendable {
             lastPivot = Int(info)
         }
         throw LinearAlgebraError.notPositiveDefinite(size: n, lastJitter: ladder.last ?? 0, failedPivot: lastPivot)
+    }
+
+    /// The absolute jitters to try, in order: the base (latent priors only), then the relative ladder.
+    private static func ladder(meanDiagonal: Double, policy: JitterPolicy, isLatentPrior: Bool) -> [Double] {
+        let scale = meanDiagonal > 0 ? meanDiagonal : 1
+        let base = isLatentPrior ? policy.priorRelativeJitter * scale : 0
+        var ladder = [base]
+        for k in 0..<policy.retries {
+            var eps = policy.firstRelativeJitter * scale
+            for _ in 0..<k { eps *= policy.growth }
+            ladder.append(base + eps)
+        }
+        return ladder
+    }
+
+    /// Factorises the symmetric matrix held in `a` (both triangles filled) in place, with the same jitter
+    /// ladder as `init`: on return the lower triangle of `a` holds L and its strict upper triangle still
+    /// holds A's entries (they are what a retry restores the lower triangle from, so no copy of A is made). Only the
+    /// lower triangle and the diagonal are checked for non-finite values. Returns the jitter used.
+    /// Use it where an n × n copy matters (the exact GP's fused objective); read the factor with
+    /// `Triangle.lower` routines only.
+    /// - Complexity: O(n³/3) per attempt, O(n) extra memory.
+    /// - Throws: as `init`; `a` then holds A again (lower triangle restored, no jitter).
+    public static func factorInPlace(_ a: inout Matrix, policy: JitterPolicy = .standard,
+                                     isLatentPrior: Bool = false) throws -> Double {
+        precondition(a.isSquare, "Cholesky of a non-square \(a.rows)×\(a.cols) matrix")
+        let n = a.rows
+        if n == 0 { return 0 }
+        let diagonal = a.diagonal
+        // Non-finite input is detected without an O(n²) scan on the success path: a NaN or ∞ in the lower
+        // triangle reaches the factor's diagonal (NaN) or makes dpotrf fail, and both cases scan below.
+        func throwIfNonFinite() throws {
+            a.restoreLowerFromUpper(diagonal: diagonal)
+            if !a.isFinite { throw LinearAlgebraError.nonFinite(size: n) }
+        }
+        let ladder = Cholesky.ladder(meanDiagonal: diagonal.reduce(0, +) / Double(n), policy: policy,
+                                     isLatentPrior: isLatentPrior)
+        var lastPivot = 0
+        for eps in ladder {
+            if eps > 0 { a.addToDiagonal(eps) }
+            let info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, Triangle.lower.lapack, Int32(n), &a.storage, Int32(n))
+            if info == 0 {
+                var diagonalSum = 0.0
+                for i in 0..<n { diagonalSum += a.storage[i + i * n] }
+                if diagonalSum.isFinite { return eps }
+                try throwIfNonFinite()
+                throw LinearAlgebraError.notPositiveDefinite(size: n, lastJitter: eps, failedPivot: 0)
+            }
+            if info < 0 { throw LinearAlgebraError.lapack(routine: "dpotrf", info: Int(info)) }
+            try throwIfNonFinite()   // restores A (without jitter) for the next attempt
+            lastPivot = Int(info)
+        }
+        throw LinearAlgebraError.notPositiveDefinite(size: n, lastJitter: ladder.last ?? 0, failedPivot: lastPivot)
+    }
+
+    /// A⁻¹ b for a factor held in the lower triangle of `factor` (as `factorInPlace` leaves it), in place
+    /// (dpotrs). - Complexity: O(2n²).
+    public static func solveInPlace(factor: Matrix, _ b: inout [Double]) {
+        let n = factor.rows
+        precondition(factor.isSquare && b.count == n, "solve: \(b.count) right-hand entries for a \(n)×\(n) factor")
+        if n == 0 { return }
+        let info = factor.storage.withUnsafeBufferPointer { f in
+            LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, Triangle.lower.lapack, Int32(n), 1, f.baseAddress, Int32(n), &b, Int32(n))
+        }
+        precondition(info == 0, "dpotrs failed on a valid Cholesky factor (info \(info))")
+    }
+
+    /// Replaces the factor in the lower triangle of `factor` by the lower triangle of A⁻¹ (dpotri); the
+    /// strict upper triangle is not touched. - Complexity: O(2n³/3).
+    public static func invertInPlace(factor: inout Matrix) {
+        let n = factor.rows
+        precondition(factor.isSquare)
+        if n == 0 { return }
+        let info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, Triangle.lower.lapack, Int32(n), &factor.storage, Int32(n))
+        precondition(info == 0, "dpotri failed on a valid Cholesky factor (info \(info))")
+    }
+
+    /// log |A| = 2 Σ log L_ii for a factor held in the lower triangle of `factor`. - Complexity: O(n).
+    public static func logDeterminant(factor: Matrix) -> Double {
+        var s = 0.0
+        for i in 0..<factor.rows { s += _log(factor.storage[i + i * factor.rows]) }
+        return 2 * s
     }
 
     /// Wraps an existing lower-triangular factor (e.g. one updated in place by an algorithm).

@@ -124,6 +124,24 @@ public struct Matrix: Sendable, Equatable {
         }
     }
 
+    /// Copies the strict upper triangle onto the strict lower one and sets the diagonal: undoes a failed
+    /// in-place factorisation of a symmetric matrix whose upper triangle kept A.
+    public mutating func restoreLowerFromUpper(diagonal: [Double]) {
+        precondition(isSquare && diagonal.count == rows)
+        let n = rows
+        let block = 64
+        storage.withUnsafeMutableBufferPointer { a in
+            for jb in stride(from: 0, to: n, by: block) {
+                for ib in stride(from: jb, to: n, by: block) {
+                    for j in jb..<min(jb + block, n) {
+                        for i in max(ib, j + 1)..<max(max(ib, j + 1), min(ib + block, n)) { a[i + j * n] = a[j + i * n] }
+                    }
+                }
+            }
+            for i in 0..<n { a[i + i * n] = diagonal[i] }
+        }
+    }
+
     /// Replaces the matrix by (A + Aᵀ)/2.
     public mutating func symmetrize() {
         precondition(isSquare)

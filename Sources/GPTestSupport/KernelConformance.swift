@@ -59,6 +59,14 @@ public enum KernelConformance {
             ("cross", chain(kernel.crossGradient(x, z, adjoint: wc)), { at($0).cross(x, z).inner(wc) }),
             ("diagonal", chain(kernel.diagonalGradient(x, adjoint: wd)), { dot(at($0).diagonal(x), wd) }),
         ]
+        // The lower-triangle form reads only the lower triangle of a symmetric adjoint (NaN above it).
+        var lowerAdjoint = wg
+        lowerAdjoint.symmetrizeFromLower()
+        let fromFull = kernel.gramGradient(x, adjoint: lowerAdjoint)
+        for j in 0..<n { for i in 0..<j { lowerAdjoint[i, j] = .nan } }
+        let fromLower = kernel.gramGradient(x, symmetricLowerAdjoint: lowerAdjoint)
+        let lowerErr = FiniteDifferences.maxRelativeError(fromLower, fromFull)
+        if !(lowerErr <= 1e-12) { out.append("\(name): lower-triangle gram gradient differs by \(lowerErr)") }
         for (what, analytic, f) in checks {
             let numeric = FiniteDifferences.gradient(f, at: xi)
             let err = FiniteDifferences.maxRelativeError(analytic, numeric)

@@ -67,6 +67,43 @@ import GPLinearAlgebra
         #expect(throws: LinearAlgebraError.nonFinite(size: 3)) { try Cholesky(a) }
     }
 
+    @Test func inPlaceFactorisationMatchesTheCopyingOneAndKeepsTheUpperTriangle() throws {
+        // Sizes across the restore's 64-blocks; a well-conditioned and a rank-deficient matrix.
+        var g = SeededGenerator(seed: 8)
+        let f = Matrix(rows: 150, cols: 3, storage: g.normals(450))
+        for var a in [randomSPD(150, seed: 6), matmul(f, f, .none, .transposed)] {
+            a.symmetrizeFromLower()   // exactly symmetric: the retry reads the upper triangle
+            let reference = try Cholesky(a)
+            var b = a
+            let jitter = try Cholesky.factorInPlace(&b)
+            #expect(jitter == reference.jitter)
+            for j in 0..<150 {
+                for i in 0..<150 {
+                    if i >= j { #expect(b[i, j] == reference.lower[i, j]) } else { #expect(b[i, j] == a[i, j]) }
+                }
+            }
+        }
+        var empty = Matrix(rows: 0, cols: 0)
+        #expect(try Cholesky.factorInPlace(&empty) == 0)
+    }
+
+    @Test func inPlaceFactorisationRestoresTheMatrixWhenTheLadderIsExhausted() {
+        var a = Matrix([[1, 2, 0], [2, 1, 0.5], [0, 0.5, 3]])
+        let original = a
+        #expect(throws: LinearAlgebraError.self) { try Cholesky.factorInPlace(&a) }
+        #expect(a == original)
+        a[2, 1] = .nan
+        a[1, 2] = .nan
+        #expect(throws: LinearAlgebraError.nonFinite(size: 3)) { try Cholesky.factorInPlace(&a) }
+        var b = Matrix.identity(4)
+        b[3, 3] = .infinity
+        #expect(throws: LinearAlgebraError.nonFinite(size: 4)) { try Cholesky.factorInPlace(&b) }
+        var c = Matrix.identity(4)
+        c[3, 1] = .nan
+        c[1, 3] = .nan
+        #expect(throws: LinearAlgebraError.nonFinite(size: 4)) { try Cholesky.factorInPlace(&c) }
+    }
+
     @Test func latentPriorsGetTheBaseJitter() throws {
         let a = randomSPD(5, seed: 3)
         let c = try Cholesky(a, isLatentPrior: true)

@@ -35,6 +35,58 @@ let conformanceKernels: [any Kernel] = [
     }
 }
 
+/// The stationary kernels' pair sweeps work in runs of 64 points and 64 × 64 tiles: at sizes that cross
+/// run and tile boundaries with ragged ends (150 = 2 · 64 + 22 points, 70 second-argument points), every
+/// VJP equals a pair-by-pair reference built from the profile's scalar κ′ (to rounding).
+@Suite struct LargeKernelSweepTests {
+    @Test func everyVJPMatchesAPairByPairReference() {
+        let ls = [0.6, 0.9, 1.4], s2 = 2.0
+        let kernel = Matern52(lengthscale: ls, variance: s2)
+        let profile = Matern52Profile()
+        let x = TestData.uniform(150, 3, low: -1, high: 1, seed: 21)
+        let z = TestData.uniform(70, 3, low: -1, high: 1, seed: 22)
+        var g = SeededGenerator(seed: 23)
+        let wc = Matrix(rows: 150, cols: 70, storage: g.normals(150 * 70))
+        let wg = Matrix(rows: 150, cols: 150, storage: g.normals(150 * 150))
+        // Reference: ∂/∂ℓ_c = Σ w σ² κ′ (−2 Δ_c²/ℓ_c), ∂/∂σ² = Σ w κ, ∂/∂x_c = Σ w σ² κ′ 2Δ_c/ℓ_c (Δ scaled).
+        func reference(_ a: Matrix, _ b: Matrix, _ w: Matrix) -> (params: [Double], aBar: Matrix, bBar: Matrix) {
+            var dl = [0.0, 0.0, 0.0], dv = 0.0
+            var aBar = Matrix(rows: a.rows, cols: 3), bBar = Matrix(rows: b.rows, cols: 3)
+            for j in 0..<b.rows {
+                for i in 0..<a.rows {
+                    let delta = (0..<3).map { (a[i, $0] - b[j, $0]) / ls[$0] }
+                    let (k, dk) = profile.valueAndDerivative(delta.reduce(0) { $0 + $1 * $1 })
+                    dv += w[i, j] * k
+                    for c in 0..<3 {
+                        dl[c] += w[i, j] * s2 * dk * (-2 * delta[c] * delta[c] / ls[c])
+                        aBar[i, c] += w[i, j] * s2 * dk * 2 * delta[c] / ls[c]
+                        bBar[j, c] -= w[i, j] * s2 * dk * 2 * delta[c] / ls[c]
+                    }
+                }
+            }
+            return (dl + [dv], aBar, bBar)
+        }
+        func close(_ a: [Double], _ b: [Double]) -> Bool {
+            let scale = b.map(abs).max() ?? 1
+            return zip(a, b).allSatisfy { abs($0 - $1) <= 1e-11 * scale }
+        }
+        let rc = reference(x, z, wc)
+        #expect(close(kernel.crossGradient(x, z, adjoint: wc), rc.params))
+        let vjp = kernel.crossVJP(x, z, adjoint: wc)
+        #expect(close(vjp.parameters, rc.params))
+        #expect(close(vjp.inputs.storage, rc.aBar.storage))
+        #expect(close(kernel.crossInputGradient(x, z, adjoint: wc).storage, rc.bBar.storage))
+        let rg = reference(x, x, wg)
+        #expect(close(kernel.gramGradient(x, adjoint: wg), rg.params))
+        #expect(close(kernel.gramInputGradient(x, adjoint: wg).storage, (rg.aBar + rg.bBar).storage))
+        var lower = wg
+        lower.symmetrizeFromLower()
+        let rl = reference(x, x, lower)
+        for j in 0..<150 { for i in 0..<j { lower[i, j] = .nan } }
+        #expect(close(kernel.gramGradient(x, symmetricLowerAdjoint: lower), rl.params))
+    }
+}
+
 @Suite struct KernelValueTests {
     /// General half-integer Matérn (order p, ν = p + ½), ALGORITHMS §1.2.
     func halfInteger(p: Int, r: Double) -> Double {

@@ -63,28 +63,3 @@ public struct ExactGP: Parameterised, Sendable {
         try ExactPosterior(model: self, x: x, y: y)
     }
 }
-
-/// The exact GP log marginal likelihood as a tape objective, with the fused Gaussian node:
-/// its adjoint ½(ααᵀ − K⁻¹) feeds the kernel, noise and mean gradients (ALGORITHMS §2.2).
-/// - Complexity: O(n³) value and gradient; O(n² d) kernel work.
-public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
-    public var model: ExactGP
-    public let x: Matrix
-    public let y: [Double]
-
-    public init(model: ExactGP, x: Matrix, y: [Double]) {
-        precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
-        self.model = model
-        self.x = x
-        self.y = y
-    }
-
-    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
-        let nk = model.kernel.parameters.count
-        let k = model.kernel.gram(x, on: Array(parameters[0..<nk]))
-        let ky = addingDiagonal(k, parameters[nk])
-        let m = model.mean.value(x, on: Array(parameters[(nk + 1)...]), tape: tape)
-        let r = tape.leaf(y) - m
-        return try gaussianLogDensity(residual: r, covariance: ky, policy: model.jitter)
-    }
-}

@@ -31,6 +31,9 @@ public struct SumKernel: Kernel {
     public func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double] {
         kernels.flatMap { $0.gramGradient(x, adjoint: adjoint) }
     }
+    public func gramGradient(_ x: Matrix, symmetricLowerAdjoint adjoint: Matrix) -> [Double] {
+        kernels.flatMap { $0.gramGradient(x, symmetricLowerAdjoint: adjoint) }
+    }
     public func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double] {
         kernels.flatMap { $0.crossGradient(x, z, adjoint: adjoint) }
     }
@@ -170,6 +173,9 @@ public struct ActiveDimensionsKernel: Kernel {
     public func cross(_ x: Matrix, _ z: Matrix) -> Matrix { base.cross(select(x), select(z)) }
     public func diagonal(_ x: Matrix) -> [Double] { base.diagonal(select(x)) }
     public func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double] { base.gramGradient(select(x), adjoint: adjoint) }
+    public func gramGradient(_ x: Matrix, symmetricLowerAdjoint adjoint: Matrix) -> [Double] {
+        base.gramGradient(select(x), symmetricLowerAdjoint: adjoint)
+    }
     public func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double] {
         base.crossGradient(select(x), select(z), adjoint: adjoint)
     }

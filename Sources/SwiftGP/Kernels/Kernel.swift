@@ -25,6 +25,9 @@ public protocol Kernel: Parameterised, Sendable {
 
     /// ∂⟨Ā, K(X, X)⟩/∂θ, flattened. - Complexity: O(n² d).
     func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double]
+    /// ∂⟨Ā, K(X, X)⟩/∂θ for a symmetric Ā of which only the lower triangle (diagonal included) is read:
+    /// the form in which the exact GP's fused node leaves ½(ααᵀ − K⁻¹). - Complexity: O(n² d).
+    func gramGradient(_ x: Matrix, symmetricLowerAdjoint: Matrix) -> [Double]
     /// ∂⟨Ā, K(X, Z)⟩/∂θ, flattened. - Complexity: O(n m d).
     func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double]
     /// ∂⟨ā, diag K(X, X)⟩/∂θ, flattened. - Complexity: O(n d).
@@ -53,6 +56,13 @@ extension Kernel {
 
     /// Default: the gram gradient is the cross gradient with Z = X.
     public func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double] { crossGradient(x, x, adjoint: adjoint) }
+
+    /// Default: mirrors the lower triangle and takes the full-adjoint gradient.
+    public func gramGradient(_ x: Matrix, symmetricLowerAdjoint adjoint: Matrix) -> [Double] {
+        var full = adjoint
+        full.symmetrizeFromLower()
+        return gramGradient(x, adjoint: full)
+    }
 
     /// Default: the two VJPs separately (K(A, B) = K(B, A)ᵀ, so the A-gradient is the cross input
     /// gradient of K(B, A) with Āᵀ).

@@ -84,13 +84,13 @@ private func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafeP
     for c in 0..<d {
         let ac = a + c * lda
         let bc = b[c * ldb]
-        let vb = SIMD4<Double>(repeating: bc)
+        let vb = SIMD8<Double>(repeating: bc)
         var t = 0
         if c == 0 {
-            while t + 4 <= m {
-                let u = load4(ac + t) - vb
-                store4(u * u, out + t)
-                t += 4
+            while t + 8 <= m {
+                let u = load8(ac + t) - vb
+                store8(u * u, out + t)
+                t += 8
             }
             while t < m {
                 let u = ac[t] - bc
@@ -98,10 +98,10 @@ private func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafeP
                 t += 1
             }
         } else {
-            while t + 4 <= m {
-                let u = load4(ac + t) - vb
-                store4(load4(out + t) + u * u, out + t)
-                t += 4
+            while t + 8 <= m {
+                let u = load8(ac + t) - vb
+                store8(load8(out + t) + u * u, out + t)
+                t += 8
             }
             while t < m {
                 let u = ac[t] - bc
@@ -112,50 +112,16 @@ private func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafeP
     }
 }
 
-@inline(__always) private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+@inline(__always) func load8(_ p: UnsafePointer<Double>) -> SIMD8<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
 }
 
-@inline(__always) private func load4(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+@inline(__always) func load8(_ p: UnsafeMutablePointer<Double>) -> SIMD8<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
 }
 
-@inline(__always) private func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
-}
-
-/// Σ_t a[t]·b[t] with eight independent partial sums (the loops are latency-bound otherwise).
-@inline(__always)
-private func dotProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count m: Int) -> Double {
-    var s0 = SIMD4<Double>(repeating: 0), s1 = SIMD4<Double>(repeating: 0)
-    var t = 0
-    while t + 8 <= m {
-        s0 += load4(a + t) * load4(b + t)
-        s1 += load4(a + t + 4) * load4(b + t + 4)
-        t += 8
-    }
-    if t + 4 <= m {
-        s0 += load4(a + t) * load4(b + t)
-        t += 4
-    }
-    var s = (s0 + s1).sum()
-    while t < m {
-        s += a[t] * b[t]
-        t += 1
-    }
-    return s
-}
-
-/// Scratch buffers of the gradient loops: one block of pairs (one point j, up to `block` points i).
-private struct PairScratch {
-    static let block = 64
-    var storage: [Double]
-    let dimension: Int
-
-    init(dimension d: Int) {
-        dimension = d
-        storage = [Double](repeating: 0, count: (d + 4) * PairScratch.block)
-    }
+@inline(__always) func store8(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Double>.self)
 }
 
 /// A stationary ARD kernel k(x, x′) = σ² κ(r²), r² = Σ_d (x_d − x′_d)²/ℓ_d² (ALGORITHMS §1.2).
@@ -252,285 +218,171 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
     public func diagonal(_ x: Matrix) -> [Double] {
         [Double](repeating: variance.scalar * profile.value(0), count: x.rows)
     }
-
-    /// Adds one run of pairs (point j of `b` against points i0 ..< i0 + m of `a`, weights `w[t]` for pair
-    /// (i0 + t, j)) to the running sums: `dl[c] += Σ w κ′ Δ̃_c²`, `dVar += Σ w κ`, `dShape += Σ w ∂κ/∂shape`.
-    @inline(__always)
-    private func accumulateRun(_ a: UnsafePointer<Double>, lda: Int, i0: Int, m: Int,
-                               _ b: UnsafePointer<Double>, ldb: Int, j: Int, dimension d: Int,
-                               weights w: UnsafePointer<Double>, scratch s: UnsafeMutablePointer<Double>,
-                               dl: UnsafeMutablePointer<Double>, dVar: inout Double, dShape: inout [Double]) {
-        let block = PairScratch.block
-        let r2 = s, kv = s + block, dk = s + 2 * block, g = s + 3 * block, diff2 = s + 4 * block
-        // Per-dimension squared differences (kept for the lengthscale contraction) and r².
-        for c in 0..<d {
-            let ac = a + c * lda + i0
-            let bc = b[c * ldb + j]
-            let dc = diff2 + c * block
-            for t in 0..<m {
-                let u = ac[t] - bc
-                dc[t] = u * u
-            }
-            if c == 0 {
-                for t in 0..<m { r2[t] = dc[t] }
-            } else {
-                for t in 0..<m { r2[t] += dc[t] }
-            }
-        }
-        if d == 0 { r2.initialize(repeating: 0, count: m) }
-        profile.valuesAndDerivatives(r2, values: kv, derivatives: dk, count: m)
-        dVar += dotProduct(w, kv, count: m)
-        for t in 0..<m { g[t] = w[t] * dk[t] }
-        for c in 0..<d { dl[c] += dotProduct(g, diff2 + c * block, count: m) }
-        if !dShape.isEmpty {
-            for t in 0..<m where w[t] != 0 {
-                let sg = profile.shapeGradient(r2[t])
-                for q in dShape.indices { dShape[q] += w[t] * sg[q] }
-            }
-        }
-    }
-
-    /// ∂/∂ℓ_c = −2 σ²/ℓ_c Σ w κ′ Δ̃_c² (isotropic: summed over c); ∂/∂σ² = Σ w κ; ∂/∂shape = σ² Σ w ∂κ/∂shape.
-    private func assemble(dl: [Double], dVar: Double, dShape: [Double]) -> [Double] {
-        let s2 = variance.scalar
-        let ls = lengthscale.value
-        let gl: [Double]
-        if ls.count == 1 {
-            gl = [-2 * s2 / ls[0] * dl.reduce(0, +)]
-        } else {
-            gl = dl.indices.map { -2 * s2 / ls[$0] * dl[$0] }
-        }
-        return gl + [dVar] + dShape.map { s2 * $0 }
-    }
-
-    private var shapeCount: Int { profile.shapeParameters.reduce(0) { $0 + $1.count } }
-
-    public func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double] {
-        precondition(adjoint.rows == x.rows && adjoint.cols == z.rows, "\(kind): adjoint shape mismatch")
-        checkARD(lengthscale, dimension: x.cols, kernel: kind)
-        let px = ScaledColumns(x, lengthscale: lengthscale.value)
-        let pz = ScaledColumns(z, lengthscale: lengthscale.value)
-        let n = x.rows, m = z.rows, d = x.cols
-        var dl = [Double](repeating: 0, count: d)
-        var dVar = 0.0
-        var dShape = [Double](repeating: 0, count: shapeCount)
-        var scratch = PairScratch(dimension: d)
-        let block = PairScratch.block
-        if n > 0 && m > 0 {
-            px.data.withUnsafeBufferPointer { a in
-                pz.data.withUnsafeBufferPointer { b in
-                    adjoint.storage.withUnsafeBufferPointer { w in
-                        scratch.storage.withUnsafeMutableBufferPointer { s in
-                            dl.withUnsafeMutableBufferPointer { acc in
-                                // With d == 0 the point buffers are empty: any valid pointer will do.
-                                let aBase = a.baseAddress ?? w.baseAddress!, bBase = b.baseAddress ?? w.baseAddress!
-                                for j in 0..<m {
-                                    for i0 in stride(from: 0, to: n, by: block) {
-                                        accumulateRun(aBase, lda: n, i0: i0, m: min(block, n - i0), bBase, ldb: m, j: j,
-                                                      dimension: d, weights: w.baseAddress! + i0 + j * n,
-                                                      scratch: s.baseAddress!, dl: acc.baseAddress!, dVar: &dVar,
-                                                      dShape: &dShape)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return assemble(dl: dl, dVar: dVar, dShape: dShape)
-    }
-
-    public func gramGradient(_ x: Matrix, adjoint: Matrix) -> [Double] {
-        precondition(adjoint.rows == x.rows && adjoint.cols == x.rows, "\(kind): adjoint shape mismatch")
-        checkARD(lengthscale, dimension: x.cols, kernel: kind)
-        let p = ScaledColumns(x, lengthscale: lengthscale.value)
-        let n = x.rows, d = x.cols
-        var dl = [Double](repeating: 0, count: d)
-        var dShape = [Double](repeating: 0, count: shapeCount)
-        // The diagonal (r = 0) carries Ā_ii: no lengthscale term, κ(0) for the variance.
-        var trace = 0.0
-        for i in 0..<n { trace += adjoint.storage[i + i * n] }
-        var dVar = trace * profile.value(0)
-        if !dShape.isEmpty {
-            let sg = profile.shapeGradient(0)
-            for q in dShape.indices { dShape[q] += trace * sg[q] }
-        }
-        // Symmetry: pair (i, j), i > j, carries Ā_ij + Ā_ji. Walk the lower triangle in tiles.
-        let block = PairScratch.block
-        var scratch = PairScratch(dimension: d)
-        var weights = [Double](repeating: 0, count: block)
-        if n > 1 {
-            p.data.withUnsafeBufferPointer { pts in
-                adjoint.storage.withUnsafeBufferPointer { aBuf in
-                    scratch.storage.withUnsafeMutableBufferPointer { s in
-                        weights.withUnsafeMutableBufferPointer { wBuf in
-                            dl.withUnsafeMutableBufferPointer { acc in
-                                let A = aBuf.baseAddress!, w = wBuf.baseAddress!
-                                let base = pts.baseAddress ?? A
-                                for jb in stride(from: 0, to: n, by: block) {
-                                    let jEnd = min(jb + block, n)
-                                    for ib in stride(from: jb, to: n, by: block) {
-                                        let iEnd = min(ib + block, n)
-                                        for j in jb..<jEnd {
-                                            let i0 = max(ib, j + 1)
-                                            let m = iEnd - i0
-                                            if m <= 0 { continue }
-                                            let lower = A + i0 + j * n, upper = A + j + i0 * n
-                                            for t in 0..<m { w[t] = lower[t] + upper[t * n] }
-                                            accumulateRun(base, lda: n, i0: i0, m: m, base, ldb: n, j: j, dimension: d,
-                                                          weights: w, scratch: s.baseAddress!, dl: acc.baseAddress!,
-                                                          dVar: &dVar, dShape: &dShape)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return assemble(dl: dl, dVar: dVar, dShape: dShape)
-    }
-
-    public func diagonalGradient(_ x: Matrix, adjoint: [Double]) -> [Double] {
-        let total = adjoint.reduce(0, +)
-        let nShape = profile.shapeParameters.reduce(0) { $0 + $1.count }
-        let sg = nShape > 0 ? profile.shapeGradient(0) : []
-        return [Double](repeating: 0, count: lengthscale.count) + [total * profile.value(0)]
-            + sg.map { total * variance.scalar * $0 }
-    }
 }
 
 // MARK: - Helpers of the profiles' batch loops
 
-/// The first `m ≤ 4` entries at `p`, zero-padded to four lanes.
-@inline(__always) func loadPadded(_ p: UnsafePointer<Double>, _ m: Int) -> SIMD4<Double> {
-    if m == 4 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
-    var v = SIMD4<Double>(repeating: 0)
+/// The first `m ≤ 8` entries at `p`, zero-padded to eight lanes.
+@inline(__always) func loadPadded(_ p: UnsafePointer<Double>, _ m: Int) -> SIMD8<Double> {
+    if m == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self) }
+    var v = SIMD8<Double>(repeating: 0)
     for l in 0..<m { v[l] = p[l] }
     return v
 }
 
-/// Stores the first `m ≤ 4` lanes of `v` at `p`.
-@inline(__always) func storePartial(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ m: Int) {
-    if m == 4 {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
+/// Stores the first `m ≤ 8` lanes of `v` at `p`.
+@inline(__always) func storePartial(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>, _ m: Int) {
+    if m == 8 {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Double>.self)
         return
     }
     for l in 0..<m { p[l] = v[l] }
 }
 
-/// e^{−x} lane by lane with the C library's exp (correctly rounded in practice; a hand-written
-/// polynomial exp on SIMD4 measured slower here, since the package builds for baseline x86-64 while
-/// glibc dispatches to an FMA implementation).
-@inline(__always) func expNegative(_ x: SIMD4<Double>) -> SIMD4<Double> {
-    SIMD4(Math.exp(-x[0]), Math.exp(-x[1]), Math.exp(-x[2]), Math.exp(-x[3]))
+/// A profile with an eight-lane formula: its batch loops are the generic ones below, specialised and inlined
+/// into the profile's own `values`/`valuesAndDerivatives` (no call per eight pairs). The scalar methods
+/// take one lane, so scalar and batch results agree bit for bit.
+protocol LaneProfile: RadialProfile {
+    /// κ of eight r² values (one AVX-512 register, or two AVX2 ones: half the instructions of four lanes).
+    func laneValues(_ q: SIMD8<Double>) -> SIMD8<Double>
+    /// κ and dκ/dr² of eight r² values.
+    func lanes(_ q: SIMD8<Double>) -> (SIMD8<Double>, SIMD8<Double>)
+}
+
+extension LaneProfile {
+    @inline(__always) func laneValue(_ r2: Double) -> Double { laneValues(SIMD8(repeating: r2))[0] }
+    @inline(__always) func laneValueAndDerivative(_ r2: Double) -> (Double, Double) {
+        let (k, dk) = lanes(SIMD8(repeating: r2))
+        return (k[0], dk[0])
+    }
+}
+
+@inline(__always)
+func laneBatchValues<P: LaneProfile>(_ p: P, _ r2: UnsafePointer<Double>, scale: Double,
+                                     into out: UnsafeMutablePointer<Double>, count: Int) {
+    var t = 0
+    while t + 8 <= count {
+        store8(scale * p.laneValues(load8(r2 + t)), out + t)
+        t += 8
+    }
+    if t < count {
+        let m = min(8, count - t)
+        storePartial(scale * p.laneValues(loadPadded(r2 + t, m)), out + t, m)
+        t += 8
+    }
+}
+
+@inline(__always)
+func laneBatchValuesAndDerivatives<P: LaneProfile>(_ p: P, _ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
+                                                   derivatives: UnsafeMutablePointer<Double>, count: Int) {
+    var t = 0
+    while t + 8 <= count {
+        let (k, dk) = p.lanes(load8(r2 + t))
+        store8(k, values + t)
+        store8(dk, derivatives + t)
+        t += 8
+    }
+    if t < count {
+        let m = min(8, count - t)
+        let (k, dk) = p.lanes(loadPadded(r2 + t, m))
+        storePartial(k, values + t, m)
+        storePartial(dk, derivatives + t, m)
+        t += 8
+    }
 }
 
 // MARK: - Profiles
 
 /// Squared exponential: κ = exp(−r²/2).
-public struct RBFProfile: RadialProfile {
+public struct RBFProfile: LaneProfile {
     public static let kind = "rbf"
     public init() {}
-    @inlinable public func value(_ r2: Double) -> Double { Math.exp(-0.5 * r2) }
-    @inlinable public func valueAndDerivative(_ r2: Double) -> (Double, Double) {
-        let k = Math.exp(-0.5 * r2)
+    @inline(__always) func laneValues(_ q: SIMD8<Double>) -> SIMD8<Double> {
+        Math.exp(-0.5 * q)
+    }
+    @inline(__always) func lanes(_ q: SIMD8<Double>) -> (SIMD8<Double>, SIMD8<Double>) {
+        let k = Math.exp(-0.5 * q)
         return (k, -0.5 * k)
     }
-
+    public func value(_ r2: Double) -> Double { laneValue(r2) }
+    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
     public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        batchValues(self, r2, scale: scale, into: out, count: count)
+        laneBatchValues(self, r2, scale: scale, into: out, count: count)
     }
     public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
                                      derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        batchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
+        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
     }
 }
 
 /// Matérn-1/2 (exponential): κ = e^{−r}; dκ/dr² = −e^{−r}/(2r), taken as 0 at r = 0 (a subgradient).
-public struct Matern12Profile: RadialProfile {
+public struct Matern12Profile: LaneProfile {
     public static let kind = "matern12"
     public init() {}
-    @inlinable public func value(_ r2: Double) -> Double { Math.exp(-r2.squareRoot()) }
-    @inlinable public func valueAndDerivative(_ r2: Double) -> (Double, Double) {
-        let r = r2.squareRoot()
-        let k = Math.exp(-r)
-        return (k, r > 0 ? -k / (2 * r) : 0)
+    @inline(__always) func laneValues(_ q: SIMD8<Double>) -> SIMD8<Double> {
+        Math.exp(-q.squareRoot())
     }
-
+    @inline(__always) func lanes(_ q: SIMD8<Double>) -> (SIMD8<Double>, SIMD8<Double>) {
+        let r = q.squareRoot()
+        let k = Math.exp(-r)
+        return (k, (-k / (2 * r)).replacing(with: 0, where: r .== 0))
+    }
+    public func value(_ r2: Double) -> Double { laneValue(r2) }
+    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
     public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        batchValues(self, r2, scale: scale, into: out, count: count)
+        laneBatchValues(self, r2, scale: scale, into: out, count: count)
     }
     public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
                                      derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        batchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
+        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
     }
 }
 
 /// Matérn-3/2: κ = (1 + √3 r) e^{−√3 r}; dκ/dr² = −(3/2) e^{−√3 r}.
-public struct Matern32Profile: RadialProfile {
+public struct Matern32Profile: LaneProfile {
     public static let kind = "matern32"
     public init() {}
-    @inlinable public func value(_ r2: Double) -> Double {
-        let s = (3 * r2).squareRoot()
+    @inline(__always) func laneValues(_ q: SIMD8<Double>) -> SIMD8<Double> {
+        let s = (3 * q).squareRoot()
         return (1 + s) * Math.exp(-s)
     }
-    @inlinable public func valueAndDerivative(_ r2: Double) -> (Double, Double) {
-        let s = (3 * r2).squareRoot()
+    @inline(__always) func lanes(_ q: SIMD8<Double>) -> (SIMD8<Double>, SIMD8<Double>) {
+        let s = (3 * q).squareRoot()
         let e = Math.exp(-s)
         return ((1 + s) * e, -1.5 * e)
     }
-
+    public func value(_ r2: Double) -> Double { laneValue(r2) }
+    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
     public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        batchValues(self, r2, scale: scale, into: out, count: count)
+        laneBatchValues(self, r2, scale: scale, into: out, count: count)
     }
     public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
                                      derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        batchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
+        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
     }
 }
 
 /// Matérn-5/2: κ = (1 + √5 r + 5r²/3) e^{−√5 r}; dκ/dr² = −(5/6)(1 + √5 r) e^{−√5 r}.
-public struct Matern52Profile: RadialProfile {
+public struct Matern52Profile: LaneProfile {
     public static let kind = "matern52"
     public init() {}
-    @inlinable public func value(_ r2: Double) -> Double {
-        let s = (5 * r2).squareRoot()
-        return (1 + s + 5 * r2 / 3) * Math.exp(-s)
+    @inline(__always) func laneValues(_ q: SIMD8<Double>) -> SIMD8<Double> {
+        let s = (5 * q).squareRoot()
+        return (1 + s + q * (5.0 / 3.0)) * Math.exp(-s)
     }
-    @inlinable public func valueAndDerivative(_ r2: Double) -> (Double, Double) {
-        let s = (5 * r2).squareRoot()
+    @inline(__always) func lanes(_ q: SIMD8<Double>) -> (SIMD8<Double>, SIMD8<Double>) {
+        let s = (5 * q).squareRoot()
         let e = Math.exp(-s)
-        return ((1 + s + 5 * r2 / 3) * e, -(5.0 / 6.0) * (1 + s) * e)
+        return ((1 + s + q * (5.0 / 3.0)) * e, -(5.0 / 6.0) * (1 + s) * e)
     }
-
-    /// Four pairs at a time (vector sqrt and polynomial, the same formulas as `value` and
-    /// `valueAndDerivative`, so results match them bit for bit), one exp per pair shared by κ and κ′.
+    public func value(_ r2: Double) -> Double { laneValue(r2) }
+    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
     public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        var t = 0
-        while t < count {
-            let m = min(4, count - t)
-            let q = loadPadded(r2 + t, m)
-            let s = (5 * q).squareRoot()
-            let e = expNegative(s)
-            storePartial(scale * ((1 + s + 5 * q / 3) * e), out + t, m)
-            t += 4
-        }
+        laneBatchValues(self, r2, scale: scale, into: out, count: count)
     }
     public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
                                      derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        var t = 0
-        while t < count {
-            let m = min(4, count - t)
-            let q = loadPadded(r2 + t, m)
-            let s = (5 * q).squareRoot()
-            let e = expNegative(s)
-            storePartial((1 + s + 5 * q / 3) * e, values + t, m)
-            storePartial(-(5.0 / 6.0) * (1 + s) * e, derivatives + t, m)
-            t += 4
-        }
+        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
     }
 }
 

@@ -1,0 +1,74 @@
+import GPLinearAlgebra
+
+/// The exact GP log marginal likelihood as a tape objective (ALGORITHMS §2.2), built on one fused node
+/// (`exactLogMarginal`) whose adjoint ½(ααᵀ − K_y⁻¹) feeds the kernel, noise and mean gradients.
+/// - Complexity: O(n³) value and gradient (one dpotrf, one dpotri); O(n² d) kernel work; one n × n buffer.
+public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
+    public var model: ExactGP
+    public let x: Matrix
+    public let y: [Double]
+
+    public init(model: ExactGP, x: Matrix, y: [Double]) {
+        precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
+        self.model = model
+        self.x = x
+        self.y = y
+    }
+
+    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
+        let nk = model.kernel.parameters.count
+        let m = model.mean.value(x, on: Array(parameters[(nk + 1)...]), tape: tape)
+        let r = tape.leaf(y) - m
+        return try exactLogMarginal(kernel: model.kernel, x: x, kernelParameters: Array(parameters[0..<nk]),
+                                    noise: parameters[nk], residual: r, policy: model.jitter)
+    }
+}
+
+/// log N(r | 0, K + σ²I) with K = k(X, X) as ONE tape node, in one n × n buffer:
+/// the Gram matrix is written into it, σ² added to its diagonal, its lower triangle factorised in place
+/// (`Cholesky.factorInPlace`: the upper triangle keeps K + σ²I for jitter retries), and on the way back
+/// dpotri turns the factor into K_y⁻¹ in the same lower triangle, which becomes the adjoint
+/// K̄ = ½ s (ααᵀ − K_y⁻¹) (s the output's adjoint) read by the kernel's lower-triangle gradient.
+/// Noise: σ̄² = tr K̄; residual: r̄ = −s α. The general `gaussianLogDensity` node does the same from a
+/// covariance Var but needs the covariance, its factor and the inverse as three buffers.
+/// - Complexity: O(n³/3) forward (dpotrf), O(2n³/3) backward (dpotri), O(n² d) kernel work.
+public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [Var], noise: Var, residual r: Var,
+                             policy: JitterPolicy = .standard) throws -> Var {
+    let n = x.rows
+    precondition(r.rows == n && r.cols == 1, "residual has \(r.rows) rows for \(n) inputs")
+    let tape = noise.tape
+    var buffer = kernel.gram(x)
+    buffer.addToDiagonal(noise.scalar)
+    let jitter = try Cholesky.factorInPlace(&buffer, policy: policy)
+    tape.maxJitter = max(tape.maxJitter, jitter)
+    var alpha = r.value.storage
+    Cholesky.solveInPlace(factor: buffer, &alpha)
+    let value = -0.5 * dot(r.value.storage, alpha) - 0.5 * Cholesky.logDeterminant(factor: buffer)
+        - 0.5 * Double(n) * Math.logTwoPi
+    var consumed = false
+    return tape.record(Matrix(scalar: value)) { g, t in
+        // The buffer becomes the adjoint in place: this node's backward runs once per tape.
+        precondition(!consumed, "exactLogMarginal: the backward pass of a tape runs once")
+        consumed = true
+        let s = g.scalar
+        Cholesky.invertInPlace(factor: &buffer)
+        // K̄ = ½ s (ααᵀ − K_y⁻¹), lower triangle (diagonal included), over K_y⁻¹'s own storage.
+        let h = 0.5 * s
+        var trace = 0.0
+        buffer.storage.withUnsafeMutableBufferPointer { kb in
+            alpha.withUnsafeBufferPointer { a in
+                guard let out = kb.baseAddress, let av = a.baseAddress else { return }
+                for j in 0..<n {
+                    let aj = av[j]
+                    let col = out + j * n
+                    for i in j..<n { col[i] = h * (av[i] * aj - col[i]) }
+                    trace += col[j]
+                }
+            }
+        }
+        distribute(kernel.gramGradient(x, symmetricLowerAdjoint: buffer), to: kernelParameters, on: t)
+        buffer = Matrix(rows: 0, cols: 0)
+        t.accumulate(noise, Matrix(scalar: trace))
+        t.accumulate(r, Matrix(column: alpha.map { -s * $0 }))
+    }
+}
