@@ -76,6 +76,17 @@ public struct Matrix: Sendable, Equatable {
 
     /// Column `j` as an array.
     public func column(_ j: Int) -> [Double] { Array(storage[(j * rows)..<((j + 1) * rows)]) }
+    /// Multiplies column j by `factors[j]` (A diag(f)). - Complexity: O(rows · cols).
+    public mutating func scaleColumns(_ factors: [Double]) {
+        precondition(factors.count == cols, "\(factors.count) factors for \(cols) columns")
+        let m = rows
+        storage.withUnsafeMutableBufferPointer { a in
+            for j in 0..<cols {
+                let f = factors[j], col = a.baseAddress! + j * m
+                for i in 0..<m { col[i] *= f }
+            }
+        }
+    }
     /// Row `i` as an array.
     public func row(_ i: Int) -> [Double] { (0..<cols).map { self[i, $0] } }
     /// The main diagonal.

@@ -42,8 +42,9 @@ public func columnSumsOfSquares(_ a: Var) -> Var {
 public func lowerTriangular(packed p: Var, size n: Int) -> Var {
     precondition(p.value.count == n * (n + 1) / 2, "packed triangle has \(p.value.count) entries for size \(n)")
     var l = Matrix(rows: n, cols: n)
+    let packedValues = p.value.storage   // read once: `Var.value` is a tape lookup
     var k = 0
-    for j in 0..<n { for i in j..<n { l[i, j] = p.value.storage[k]; k += 1 } }
+    for j in 0..<n { for i in j..<n { l[i, j] = packedValues[k]; k += 1 } }
     return p.tape.record(l) { g, t in
         var packed = [Double](repeating: 0, count: n * (n + 1) / 2)
         var k = 0
@@ -73,7 +74,12 @@ public func selectingRows(_ a: Var, _ indices: [Int]) -> Var {
     let v = a.value
     return a.tape.record(v.selectingRows(indices)) { g, t in
         var d = Matrix(rows: v.rows, cols: v.cols)
-        for j in 0..<v.cols { for (r, i) in indices.enumerated() { d[i, j] += g[r, j] } }
+        let n = v.rows, m = indices.count
+        d.storage.withUnsafeMutableBufferPointer { dp in
+            g.storage.withUnsafeBufferPointer { gp in
+                for j in 0..<v.cols { for (r, i) in indices.enumerated() { dp[i + j * n] += gp[r + j * m] } }
+            }
+        }
         t.accumulate(a, d)
     }
 }

@@ -37,6 +37,9 @@ public protocol Kernel: Parameterised, Sendable {
     /// - Complexity: O(n m d).
     func crossInputGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> Matrix
 
+    /// ∂⟨Ā, K(X, X)⟩/∂X (`n × d`): X enters both arguments. - Complexity: O(n² d).
+    func gramInputGradient(_ x: Matrix, adjoint: Matrix) -> Matrix
+
     /// Both VJPs of K(A, B) for an adjoint of the same shape: ∂⟨Ā, K(A, B)⟩/∂θ (flattened) and
     /// ∂⟨Ā, K(A, B)⟩/∂A (`rows(A) × d`), in one pass where a kernel can share the work.
     /// - Complexity: O(n m d).

@@ -80,12 +80,12 @@ public struct VariationalDistribution: Parameterised, Sendable {
 
     /// L_S of latent l on the tape, from the `sqrt` leaf.
     func sqrtNode(_ leaf: Var, latent l: Int) -> Var {
-        let part = selectingRows(leaf, Array((l * sqrtSize)..<((l + 1) * sqrtSize)))
+        let part = latentCount == 1 ? leaf : selectingRows(leaf, Array((l * sqrtSize)..<((l + 1) * sqrtSize)))
         return covariance == .full ? lowerTriangular(packed: part, size: inducingCount) : diagonalMatrix(part)
     }
 
     /// m of latent l on the tape.
     func meanNode(_ leaf: Var, latent l: Int) -> Var {
-        selectingRows(leaf, Array((l * inducingCount)..<((l + 1) * inducingCount)))
+        latentCount == 1 ? leaf : selectingRows(leaf, Array((l * inducingCount)..<((l + 1) * inducingCount)))
     }
 }

@@ -19,15 +19,13 @@ func variationalMarginals(projection a: Var, mean m: Var, sqrt ls: Var) -> Var {
     var out = Matrix(rows: b, cols: 2)
     for n in 0..<b {
         out[n, 0] = mu[n]
-        var s = 0.0
-        for k in 0..<mdim { s += p[k, n] * p[k, n] }
-        out[n, 1] = s
+        out[n, 1] = columnDot(p, n, p, n)
     }
     return a.tape.record(out) { g, t in
         let muBar = g.column(0), wBar = g.column(1)
         // Ā = m μ̄ᵀ + 2 L_S P diag(w̄)
         var q = p
-        for n in 0..<b { let s = 2 * wBar[n]; for k in 0..<mdim { q[k, n] *= s } }
+        q.scaleColumns(wBar.map { 2 * $0 })
         trmm(.left, .lower, .none, lv, &q)
         let mv = m.value.storage
         for n in 0..<b { let s = muBar[n]; if s != 0 { for k in 0..<mdim { q[k, n] += mv[k] * s } } }
@@ -59,21 +57,26 @@ func whitenedMarginals(cholesky l: Var, crossCovariance kuf: Var, mean m: Var, s
     let mu = matvec(a, m.value.storage, .transposed)
     var out = Matrix(rows: b, cols: 2)
     for n in 0..<b {
-        var s = 0.0
-        for k in 0..<mdim { s += p[k, n] * p[k, n] - a[k, n] * a[k, n] }
         out[n, 0] = mu[n]
-        out[n, 1] = s
+        out[n, 1] = columnDot(p, n, p, n) - columnDot(a, n, a, n)
     }
     return l.tape.record(out) { g, t in
         let muBar = g.column(0), dBar = g.column(1)
         let mv = m.value.storage
         // Ā = m μ̄ᵀ + 2(L_S P − A) diag(δ̄)
         var abar = p
-        for n in 0..<b { let s = 2 * dBar[n]; for k in 0..<mdim { abar[k, n] *= s } }
+        abar.scaleColumns(dBar.map { 2 * $0 })
         trmm(.left, .lower, .none, lsv, &abar)
-        for n in 0..<b {
-            let s = 2 * dBar[n], u = muBar[n]
-            for k in 0..<mdim { abar[k, n] += -s * a[k, n] + mv[k] * u }
+        abar.storage.withUnsafeMutableBufferPointer { ab in
+            a.storage.withUnsafeBufferPointer { ap in
+                mv.withUnsafeBufferPointer { mp in
+                    for n in 0..<b {
+                        let s = -2 * dBar[n], u = muBar[n]
+                        let col = ab.baseAddress! + n * mdim, acol = ap.baseAddress! + n * mdim
+                        for k in 0..<mdim { col[k] += s * acol[k] + mp[k] * u }
+                    }
+                }
+            }
         }
         // K̄_uf = L⁻ᵀ Ā
         trsm(.left, .lower, .transposed, lv, &abar)
@@ -105,16 +108,43 @@ func whitenedMarginals(cholesky l: Var, crossCovariance kuf: Var, mean m: Var, s
 func weightedGram(_ a: Matrix, weights: [Double]) -> Matrix {
     precondition(weights.count == a.cols)
     var w = Matrix(rows: a.rows, cols: a.rows)
+    let m = a.rows
     for sign in [1.0, -1.0] {
         let cols = weights.indices.filter { sign * weights[$0] > 0 }
         if cols.isEmpty { continue }
-        var part = Matrix(rows: a.rows, cols: cols.count)
-        for (c, n) in cols.enumerated() {
-            let s = (sign * weights[n]).squareRoot()
-            for k in 0..<a.rows { part[k, c] = a[k, n] * s }
+        var part = Matrix(rows: m, cols: cols.count)
+        part.storage.withUnsafeMutableBufferPointer { pp in
+            a.storage.withUnsafeBufferPointer { ap in
+                for (c, n) in cols.enumerated() {
+                    let s = (sign * weights[n]).squareRoot()
+                    let dst = pp.baseAddress! + c * m, src = ap.baseAddress! + n * m
+                    for k in 0..<m { dst[k] = src[k] * s }
+                }
+            }
         }
         syrk(.none, .lower, alpha: sign, part, beta: 1, into: &w)
     }
     w.symmetrizeFromLower()
     return w
+}
+
+/// Σ_k A[k, i] · B[k, j] over two columns of equal length.
+@inline(__always)
+private func columnDot(_ a: Matrix, _ i: Int, _ b: Matrix, _ j: Int) -> Double {
+    a.storage.withUnsafeBufferPointer { ap in
+        b.storage.withUnsafeBufferPointer { bp in
+            var acc = SIMD8<Double>(repeating: 0)
+            let m = a.rows
+            let x = ap.baseAddress! + i * m, y = bp.baseAddress! + j * m
+            var k = 0
+            while k + 8 <= m {
+                acc += UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Double>.self)
+                    * UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Double>.self)
+                k += 8
+            }
+            var s = acc.sum()
+            while k < m { s += x[k] * y[k]; k += 1 }
+            return s
+        }
+    }
 }
