@@ -94,6 +94,16 @@ public func syrk(_ trans: Transpose = .none, _ triangle: Triangle = .lower, alph
                 Int32(max(1, a.rows)), beta, &c.storage, Int32(n))
 }
 
+/// C ← α·A·B + β·C for symmetric A of which only `triangle` is read (dsymm, A on the left).
+/// - Complexity: O(n² m).
+public func symm(_ triangle: Triangle = .lower, alpha: Double = 1, _ a: Matrix, _ b: Matrix,
+                 beta: Double = 0, into c: inout Matrix) {
+    precondition(a.isSquare && b.rows == a.rows && c.rows == a.rows && c.cols == b.cols, "symm shape mismatch")
+    if b.rows == 0 || b.cols == 0 { return }
+    cblas_dsymm(CblasColMajor, CblasLeft, triangle.cblas, Int32(b.rows), Int32(b.cols), alpha, a.storage,
+                Int32(a.rows), b.storage, Int32(b.rows), beta, &c.storage, Int32(c.rows))
+}
+
 /// B ← α·op(T)⁻¹·B (side = .left) or α·B·op(T)⁻¹ (side = .right), T triangular (dtrsm).
 /// - Complexity: O(n² m).
 public func trsm(_ side: Side = .left, _ triangle: Triangle = .lower, _ trans: Transpose = .none,

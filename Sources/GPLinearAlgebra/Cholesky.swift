@@ -61,12 +61,22 @@ public struct Cholesky: Sendable {
     /// ladder as `init`: on return the lower triangle of `a` holds L and its strict upper triangle still
     /// holds A's entries (they are what a retry restores the lower triangle from, so no copy of A is made). Only the
     /// lower triangle and the diagonal are checked for non-finite values. Returns the jitter used.
-    /// Use it where an n × n copy matters (the exact GP's fused objective); read the factor with
-    /// `Triangle.lower` routines only.
+    /// Use it where an n × n copy matters; read the factor with `Triangle.lower` routines only.
     /// - Complexity: O(n³/3) per attempt, O(n) extra memory.
     /// - Throws: as `init`; `a` then holds A again (lower triangle restored, no jitter).
     public static func factorInPlace(_ a: inout Matrix, policy: JitterPolicy = .standard,
                                      isLatentPrior: Bool = false) throws -> Double {
+        let diagonal = a.diagonal
+        return try factorInPlace(&a, policy: policy, isLatentPrior: isLatentPrior) { b in
+            b.restoreLowerFromUpper(diagonal: diagonal)
+        }
+    }
+
+    /// `factorInPlace` for a matrix whose strict upper triangle does NOT hold A (e.g. a kernel's
+    /// workspace): before a retry, and before throwing, `refill` must write A's lower triangle and diagonal
+    /// into its argument again (e.g. by recomputing it). Non-finite checks read the refilled lower triangle.
+    public static func factorInPlace(_ a: inout Matrix, policy: JitterPolicy = .standard, isLatentPrior: Bool = false,
+                                     refill: (inout Matrix) -> Void) throws -> Double {
         precondition(a.isSquare, "Cholesky of a non-square \(a.rows)×\(a.cols) matrix")
         let n = a.rows
         if n == 0 { return 0 }
@@ -74,8 +84,12 @@ public struct Cholesky: Sendable {
         // Non-finite input is detected without an O(n²) scan on the success path: a NaN or ∞ in the lower
         // triangle reaches the factor's diagonal (NaN) or makes dpotrf fail, and both cases scan below.
         func throwIfNonFinite() throws {
-            a.restoreLowerFromUpper(diagonal: diagonal)
-            if !a.isFinite { throw LinearAlgebraError.nonFinite(size: n) }
+            refill(&a)
+            var finite = true
+            a.storage.withUnsafeBufferPointer { s in
+                for j in 0..<n { for i in j..<n where !s[i + j * n].isFinite { finite = false } }
+            }
+            if !finite { throw LinearAlgebraError.nonFinite(size: n) }
         }
         let ladder = Cholesky.ladder(meanDiagonal: diagonal.reduce(0, +) / Double(n), policy: policy,
                                      isLatentPrior: isLatentPrior)

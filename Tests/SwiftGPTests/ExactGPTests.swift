@@ -125,6 +125,37 @@ func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b)
         #expect(check.error < 1e-6, "\(conformanceKernels[index].summary): \(check.error)\n\(check.analytic)\n\(check.numeric)")
     }
 
+    /// The fused one-buffer node equals the generic composition (Gram node, + σ²I, `gaussianLogDensity`) in
+    /// value, gradient and jitter — also when duplicated inputs make K + σ²I singular, so the ladder retries
+    /// (the fused node then recomputes K, its upper triangle being the kernel's workspace).
+    @Test(arguments: [0.3, 0.0])
+    func fusedNodeEqualsTheGenericComposition(noise: Double) throws {
+        var x = TestData.uniform(90, 3, seed: 43)
+        for c in 0..<3 { x[70, c] = x[3, c]; x[71, c] = x[3, c] }   // rank-deficient K without noise
+        let y = (0..<90).map { Math.cos(x[$0, 0]) + x[$0, 1] * x[$0, 2] }
+        let kernel = Matern52(lengthscale: [0.6, 0.9, 1.4], variance: 2.0)
+        func run(fused: Bool) throws -> (value: Double, gradient: [Double], jitter: Double) {
+            let tape = Tape()
+            let leaves = kernel.parameters.map { tape.leaf($0.value) }
+            let sigma = tape.leaf([noise])
+            let r = tape.leaf(y)
+            let out: Var
+            if fused {
+                out = try exactLogMarginal(kernel: kernel, x: x, kernelParameters: leaves, noise: sigma, residual: r)
+            } else {
+                out = try gaussianLogDensity(residual: r, covariance: addingDiagonal(kernel.gram(x, on: leaves), sigma))
+            }
+            let g = tape.gradients(of: out, withRespectTo: leaves + [sigma, r]).flatMap(\.storage)
+            return (out.scalar, g, tape.maxJitter)
+        }
+        let fused = try run(fused: true), generic = try run(fused: false)
+        #expect((fused.jitter > 0) == (noise == 0))
+        #expect(fused.jitter == generic.jitter)
+        #expect(abs(fused.value - generic.value) <= 1e-9 * abs(generic.value))
+        let scale = generic.gradient.map(abs).max() ?? 1
+        #expect(zip(fused.gradient, generic.gradient).allSatisfy { abs($0 - $1) <= 1e-7 * scale })
+    }
+
     @Test func interpolatesWithTinyNoise() throws {
         let x = Matrix(column: [-1, -0.2, 0.5, 1.3])
         let y = [0.3, -0.7, 1.2, 0.1]

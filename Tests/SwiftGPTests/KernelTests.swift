@@ -84,6 +84,15 @@ let conformanceKernels: [any Kernel] = [
         let rl = reference(x, x, lower)
         for j in 0..<150 { for i in 0..<j { lower[i, j] = .nan } }
         #expect(close(kernel.gramGradient(x, symmetricLowerAdjoint: lower), rl.params))
+        // The workspace form (exact GP hot path), also far from the origin (its dsymm contraction centres
+        // the inputs): the same parameter gradient.
+        for shift in [0.0, 40.0] {
+            var xs = x
+            for i in 0..<xs.storage.count { xs.storage[i] += shift }
+            var workspace = kernel.gramWithWorkspace(xs)
+            for j in 0..<150 { for i in j..<150 { workspace[i, j] = lower[i, j] } }
+            #expect(close(kernel.gramGradient(xs, lowerAdjointOverWorkspace: &workspace), rl.params), "shift \(shift)")
+        }
     }
 }
 

@@ -25,10 +25,12 @@ public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
 }
 
 /// log N(r | 0, K + σ²I) with K = k(X, X) as ONE tape node, in one n × n buffer:
-/// the Gram matrix is written into it, σ² added to its diagonal, its lower triangle factorised in place
-/// (`Cholesky.factorInPlace`: the upper triangle keeps K + σ²I for jitter retries), and on the way back
-/// dpotri turns the factor into K_y⁻¹ in the same lower triangle, which becomes the adjoint
-/// K̄ = ½ s (ααᵀ − K_y⁻¹) (s the output's adjoint) read by the kernel's lower-triangle gradient.
+/// the kernel writes K into its lower triangle and its own workspace above it (`gramWithWorkspace`; for
+/// stationary kernels the squared distances), σ² is added to the diagonal, the lower triangle is factorised
+/// in place (`Cholesky.factorInPlace`; a jitter retry recomputes K), and on the way back dpotri turns the
+/// factor into K_y⁻¹ in the same lower triangle, which becomes the adjoint K̄ = ½ s (ααᵀ − K_y⁻¹)
+/// (s the output's adjoint) handed back to the kernel with its workspace
+/// (`gramGradient(_:lowerAdjointOverWorkspace:)`).
 /// Noise: σ̄² = tr K̄; residual: r̄ = −s α. The general `gaussianLogDensity` node does the same from a
 /// covariance Var but needs the covariance, its factor and the inverse as three buffers.
 /// - Complexity: O(n³/3) forward (dpotrf), O(2n³/3) backward (dpotri), O(n² d) kernel work.
@@ -37,9 +39,13 @@ public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [V
     let n = x.rows
     precondition(r.rows == n && r.cols == 1, "residual has \(r.rows) rows for \(n) inputs")
     let tape = noise.tape
-    var buffer = kernel.gram(x)
-    buffer.addToDiagonal(noise.scalar)
-    let jitter = try Cholesky.factorInPlace(&buffer, policy: policy)
+    let sigma2 = noise.scalar
+    var buffer = kernel.gramWithWorkspace(x)
+    buffer.addToDiagonal(sigma2)
+    let jitter = try Cholesky.factorInPlace(&buffer, policy: policy) { b in
+        b = kernel.gramWithWorkspace(x)   // retries recompute K: the upper triangle is the kernel's workspace
+        b.addToDiagonal(sigma2)
+    }
     tape.maxJitter = max(tape.maxJitter, jitter)
     var alpha = r.value.storage
     Cholesky.solveInPlace(factor: buffer, &alpha)
@@ -66,7 +72,7 @@ public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [V
                 }
             }
         }
-        distribute(kernel.gramGradient(x, symmetricLowerAdjoint: buffer), to: kernelParameters, on: t)
+        distribute(kernel.gramGradient(x, lowerAdjointOverWorkspace: &buffer), to: kernelParameters, on: t)
         buffer = Matrix(rows: 0, cols: 0)
         t.accumulate(noise, Matrix(scalar: trace))
         t.accumulate(r, Matrix(column: alpha.map { -s * $0 }))

@@ -161,17 +161,32 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
     }
 
     public func gram(_ x: Matrix) -> Matrix {
+        var k = gramLowerTriangle(x, keepingSquaredDistancesAbove: false)
+        k.symmetrizeFromLower()
+        return k
+    }
+
+    /// The lower triangle holds K; the strict upper triangle holds the scaled squared distances r²ᵢⱼ, so
+    /// `gramGradient(_:lowerAdjointOverWorkspace:)` needs neither the O(d) distance loop nor a copy of K.
+    public func gramWithWorkspace(_ x: Matrix) -> Matrix {
+        gramLowerTriangle(x, keepingSquaredDistancesAbove: true)
+    }
+
+    /// K's lower triangle (diagonal included); above it r² (`keepingSquaredDistancesAbove`) or nothing
+    /// meaningful (the caller overwrites it).
+    private func gramLowerTriangle(_ x: Matrix, keepingSquaredDistancesAbove keep: Bool) -> Matrix {
         checkARD(lengthscale, dimension: x.cols, kernel: kind)
         let p = ScaledColumns(x, lengthscale: lengthscale.value)
         let n = p.count, d = p.dimension
         let s2 = variance.scalar
         let diag = s2 * profile.value(0)
-        // Every entry is written below: the lower triangle here, the upper one by symmetrizeFromLower.
+        // Every entry is written below: the lower triangle here, the upper one by the caller or the copy.
         let storage = [Double](unsafeUninitializedCapacity: n * n) { buffer, initialized in
             guard let out = buffer.baseAddress else { initialized = 0; return }
+            out.initialize(repeating: 0, count: d == 0 ? n * n : 0)   // d == 0: r² = 0 everywhere
             p.data.withUnsafeBufferPointer { pts in
                 guard let base = pts.baseAddress else {   // d == 0: every pair at distance 0
-                    out.initialize(repeating: diag, count: n * n)
+                    for j in 0..<n { for i in j..<n { out[i + j * n] = diag } }
                     return
                 }
                 for j in 0..<n {
@@ -180,14 +195,23 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
                     let m = n - j - 1
                     if m > 0 {
                         squaredDistances(base + j + 1, lda: n, base + j, ldb: n, dimension: d, count: m, into: col + j + 1)
-                        profile.values(col + j + 1, scale: s2, into: col + j + 1, count: m)
+                        if !keep { profile.values(col + j + 1, scale: s2, into: col + j + 1, count: m) }
                     }
                 }
             }
             initialized = n * n
         }
         var k = Matrix(rows: n, cols: n, storage: storage)
-        k.symmetrizeFromLower()
+        if keep && d > 0 {
+            // r² above the diagonal (a tiled copy), then κ in place below it.
+            k.symmetrizeFromLower()
+            k.storage.withUnsafeMutableBufferPointer { out in
+                for j in 0..<n where j + 1 < n {
+                    let col = out.baseAddress! + j * n + j + 1
+                    profile.values(col, scale: s2, into: col, count: n - j - 1)
+                }
+            }
+        }
         return k
     }
 

@@ -256,6 +256,78 @@ extension StationaryKernel {
         return parameterSweep(dimension: x.cols, trace: trace) { gramSweep(p, adjoint: adjoint, lowerOnly: lowerOnly, into: $0) }
     }
 
+    /// The workspace form (the exact GP's hot path): r²ᵢⱼ comes from the upper triangle, so one pass over the
+    /// pairs evaluates κ and κ′, adds Σ 2Āᵢⱼκᵢⱼ to ∂/∂σ² and overwrites the lower triangle with
+    /// Hᵢⱼ = Āᵢⱼ κ′ᵢⱼ; the lengthscale sums then come from one symmetric matrix product (dsymm) instead of a
+    /// d-long loop per pair: Σ_{i≠j} Hᵢⱼ (x̃ᵢ꜀ − x̃ⱼ꜀)² = 2 Σᵢ x̃ᵢ꜀² (H1)ᵢ − 2 x̃꜀ᵀ H x̃꜀, with x̃ the scaled inputs
+    /// centred per column (stationarity: the sums do not depend on the origin, and centring keeps the two
+    /// terms from cancelling).
+    /// - Complexity: O(n²) pair work + 2n²(d + 1) flops in dsymm.
+    public func gramGradient(_ x: Matrix, lowerAdjointOverWorkspace buffer: inout Matrix) -> [Double] {
+        precondition(buffer.rows == x.rows && buffer.cols == x.rows, "\(kind): adjoint shape mismatch")
+        checkARD(lengthscale, dimension: x.cols, kernel: kind)
+        let n = x.rows, d = x.cols
+        var trace = 0.0
+        for i in 0..<n { trace += buffer.storage[i + i * n] }
+        var sums = [Double](repeating: 0, count: d + 1)
+        var shape = [Double](repeating: 0, count: shapeCount)
+        let block = RunScratch.block
+        let scratch = RunScratch(dimension: 0)
+        defer { scratch.free() }
+        var dVar = 0.0
+        buffer.storage.withUnsafeMutableBufferPointer { bp in
+            let a = bp.baseAddress!
+            let r2 = scratch.r2, kv = scratch.kappa, dk = scratch.dkappa, w = scratch.g
+            for jb in stride(from: 0, to: n, by: block) {
+                let jEnd = min(jb + block, n)
+                for ib in stride(from: jb, to: n, by: block) {
+                    let iEnd = min(ib + block, n)
+                    for j in jb..<jEnd {
+                        let i0 = max(ib, j + 1)
+                        let m = iEnd - i0
+                        if m <= 0 { continue }
+                        let lower = a + i0 + j * n, upper = a + j + i0 * n
+                        for t in 0..<m { r2[t] = upper[t * n]; w[t] = lower[t] }
+                        profile.valuesAndDerivatives(r2, values: kv, derivatives: dk, count: m)
+                        dVar += 2 * sumOfProducts(w, kv, count: m)
+                        for t in 0..<m { lower[t] = w[t] * dk[t] }
+                        if shapeCount > 0 {
+                            for t in 0..<m where w[t] != 0 {
+                                let sg = profile.shapeGradient(r2[t])
+                                for q in 0..<shapeCount { shape[q] += 2 * w[t] * sg[q] }
+                            }
+                        }
+                    }
+                }
+            }
+            for i in 0..<n { a[i + i * n] = 0 }
+        }
+        sums[d] = dVar
+        if d > 0 && n > 1 {
+            // [x̃ − mean, 1]: n × (d + 1), then Y = H [x̃, 1] (dsymm on the lower triangle).
+            let p = ScaledColumns(x, lengthscale: lengthscale.value)
+            var centred = Matrix(rows: n, cols: d + 1)
+            for c in 0..<d {
+                var mean = 0.0
+                for i in 0..<n { mean += p.data[c * n + i] }
+                mean /= Double(n)
+                for i in 0..<n { centred.storage[c * n + i] = p.data[c * n + i] - mean }
+            }
+            for i in 0..<n { centred.storage[d * n + i] = 1 }
+            var y = Matrix(rows: n, cols: d + 1)
+            symm(.lower, buffer, centred, into: &y)
+            for c in 0..<d {
+                var s = 0.0
+                for i in 0..<n {
+                    let v = centred.storage[c * n + i]
+                    s += v * (v * y.storage[d * n + i] - y.storage[c * n + i])
+                }
+                sums[c] = 2 * s
+            }
+        }
+        return parameterGradient(sums: sums, shape: shape, dimension: d, trace: trace)
+    }
+
     public func diagonalGradient(_ x: Matrix, adjoint: [Double]) -> [Double] {
         let total = adjoint.reduce(0, +)
         let sg = shapeCount > 0 ? profile.shapeGradient(0) : []
