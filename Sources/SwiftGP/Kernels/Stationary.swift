@@ -222,12 +222,12 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
         let pz = ScaledColumns(z, lengthscale: lengthscale.value)
         let n = px.count, m = pz.count, d = px.dimension
         let s2 = variance.scalar
-        var k = Matrix(rows: n, cols: m)
-        if n == 0 || m == 0 { return k }
+        if n == 0 || m == 0 { return Matrix(rows: n, cols: m) }
         if d == 0 { return Matrix(rows: n, cols: m, repeating: s2 * profile.value(0)) }
-        px.data.withUnsafeBufferPointer { a in
-            pz.data.withUnsafeBufferPointer { b in
-                k.storage.withUnsafeMutableBufferPointer { out in
+        // Every entry is written below (no zero fill of an n × m buffer first).
+        let storage = [Double](unsafeUninitializedCapacity: n * m) { out, initialized in
+            px.data.withUnsafeBufferPointer { a in
+                pz.data.withUnsafeBufferPointer { b in
                     for j in 0..<m {
                         let col = out.baseAddress! + j * n
                         squaredDistances(a.baseAddress!, lda: n, b.baseAddress! + j, ldb: m, dimension: d, count: n, into: col)
@@ -235,8 +235,9 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
                     }
                 }
             }
+            initialized = n * m
         }
-        return k
+        return Matrix(rows: n, cols: m, storage: storage)
     }
 
     public func diagonal(_ x: Matrix) -> [Double] {

@@ -36,10 +36,15 @@ public struct ParameterVector: Sendable {
         var out = template
         var k = 0
         for i in out.indices where out[i].isTrainable {
-            for j in out[i].value.indices {
-                out[i].value[j] = out[i].constraint.constrain(xi[k])
-                k += 1
+            // One array per parameter (not an element-wise write through `out[i].value[j]`, which pays a
+            // uniqueness check per entry: q(u)'s factor alone has M(M+1)/2 of them).
+            let n = out[i].value.count, c = out[i].constraint
+            if case .identity = c {
+                out[i].value = Array(xi[k..<(k + n)])
+            } else {
+                out[i].value = (k..<(k + n)).map { c.constrain(xi[$0]) }
             }
+            k += n
         }
         return out
     }
@@ -60,6 +65,11 @@ public struct ParameterVector: Sendable {
         out.reserveCapacity(count)
         var k = 0
         for (i, p) in template.enumerated() where p.isTrainable {
+            if case .identity = p.constraint {
+                out.append(contentsOf: gradient[i])
+                k += gradient[i].count
+                continue
+            }
             for j in p.value.indices {
                 out.append(gradient[i][j] * p.constraint.derivative(xi[k]))
                 k += 1

@@ -112,8 +112,8 @@ func weightedGram(_ a: Matrix, weights: [Double]) -> Matrix {
     for sign in [1.0, -1.0] {
         let cols = weights.indices.filter { sign * weights[$0] > 0 }
         if cols.isEmpty { continue }
-        var part = Matrix(rows: m, cols: cols.count)
-        part.storage.withUnsafeMutableBufferPointer { pp in
+        // Columns √|wₙ| aₙ of one sign (every entry written, so no zero fill first).
+        let storage = [Double](unsafeUninitializedCapacity: m * cols.count) { pp, initialized in
             a.storage.withUnsafeBufferPointer { ap in
                 for (c, n) in cols.enumerated() {
                     let s = (sign * weights[n]).squareRoot()
@@ -121,8 +121,9 @@ func weightedGram(_ a: Matrix, weights: [Double]) -> Matrix {
                     for k in 0..<m { dst[k] = src[k] * s }
                 }
             }
+            initialized = m * cols.count
         }
-        syrk(.none, .lower, alpha: sign, part, beta: 1, into: &w)
+        syrk(.none, .lower, alpha: sign, Matrix(rows: m, cols: cols.count, storage: storage), beta: 1, into: &w)
     }
     w.symmetrizeFromLower()
     return w
