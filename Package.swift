@@ -22,8 +22,9 @@ let package = Package(
         // System libraries: module maps over OpenBLAS/LAPACKE and SuiteSparse CHOLMOD.
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
         .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // Dense and sparse linear algebra, quadrature, stable scalar functions. Knows nothing about GPs.
-        .target(name: "GPLinearAlgebra", dependencies: ["CLAPACK", "CCHOLMOD"], swiftSettings: nativeCode),
+        .target(name: "GPLinearAlgebra", dependencies: ["CLAPACK", "CCHOLMOD", "CMalloc"], swiftSettings: nativeCode),
         // SVG plotting for notebooks and benchmarks.
         .target(name: "GPPlot"),
         // The library.

@@ -28,10 +28,12 @@ let usage = """
       kernel-micro --data F.csv [--repeats R]      (profiling) the kernel's Gram, gradient and cross alone
       leak-check   --data F.csv [--evaluations E]  (diagnostic) peak RSS after each LML evaluation
 
-    One BLAS thread (BLASThreads.set(1)) for every command.
+    One BLAS thread (BLASThreads.set(1)) for every command; freed heap memory is kept for reuse
+    (HeapPolicy.retainFreedMemory(), as in the swiftgp CLI).
     """
 
 BLASThreads.set(1)
+HeapPolicy.retainFreedMemory()
 let argv = CommandLine.arguments
 guard argv.count >= 2, !["-h", "--help", "help"].contains(argv[1]) else {
     print(usage)

@@ -123,14 +123,9 @@ public struct Matrix: Sendable, Equatable {
     public mutating func symmetrizeFromLower() {
         precondition(isSquare)
         let n = rows
-        let block = 64
         storage.withUnsafeMutableBufferPointer { a in
-            for jb in stride(from: 0, to: n, by: block) {
-                for ib in stride(from: jb, to: n, by: block) {
-                    for j in jb..<min(jb + block, n) {
-                        for i in max(ib, j + 1)..<max(max(ib, j + 1), min(ib + block, n)) { a[j + i * n] = a[i + j * n] }
-                    }
-                }
+            forEachLowerTriangleRun(size: n) { j, i0, m in
+                for i in i0..<(i0 + m) { a[j + i * n] = a[i + j * n] }
             }
         }
     }
@@ -140,14 +135,9 @@ public struct Matrix: Sendable, Equatable {
     public mutating func restoreLowerFromUpper(diagonal: [Double]) {
         precondition(isSquare && diagonal.count == rows)
         let n = rows
-        let block = 64
         storage.withUnsafeMutableBufferPointer { a in
-            for jb in stride(from: 0, to: n, by: block) {
-                for ib in stride(from: jb, to: n, by: block) {
-                    for j in jb..<min(jb + block, n) {
-                        for i in max(ib, j + 1)..<max(max(ib, j + 1), min(ib + block, n)) { a[i + j * n] = a[j + i * n] }
-                    }
-                }
+            forEachLowerTriangleRun(size: n) { j, i0, m in
+                for i in i0..<(i0 + m) { a[i + j * n] = a[j + i * n] }
             }
             for i in 0..<n { a[i + i * n] = diagonal[i] }
         }
@@ -245,5 +235,22 @@ extension Matrix: CustomStringConvertible {
         }
         if rows > 8 { s += "…\n" }
         return s
+    }
+}
+
+/// Visits the strict lower triangle of an n × n matrix as runs (column j, rows i0 ..< i0 + m) in 64 × 64
+/// tiles, so that code touching entry (i, j) and its mirror (j, i) keeps both tiles in cache: the one
+/// traversal behind mirroring, restoring and the kernels' symmetric pair sweeps. - Complexity: O(n²) runs.
+@inlinable @inline(__always)
+public func forEachLowerTriangleRun(size n: Int, tile: Int = 64, _ body: (_ j: Int, _ i0: Int, _ m: Int) -> Void) {
+    for jb in stride(from: 0, to: n, by: tile) {
+        let jEnd = min(jb + tile, n)
+        for ib in stride(from: jb, to: n, by: tile) {
+            let iEnd = min(ib + tile, n)
+            for j in jb..<jEnd {
+                let i0 = max(ib, j + 1)
+                if iEnd > i0 { body(j, i0, iEnd - i0) }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPLinearAlgebra
 
 /// The `swiftgp` root command: dispatches to `fit`, `predict`, `evaluate` and `info`, and maps every
 /// failure to one of the documented exit codes (`ExitStatus`).
@@ -25,6 +26,7 @@ struct SwiftGPCommand: ParsableCommand {
 
     /// Parses (usage errors exit 2, help exits 0), then runs, mapping errors to exit codes.
     static func main() {
+        HeapPolicy.retainFreedMemory()
         let parsed: any ParsableCommand
         do { parsed = try parseAsRoot() } catch {
             if exitCode(for: error) == .success { exit(withError: error) }

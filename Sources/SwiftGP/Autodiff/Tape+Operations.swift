@@ -182,23 +182,32 @@ public func gaussianLogDensity(residual r: Var, covariance k: Var, policy: Jitte
     let value = -0.5 * dot(r.value.storage, alpha) - 0.5 * c.logDeterminant - 0.5 * n * Math.logTwoPi
     return k.tape.record(Matrix(scalar: value)) { g, t in
         let s = g.scalar
-        let h = 0.5 * s
-        let size = alpha.count
         var kbar = c.inverse()
-        // K̄ = ½ s (ααᵀ − K⁻¹), column by column over K⁻¹'s own storage.
-        kbar.storage.withUnsafeMutableBufferPointer { kb in
-            alpha.withUnsafeBufferPointer { a in
-                guard let out = kb.baseAddress, let av = a.baseAddress else { return }
-                for j in 0..<size {
-                    let aj = av[j]
-                    let col = out + j * size
-                    for i in 0..<size { col[i] = h * (av[i] * aj - col[i]) }
-                }
-            }
-        }
+        gaussianAdjoint(overInverse: &kbar, alpha: alpha, scale: s, lowerOnly: false)
         t.accumulate(k, kbar)
         t.accumulate(r, Matrix(column: alpha.map { -s * $0 }))
     }
+}
+
+/// K̄ = ½ s (ααᵀ − K⁻¹) written over K⁻¹'s own storage, column by column (the whole matrix, or only the
+/// lower triangle and diagonal when `lowerOnly`): the adjoint of log N(r | 0, K) scaled by s. Returns its
+/// trace (σ̄² for a noise variance on the diagonal). - Complexity: O(n²).
+@discardableResult
+func gaussianAdjoint(overInverse inverse: inout Matrix, alpha: [Double], scale s: Double, lowerOnly: Bool) -> Double {
+    let n = alpha.count, h = 0.5 * s
+    var trace = 0.0
+    inverse.storage.withUnsafeMutableBufferPointer { kb in
+        alpha.withUnsafeBufferPointer { a in
+            guard let out = kb.baseAddress, let av = a.baseAddress else { return }
+            for j in 0..<n {
+                let aj = av[j]
+                let col = out + j * n
+                for i in (lowerOnly ? j : 0)..<n { col[i] = h * (av[i] * aj - col[i]) }
+                trace += col[j]
+            }
+        }
+    }
+    return trace
 }
 
 // MARK: - Kernels

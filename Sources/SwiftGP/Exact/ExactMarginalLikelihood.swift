@@ -59,19 +59,7 @@ public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [V
         let s = g.scalar
         Cholesky.invertInPlace(factor: &buffer)
         // K̄ = ½ s (ααᵀ − K_y⁻¹), lower triangle (diagonal included), over K_y⁻¹'s own storage.
-        let h = 0.5 * s
-        var trace = 0.0
-        buffer.storage.withUnsafeMutableBufferPointer { kb in
-            alpha.withUnsafeBufferPointer { a in
-                guard let out = kb.baseAddress, let av = a.baseAddress else { return }
-                for j in 0..<n {
-                    let aj = av[j]
-                    let col = out + j * n
-                    for i in j..<n { col[i] = h * (av[i] * aj - col[i]) }
-                    trace += col[j]
-                }
-            }
-        }
+        let trace = gaussianAdjoint(overInverse: &buffer, alpha: alpha, scale: s, lowerOnly: true)
         distribute(kernel.gramGradient(x, lowerAdjointOverWorkspace: &buffer), to: kernelParameters, on: t)
         buffer = Matrix(rows: 0, cols: 0)
         t.accumulate(noise, Matrix(scalar: trace))

@@ -130,10 +130,12 @@ private func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafeP
 /// ∂k/∂ℓ_d = −2 σ² κ′(r²) (x_d − x′_d)²/ℓ_d³ and ∂k/∂σ² = κ(r²).
 ///
 /// The pair loops run over inputs laid out by dimension (`ScaledColumns`), one point j against a
-/// contiguous run of points i: r² is accumulated with vector loads, the profile evaluates a whole run in
-/// one call (its concrete, inlined code; one exp per pair shared by κ and κ′), and the gradient
-/// contractions use independent partial sums. The symmetric Gram gradient walks the lower triangle in
-/// 64 × 64 tiles, so the transposed adjoint entries Ā_ji it adds to Ā_ij stay in cache.
+/// contiguous run of points i: r² is accumulated eight lanes at a time, the profile evaluates a whole run
+/// in one call (its concrete, inlined eight-lane code; one vector exp per pair shared by κ and κ′), and
+/// every VJP goes through one pair sweep (`StationaryGradients.swift`). Symmetric Gram sweeps walk the
+/// lower triangle in 64 × 64 tiles (`forEachLowerTriangleRun`). For the exact GP's one-buffer objective
+/// the kernel keeps r² above the diagonal (`gramWithWorkspace`), and its gradient turns the lengthscale
+/// contraction into one dsymm.
 /// - Complexity: Gram matrix O(n² d) with half the κ evaluations (symmetry); gradients the same.
 public struct StationaryKernel<Profile: RadialProfile>: Kernel {
     public var lengthscale: Parameter
@@ -173,46 +175,47 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
     }
 
     /// K's lower triangle (diagonal included); above it r² (`keepingSquaredDistancesAbove`) or nothing
-    /// meaningful (the caller overwrites it).
+    /// meaningful (the caller overwrites it). Works in strips of 64 columns: r² for the strip, its copy above
+    /// the diagonal (tile by tile), then κ in place — the strip stays in cache between the three steps.
     private func gramLowerTriangle(_ x: Matrix, keepingSquaredDistancesAbove keep: Bool) -> Matrix {
         checkARD(lengthscale, dimension: x.cols, kernel: kind)
         let p = ScaledColumns(x, lengthscale: lengthscale.value)
         let n = p.count, d = p.dimension
         let s2 = variance.scalar
         let diag = s2 * profile.value(0)
-        // Every entry is written below: the lower triangle here, the upper one by the caller or the copy.
+        let strip = 64
+        // Every entry is written below: the lower triangle here, the upper one here (keep) or by the caller.
         let storage = [Double](unsafeUninitializedCapacity: n * n) { buffer, initialized in
             guard let out = buffer.baseAddress else { initialized = 0; return }
-            out.initialize(repeating: 0, count: d == 0 ? n * n : 0)   // d == 0: r² = 0 everywhere
             p.data.withUnsafeBufferPointer { pts in
                 guard let base = pts.baseAddress else {   // d == 0: every pair at distance 0
+                    out.initialize(repeating: 0, count: n * n)
                     for j in 0..<n { for i in j..<n { out[i + j * n] = diag } }
                     return
                 }
-                for j in 0..<n {
-                    let col = out + j * n
-                    col[j] = diag
-                    let m = n - j - 1
-                    if m > 0 {
-                        squaredDistances(base + j + 1, lda: n, base + j, ldb: n, dimension: d, count: m, into: col + j + 1)
-                        if !keep { profile.values(col + j + 1, scale: s2, into: col + j + 1, count: m) }
+                for jb in stride(from: 0, to: n, by: strip) {
+                    let jEnd = min(jb + strip, n)
+                    for j in jb..<jEnd where j + 1 < n {
+                        squaredDistances(base + j + 1, lda: n, base + j, ldb: n, dimension: d, count: n - j - 1,
+                                         into: out + j * n + j + 1)
+                    }
+                    if keep {
+                        for ib in stride(from: jb, to: n, by: strip) {
+                            let iEnd = min(ib + strip, n)
+                            for j in jb..<jEnd {
+                                for i in max(ib, j + 1)..<max(ib, j + 1, iEnd) { out[j + i * n] = out[i + j * n] }
+                            }
+                        }
+                    }
+                    for j in jb..<jEnd {
+                        out[j + j * n] = diag
+                        if j + 1 < n { profile.values(out + j * n + j + 1, scale: s2, into: out + j * n + j + 1, count: n - j - 1) }
                     }
                 }
             }
             initialized = n * n
         }
-        var k = Matrix(rows: n, cols: n, storage: storage)
-        if keep && d > 0 {
-            // r² above the diagonal (a tiled copy), then κ in place below it.
-            k.symmetrizeFromLower()
-            k.storage.withUnsafeMutableBufferPointer { out in
-                for j in 0..<n where j + 1 < n {
-                    let col = out.baseAddress! + j * n + j + 1
-                    profile.values(col, scale: s2, into: col, count: n - j - 1)
-                }
-            }
-        }
-        return k
+        return Matrix(rows: n, cols: n, storage: storage)
     }
 
     public func cross(_ x: Matrix, _ z: Matrix) -> Matrix {

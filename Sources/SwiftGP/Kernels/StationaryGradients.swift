@@ -175,25 +175,16 @@ extension StationaryKernel {
                 factors.withUnsafeBufferPointer { fp in
                     let A = aBuf.baseAddress!
                     let base = pts.baseAddress ?? A, f = fp.baseAddress ?? A
-                    for jb in stride(from: 0, to: n, by: block) {
-                        let jEnd = min(jb + block, n)
-                        for ib in stride(from: jb, to: n, by: block) {
-                            let iEnd = min(ib + block, n)
-                            for j in jb..<jEnd {
-                                let i0 = max(ib, j + 1)
-                                let m = iEnd - i0
-                                if m <= 0 { continue }
-                                let lower = A + i0 + j * n
-                                if lowerOnly {
-                                    for t in 0..<m { weights[t] = 2 * lower[t] }
-                                } else {
-                                    let upper = A + j + i0 * n
-                                    for t in 0..<m { weights[t] = lower[t] + upper[t * n] }
-                                }
-                                sweepRun(base, lda: n, i0: i0, m: m, base, ldb: n, j: j, dimension: d,
-                                         weights: weights, scratch: scratch, factors: f, into: o)
-                            }
+                    forEachLowerTriangleRun(size: n, tile: block) { j, i0, m in
+                        let lower = A + i0 + j * n
+                        if lowerOnly {
+                            for t in 0..<m { weights[t] = 2 * lower[t] }
+                        } else {
+                            let upper = A + j + i0 * n
+                            for t in 0..<m { weights[t] = lower[t] + upper[t * n] }
                         }
+                        sweepRun(base, lda: n, i0: i0, m: m, base, ldb: n, j: j, dimension: d,
+                                 weights: weights, scratch: scratch, factors: f, into: o)
                     }
                 }
             }
@@ -278,25 +269,16 @@ extension StationaryKernel {
         buffer.storage.withUnsafeMutableBufferPointer { bp in
             let a = bp.baseAddress!
             let r2 = scratch.r2, kv = scratch.kappa, dk = scratch.dkappa, w = scratch.g
-            for jb in stride(from: 0, to: n, by: block) {
-                let jEnd = min(jb + block, n)
-                for ib in stride(from: jb, to: n, by: block) {
-                    let iEnd = min(ib + block, n)
-                    for j in jb..<jEnd {
-                        let i0 = max(ib, j + 1)
-                        let m = iEnd - i0
-                        if m <= 0 { continue }
-                        let lower = a + i0 + j * n, upper = a + j + i0 * n
-                        for t in 0..<m { r2[t] = upper[t * n]; w[t] = lower[t] }
-                        profile.valuesAndDerivatives(r2, values: kv, derivatives: dk, count: m)
-                        dVar += 2 * sumOfProducts(w, kv, count: m)
-                        for t in 0..<m { lower[t] = w[t] * dk[t] }
-                        if shapeCount > 0 {
-                            for t in 0..<m where w[t] != 0 {
-                                let sg = profile.shapeGradient(r2[t])
-                                for q in 0..<shapeCount { shape[q] += 2 * w[t] * sg[q] }
-                            }
-                        }
+            forEachLowerTriangleRun(size: n, tile: block) { j, i0, m in
+                let lower = a + i0 + j * n, upper = a + j + i0 * n
+                for t in 0..<m { r2[t] = upper[t * n]; w[t] = lower[t] }
+                profile.valuesAndDerivatives(r2, values: kv, derivatives: dk, count: m)
+                dVar += 2 * sumOfProducts(w, kv, count: m)
+                for t in 0..<m { lower[t] = w[t] * dk[t] }
+                if shapeCount > 0 {
+                    for t in 0..<m where w[t] != 0 {
+                        let sg = profile.shapeGradient(r2[t])
+                        for q in 0..<shapeCount { shape[q] += 2 * w[t] * sg[q] }
                     }
                 }
             }
