@@ -87,6 +87,25 @@ public struct Matrix: Sendable, Equatable {
             }
         }
     }
+    /// Σᵢ A_ij² for every column j. - Complexity: O(rows · cols).
+    public var columnSumsOfSquares: [Double] {
+        let m = rows
+        return storage.withUnsafeBufferPointer { a in
+            (0..<cols).map { j in
+                let col = a.baseAddress! + j * m
+                var acc = SIMD8<Double>(repeating: 0)
+                var i = 0
+                while i + 8 <= m {
+                    let v = UnsafeRawPointer(col + i).loadUnaligned(as: SIMD8<Double>.self)
+                    acc += v * v
+                    i += 8
+                }
+                var s = acc.sum()
+                while i < m { s += col[i] * col[i]; i += 1 }
+                return s
+            }
+        }
+    }
     /// Row `i` as an array.
     public func row(_ i: Int) -> [Double] { (0..<cols).map { self[i, $0] } }
     /// The main diagonal.

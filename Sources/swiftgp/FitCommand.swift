@@ -65,8 +65,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Minibatch size of svgp (default: all rows every iteration).", valueName: "B"))
     var batchSize: Int?
 
-    @Flag(help: "svgp: natural-gradient steps on q(u) alternating with Adam on the hyperparameters.")
-    var naturalGradients = false
+    @Flag(inversion: .prefixedNo,
+          help: "svgp: natural-gradient steps on q(u) alternating with Adam on the hyperparameters (default: on for --likelihood gaussian, off otherwise).")
+    var naturalGradients: Bool?
 
     @Option(help: "Adam learning rate of svgp.")
     var learningRate: Double = 0.01
@@ -115,7 +116,9 @@ struct FitCommand: ParsableCommand {
         if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
-        if naturalGradients && model != "svgp" { throw ValidationError("--natural-gradients applies to --model svgp only") }
+        if naturalGradients != nil && model != "svgp" {
+            throw ValidationError("--natural-gradients / --no-natural-gradients apply to --model svgp only")
+        }
     }
 
     func run() throws {

@@ -57,6 +57,28 @@ import SwiftGP
         }
     }
 
+    /// Natural gradients are svgp's default for a Gaussian likelihood (issue 4): the default fit predicts
+    /// bit for bit like the `--natural-gradients` fit, and differently from `--no-natural-gradients`.
+    @Test func naturalGradientsAreTheGaussianDefault() throws {
+        try Scratch.with { dir in
+            var files: [String: String] = [:]
+            for (name, extra) in [("default", [String]()), ("on", ["--natural-gradients"]), ("off", ["--no-natural-gradients"])] {
+                let model = dir.appendingPathComponent("\(name).json").path
+                let fit = try CLI.run(["fit", "--data", Diabetes.train, "--target", "progression", "--kernel", "matern52",
+                                       "--model", "svgp", "--inducing", "20", "--batch-size", "64", "--iterations", "30",
+                                       "--quiet", "--output", model] + extra)
+                #expect(fit.status == 0, "\(name): \(fit.stderr)")
+                // Predictions, not the model file (which records the training time).
+                let predictions = dir.appendingPathComponent("\(name).csv").path
+                let predict = try CLI.run(["predict", "--model", model, "--data", Diabetes.test, "--output", predictions])
+                #expect(predict.status == 0, "\(name): \(predict.stderr)")
+                files[name] = try String(contentsOfFile: predictions, encoding: .utf8)
+            }
+            #expect(files["default"] == files["on"])
+            #expect(files["default"] != files["off"])
+        }
+    }
+
     @Test func svgpSoftmaxClassifiesThreeClasses() throws {
         try Scratch.with { dir in
             var g = SeededGenerator(seed: 5)
@@ -127,7 +149,7 @@ import SwiftGP
 
     @Test func sparseOptionsAreValidated() throws {
         let r = try CLI.run(["fit", "--data", Diabetes.train, "--target", "progression", "--natural-gradients", "--output", "/tmp/x.json"])
-        #expect(r.status == 2 && r.stderr.contains("--natural-gradients applies to --model svgp only"))
+        #expect(r.status == 2 && r.stderr.contains("--natural-gradients / --no-natural-gradients apply to --model svgp only"))
         let l = try CLI.run(["fit", "--data", Diabetes.train, "--target", "progression", "--model", "sgpr", "--likelihood", "poisson",
                              "--output", "/tmp/x.json"])
         #expect(l.status == 2 && l.stderr.contains("sgpr supports: gaussian"))

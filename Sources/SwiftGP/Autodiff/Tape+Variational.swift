@@ -30,10 +30,9 @@ extension Kernel {
 /// The column sums of A ∘ A, as a column (one entry per column of A). Adjoint 2 A diag(ḡ).
 public func columnSumsOfSquares(_ a: Var) -> Var {
     let v = a.value
-    let sums = (0..<v.cols).map { j in (0..<v.rows).reduce(0.0) { $0 + v[$1, j] * v[$1, j] } }
-    return a.tape.record(Matrix(column: sums)) { g, t in
+    return a.tape.record(Matrix(column: v.columnSumsOfSquares)) { g, t in
         var d = v
-        for j in 0..<v.cols { for i in 0..<v.rows { d[i, j] *= 2 * g.storage[j] } }
+        d.scaleColumns(g.storage.map { 2 * $0 })
         t.accumulate(a, d)
     }
 }

@@ -79,8 +79,9 @@ public struct FitSettings: Sendable {
     public var inducing: Int = 100
     /// Minibatch size for stochastic models (nil: the whole data set every iteration).
     public var batchSize: Int? = nil
-    /// Natural-gradient steps on q(u) alternating with Adam (sparse variational models).
-    public var naturalGradients: Bool = false
+    /// Natural-gradient steps on q(u) alternating with Adam (sparse variational models); nil: the model's
+    /// default (svgp: on for a Gaussian likelihood, off for the others).
+    public var naturalGradients: Bool? = nil
     /// Adam learning rate for stochastic models.
     public var learningRate: Double = 0.01
 

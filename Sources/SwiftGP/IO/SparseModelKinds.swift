@@ -79,7 +79,9 @@ public struct SVGPModelKind: ModelKind {
         options.optimizer = .adam(learningRate: settings.learningRate)
         options.batchSize = settings.batchSize
         options.relativeTolerance = 0   // minibatch objectives are noisy: run the iteration budget
-        let useNatural = settings.naturalGradients
+        // Natural gradients are the default for a Gaussian likelihood (conjugate: q(u) moves to the batch
+        // optimum direction exactly), selectable for the others (with a ramped step size).
+        let useNatural = settings.naturalGradients ?? (name == "gaussian")
         let report = try model.fit(data.x, data.y, options: options,
                                    naturalGradients: useNatural ? NaturalGradientSchedule(
                                        stepSize: name == "gaussian" && settings.batchSize == nil ? 1 : 0.1,

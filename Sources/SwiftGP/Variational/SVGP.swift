@@ -106,14 +106,15 @@ public struct SVGP: Parameterised, Sendable {
         let kdiag = kernel.diagonal(x)
         let n = x.rows, lc = variational.latentCount
         var mean = Matrix(rows: n, cols: lc), variance = Matrix(rows: n, cols: lc)
+        let priorPart = a.columnSumsOfSquares                         // ‖L⁻¹k_un‖²
         for l in 0..<lc {
             let mu = matvec(proj, variational.mean(latent: l), .transposed)
-            let ls = matmul(variational.sqrtMatrix(latent: l), proj, .transposed, .none)
+            var ls = proj
+            trmm(.left, .lower, .transposed, variational.sqrtMatrix(latent: l), &ls)   // L_Sᵀ aₙ (triangular: M²B flops)
+            let qPart = ls.columnSumsOfSquares
             for i in 0..<n {
-                var s = 0.0, q = 0.0
-                for k in 0..<inducingCount { s += a[k, i] * a[k, i]; q += ls[k, i] * ls[k, i] }
                 mean[i, l] = mu[i]
-                variance[i, l] = max(0, kdiag[i] - s + q)
+                variance[i, l] = max(0, kdiag[i] - priorPart[i] + qPart[i])
             }
         }
         return (mean, variance, proj, lz)
@@ -133,15 +134,16 @@ public struct SVGP: Parameterised, Sendable {
         let m = inducingCount
         let priorPrecision = parametrisation == .whitened ? Matrix.identity(m) : lz.inverse()
         for l in 0..<variational.latentCount {
-            var scaled = proj
             var weights = [Double](repeating: 0, count: xb.rows)
+            var curvature = [Double](repeating: 0, count: xb.rows)
             for n in 0..<xb.rows {
                 let gv = e.dVariance[n, l], gm = e.dMean[n, l]
-                for k in 0..<m { scaled[k, n] *= -2 * c * gv }
+                curvature[n] = -2 * c * gv
                 weights[n] = c * (gm - 2 * gv * mean[n, l])
             }
+            // P⁻¹ − 2c Σ g_v a aᵀ as a weighted Gram (dsyrk over each sign: M²B flops, half a gemm).
             var targetPrecision = priorPrecision
-            gemm(.none, .transposed, scaled, proj, beta: 1, into: &targetPrecision)
+            targetPrecision += weightedGram(proj, weights: curvature)
             let targetShift = matvec(proj, weights)
             // Current natural parameters from (m, L_S).
             let sqrtS = Cholesky(lower: variational.sqrtMatrix(latent: l).map { $0 })
