@@ -168,49 +168,38 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
         return k
     }
 
-    /// The lower triangle holds K; the strict upper triangle holds the scaled squared distances r²ᵢⱼ, so
+    /// The lower triangle holds K; the strict upper triangle holds the scaled squared distances, so
     /// `gramGradient(_:lowerAdjointOverWorkspace:)` needs neither the O(d) distance loop nor a copy of K.
+    /// Layout: the r² of lower column j (rows j + 1 ..< n) sit in upper column n − 1 − j (rows 0 ..< n − 1 − j,
+    /// exactly as many entries), so writing and reading them are contiguous copies, not strided ones.
     public func gramWithWorkspace(_ x: Matrix) -> Matrix {
         gramLowerTriangle(x, keepingSquaredDistancesAbove: true)
     }
 
-    /// K's lower triangle (diagonal included); above it r² (`keepingSquaredDistancesAbove`) or nothing
-    /// meaningful (the caller overwrites it). Works in strips of 64 columns: r² for the strip, its copy above
-    /// the diagonal (tile by tile), then κ in place — the strip stays in cache between the three steps.
+    /// K's lower triangle (diagonal included); above it r² in the workspace layout (`keepingSquaredDistancesAbove`)
+    /// or nothing meaningful (the caller overwrites it).
     private func gramLowerTriangle(_ x: Matrix, keepingSquaredDistancesAbove keep: Bool) -> Matrix {
         checkARD(lengthscale, dimension: x.cols, kernel: kind)
         let p = ScaledColumns(x, lengthscale: lengthscale.value)
         let n = p.count, d = p.dimension
         let s2 = variance.scalar
         let diag = s2 * profile.value(0)
-        let strip = 64
         // Every entry is written below: the lower triangle here, the upper one here (keep) or by the caller.
         let storage = [Double](unsafeUninitializedCapacity: n * n) { buffer, initialized in
             guard let out = buffer.baseAddress else { initialized = 0; return }
             p.data.withUnsafeBufferPointer { pts in
+                if pts.baseAddress == nil { out.initialize(repeating: 0, count: n * n) }   // d == 0: r² = 0
                 guard let base = pts.baseAddress else {   // d == 0: every pair at distance 0
-                    out.initialize(repeating: 0, count: n * n)
                     for j in 0..<n { for i in j..<n { out[i + j * n] = diag } }
                     return
                 }
-                for jb in stride(from: 0, to: n, by: strip) {
-                    let jEnd = min(jb + strip, n)
-                    for j in jb..<jEnd where j + 1 < n {
-                        squaredDistances(base + j + 1, lda: n, base + j, ldb: n, dimension: d, count: n - j - 1,
-                                         into: out + j * n + j + 1)
-                    }
-                    if keep {
-                        for ib in stride(from: jb, to: n, by: strip) {
-                            let iEnd = min(ib + strip, n)
-                            for j in jb..<jEnd {
-                                for i in max(ib, j + 1)..<max(ib, j + 1, iEnd) { out[j + i * n] = out[i + j * n] }
-                            }
-                        }
-                    }
-                    for j in jb..<jEnd {
-                        out[j + j * n] = diag
-                        if j + 1 < n { profile.values(out + j * n + j + 1, scale: s2, into: out + j * n + j + 1, count: n - j - 1) }
-                    }
+                for j in 0..<n {
+                    let col = out + j * n, m = n - j - 1
+                    col[j] = diag
+                    if m == 0 { continue }
+                    squaredDistances(base + j + 1, lda: n, base + j, ldb: n, dimension: d, count: m, into: col + j + 1)
+                    if keep { (out + (n - 1 - j) * n).update(from: col + j + 1, count: m) }
+                    profile.values(col + j + 1, scale: s2, into: col + j + 1, count: m)
                 }
             }
             initialized = n * n

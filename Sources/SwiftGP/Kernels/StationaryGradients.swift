@@ -247,7 +247,8 @@ extension StationaryKernel {
         return parameterSweep(dimension: x.cols, trace: trace) { gramSweep(p, adjoint: adjoint, lowerOnly: lowerOnly, into: $0) }
     }
 
-    /// The workspace form (the exact GP's hot path): r²ᵢⱼ comes from the upper triangle, so one pass over the
+    /// The workspace form (the exact GP's hot path): r²ᵢⱼ comes from the upper triangle (contiguously, in the
+    /// layout of `gramWithWorkspace`), so one pass over the
     /// pairs evaluates κ and κ′, adds Σ 2Āᵢⱼκᵢⱼ to ∂/∂σ² and overwrites the lower triangle with
     /// Hᵢⱼ = Āᵢⱼ κ′ᵢⱼ; the lengthscale sums then come from one symmetric matrix product (dsymm) instead of a
     /// d-long loop per pair: Σ_{i≠j} Hᵢⱼ (x̃ᵢ꜀ − x̃ⱼ꜀)² = 2 Σᵢ x̃ᵢ꜀² (H1)ᵢ − 2 x̃꜀ᵀ H x̃꜀, with x̃ the scaled inputs
@@ -268,18 +269,22 @@ extension StationaryKernel {
         var dVar = 0.0
         buffer.storage.withUnsafeMutableBufferPointer { bp in
             let a = bp.baseAddress!
-            let r2 = scratch.r2, kv = scratch.kappa, dk = scratch.dkappa, w = scratch.g
-            forEachLowerTriangleRun(size: n, tile: block) { j, i0, m in
-                let lower = a + i0 + j * n, upper = a + j + i0 * n
-                for t in 0..<m { r2[t] = upper[t * n]; w[t] = lower[t] }
-                profile.valuesAndDerivatives(r2, values: kv, derivatives: dk, count: m)
-                dVar += 2 * sumOfProducts(w, kv, count: m)
-                for t in 0..<m { lower[t] = w[t] * dk[t] }
-                if shapeCount > 0 {
-                    for t in 0..<m where w[t] != 0 {
-                        let sg = profile.shapeGradient(r2[t])
-                        for q in 0..<shapeCount { shape[q] += 2 * w[t] * sg[q] }
+            let kv = scratch.kappa, dk = scratch.dkappa
+            for j in 0..<n {
+                // Lower column j in runs of `block`; its r² sit contiguously in upper column n − 1 − j.
+                let distances = a + (n - 1 - j) * n
+                for i0 in stride(from: j + 1, to: n, by: block) {
+                    let m = min(block, n - i0)
+                    let w = a + i0 + j * n, r2 = distances + (i0 - j - 1)
+                    profile.valuesAndDerivatives(r2, values: kv, derivatives: dk, count: m)
+                    dVar += 2 * sumOfProducts(w, kv, count: m)
+                    if shapeCount > 0 {
+                        for t in 0..<m where w[t] != 0 {
+                            let sg = profile.shapeGradient(r2[t])
+                            for q in 0..<shapeCount { shape[q] += 2 * w[t] * sg[q] }
+                        }
                     }
+                    for t in 0..<m { w[t] *= dk[t] }   // Hᵢⱼ = Āᵢⱼ κ′ᵢⱼ over Ā
                 }
             }
             for i in 0..<n { a[i + i * n] = 0 }
