@@ -126,6 +126,85 @@ def exact_main(doc, lml_mode, fit_mode, argv=None):
         ap.error("give --data, or --train and --test")
     return 0
 
+def svgp_main(doc, fit_runs, argv=None):
+    """The command line every SVGP peer shares: parses and checks the options, loads the CSVs and the batch
+    file, calls `fit_runs(args, X, y, Xt, yt, fixed)` -> (library header dict, optimiser description, runs)
+    (each run a dict with fit, times, predict, initial_elbo, final_elbo, minibatch_elbo, metrics, hyper),
+    and prints the one result line. Returns the exit status."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--train", required=True)
+    ap.add_argument("--test", required=True)
+    ap.add_argument("--inducing", type=int, required=True)
+    ap.add_argument("--batch-size", type=int, required=True)
+    ap.add_argument("--iterations", type=int, required=True)
+    ap.add_argument("--likelihood", choices=["gaussian", "bernoulli"], default="gaussian")
+    ap.add_argument("--learning-rate", type=float, default=0.01)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--batches", help="text file, one line of B row indices per iteration (SwiftGP's order)")
+    args = ap.parse_args(argv)
+    if args.repeats < 1 or args.iterations < 1:
+        ap.error("--repeats and --iterations must be >= 1")
+    X, y = load(args.train)
+    Xt, yt = load(args.test)
+    n, d = X.shape
+    if not 1 <= args.inducing <= n:
+        ap.error(f"--inducing must be in 1...{n}")
+    fixed = load_batches(args.batches, args.iterations, args.batch_size, n) if args.batches else None
+    header, optimizer, runs = fit_runs(args, X, y, Xt, yt, fixed)
+    last = runs[-1]
+    per_iter = [median(r["times"][1:] or r["times"]) for r in runs]
+    out = header
+    out.update({
+        "benchmark": "svgp-fit", "n": int(n), "d": int(d), "n_test": int(len(yt)),
+        "likelihood": args.likelihood, "inducing": args.inducing, "batch_size": args.batch_size,
+        "iterations": args.iterations, "learning_rate": args.learning_rate, "seed": args.seed,
+        "batch_order": "SwiftGP's (--batches)" if fixed is not None else "own (numpy permutation per epoch)",
+        "optimizer": optimizer,
+        "fit_seconds_median": median([r["fit"] for r in runs]), "fit_seconds_all": [r["fit"] for r in runs],
+        "seconds_per_iteration": median(per_iter), "seconds_per_iteration_all": per_iter,
+        "seconds_per_iteration_method": "median of the timed iterations 2..N",
+        "first_iteration_seconds": last["times"][0],
+        "initial_elbo": last["initial_elbo"], "final_elbo": last["final_elbo"],
+        "minibatch_elbo": last["minibatch_elbo"],
+        "predict_seconds_median": median([r["predict"] for r in runs]),
+        "predict_seconds_all": [r["predict"] for r in runs],
+    })
+    out.update(last["metrics"])
+    out.update(last["hyper"])
+    emit(out)
+    return 0
+
+
+def batches(n, b, rng, fixed=None):
+    """Minibatch index arrays: the rows of `fixed` in order, else a fresh permutation per epoch cut into b
+    (None every time when b >= n: the whole data set)."""
+    if fixed is not None:
+        for row in fixed:
+            yield row
+        raise SystemExit("--batches has fewer rows than --iterations")
+    if b >= n:
+        while True:
+            yield None
+    while True:
+        order = rng.permutation(n)
+        for s in range(0, n - b + 1, b):
+            yield order[s:s + b]
+
+
+def probit_scores(mean, var, y):
+    """(error rate, NLPD) for probit predictions p(y=1) = Φ(μ/√(1+v)) from latent moments, y in {0, 1}."""
+    from scipy.special import log_ndtr
+
+    t = np.asarray(mean).reshape(-1) / np.sqrt(1.0 + np.asarray(var).reshape(-1))
+    y = np.asarray(y).reshape(-1)
+    s = 2.0 * y - 1.0
+    err = float(np.mean((np.exp(log_ndtr(t)) > 0.5) != (y > 0.5)))
+    return err, float(-np.mean(log_ndtr(s * t)))
+
+
 def load_batches(path, iterations, b, n):
     """The first `iterations` rows of a batch file (one line of b indices per iteration), as int arrays."""
     rows = []

@@ -36,7 +36,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402  (pins threads before tensorflow)
 
-import argparse  # noqa: E402
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -47,7 +46,6 @@ tf.config.threading.set_inter_op_parallelism_threads(1)
 import gpflow  # noqa: E402
 import tensorflow_probability as tfp  # noqa: E402
 from gpflow.keras import tf_keras  # noqa: E402
-from scipy.special import log_ndtr  # noqa: E402
 
 gpflow.config.set_default_float(np.float64)
 
@@ -64,21 +62,6 @@ def build(X, m, likelihood):
     return gpflow.models.SVGP(kernel, lik, X[:m].copy(), whiten=True, q_diag=False, num_data=n)
 
 
-def batches(n, b, rng, fixed=None):
-    """Minibatch index arrays: the rows of `fixed` in order, else a fresh permutation per epoch cut into b."""
-    if fixed is not None:
-        for row in fixed:
-            yield row
-        raise SystemExit("--batches has fewer rows than --iterations")
-    if b >= n:
-        while True:
-            yield None
-    while True:
-        order = rng.permutation(n)
-        for s in range(0, n - b + 1, b):
-            yield order[s:s + b]
-
-
 def full_elbo(model, X, Y):
     total = 0.0
     for s in range(0, X.shape[0], CHUNK):
@@ -86,15 +69,6 @@ def full_elbo(model, X, Y):
         mean, var = model.predict_f(xc)
         total += float(tf.reduce_sum(model.likelihood.variational_expectations(xc, mean, var, yc)).numpy())
     return total - float(model.prior_kl().numpy())
-
-
-def classification_scores(mean, var, y):
-    """(error rate, NLPD) for probit predictions p(y=1) = Φ(μ/√(1+v)), y in {0, 1}."""
-    t = np.asarray(mean).reshape(-1) / np.sqrt(1.0 + np.asarray(var).reshape(-1))
-    y = np.asarray(y).reshape(-1)
-    s = 2.0 * y - 1.0
-    err = float(np.mean((np.exp(log_ndtr(t)) > 0.5) != (y > 0.5)))
-    return err, float(-np.mean(log_ndtr(s * t)))
 
 
 def header():
@@ -122,7 +96,7 @@ def one_fit(args, X, Y, Xt, yt, fixed):
         opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    stream = batches(n, args.batch_size, np.random.default_rng(args.seed), fixed)
+    stream = C.batches(n, args.batch_size, np.random.default_rng(args.seed), fixed)
     times = []
     last = None
     t_fit = C.perf_counter()
@@ -143,7 +117,7 @@ def one_fit(args, X, Y, Xt, yt, fixed):
         metrics = {"test_rmse": rmse, "test_nlpd": nlpd}
     else:
         mean_f, var_f = model.predict_f(Xt)
-        err, nlpd = classification_scores(mean_f.numpy(), var_f.numpy(), yt)
+        err, nlpd = C.probit_scores(mean_f.numpy(), var_f.numpy(), yt)
         metrics = {"test_error": err, "test_nlpd": nlpd}
     hyper = {"lengthscales": np.asarray(model.kernel.lengthscales.numpy()).reshape(-1).tolist(),
              "signal_variance": float(model.kernel.variance.numpy())}
@@ -154,51 +128,14 @@ def one_fit(args, X, Y, Xt, yt, fixed):
             "minibatch_elbo": -float(last), "metrics": metrics, "hyper": hyper}
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--test", required=True)
-    ap.add_argument("--inducing", type=int, required=True)
-    ap.add_argument("--batch-size", type=int, required=True)
-    ap.add_argument("--iterations", type=int, required=True)
-    ap.add_argument("--likelihood", choices=["gaussian", "bernoulli"], default="gaussian")
-    ap.add_argument("--learning-rate", type=float, default=0.01)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--batches", help="text file, one line of B row indices per iteration (SwiftGP's order)")
-    args = ap.parse_args(argv)
-    if args.repeats < 1 or args.iterations < 1:
-        ap.error("--repeats and --iterations must be >= 1")
-    X, y = C.load(args.train)
-    Xt, yt = C.load(args.test)
+def fit_runs(args, X, y, Xt, yt, fixed):
     Y = y.reshape(-1, 1)
-    n, d = X.shape
-    if not 1 <= args.inducing <= n:
-        ap.error(f"--inducing must be in 1...{n}")
-    fixed = C.load_batches(args.batches, args.iterations, args.batch_size, n) if args.batches else None
     runs = [one_fit(args, X, Y, Xt, yt, fixed) for _ in range(args.repeats)]
-    last = runs[-1]
-    per_iter = [C.median(r["times"][1:] or r["times"]) for r in runs]
-    out = header()
-    out.update({
-        "benchmark": "svgp-fit", "n": int(n), "d": int(d), "n_test": int(len(yt)),
-        "likelihood": args.likelihood, "inducing": args.inducing, "batch_size": args.batch_size,
-        "iterations": args.iterations, "learning_rate": args.learning_rate, "seed": args.seed,
-        "batch_order": "SwiftGP's (--batches)" if fixed is not None else "own (numpy permutation per epoch)",
-        "optimizer": "tf_keras Adam (0.9, 0.999, eps 1e-8) on all trainable variables, tf.function step",
-        "fit_seconds_median": C.median([r["fit"] for r in runs]), "fit_seconds_all": [r["fit"] for r in runs],
-        "seconds_per_iteration": C.median(per_iter), "seconds_per_iteration_all": per_iter,
-        "seconds_per_iteration_method": "median of the timed iterations 2..N",
-        "first_iteration_seconds": last["times"][0],
-        "initial_elbo": last["initial_elbo"], "final_elbo": last["final_elbo"],
-        "minibatch_elbo": last["minibatch_elbo"],
-        "predict_seconds_median": C.median([r["predict"] for r in runs]),
-        "predict_seconds_all": [r["predict"] for r in runs],
-    })
-    out.update(last["metrics"])
-    out.update(last["hyper"])
-    C.emit(out)
-    return 0
+    return header(), "tf_keras Adam (0.9, 0.999, eps 1e-8) on all trainable variables, tf.function step", runs
+
+
+def main(argv=None):
+    return C.svgp_main(__doc__, fit_runs, argv)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402  (pins threads before torch)
 
-import argparse  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -49,7 +48,6 @@ torch.set_default_dtype(torch.float64)
 
 import gpytorch  # noqa: E402
 import linear_operator  # noqa: E402
-from scipy.special import log_ndtr  # noqa: E402
 
 LIBRARY = "GPyTorch"
 CHUNK = 4096
@@ -87,21 +85,6 @@ def build(X, m, likelihood):
     return model, lik
 
 
-def batches(n, b, rng, fixed=None):
-    """Minibatch index arrays: the rows of `fixed` in order, else a fresh permutation per epoch cut into b."""
-    if fixed is not None:
-        for row in fixed:
-            yield row
-        raise SystemExit("--batches has fewer rows than --iterations")
-    if b >= n:
-        while True:
-            yield None
-    while True:
-        order = rng.permutation(n)
-        for s in range(0, n - b + 1, b):
-            yield order[s:s + b]
-
-
 def full_elbo(model, lik, X, y):
     """Σ_n E_q[log p(y_n | f_n)] − KL over the full data, accumulated in chunks (train mode, no grad)."""
     model.train()
@@ -113,15 +96,6 @@ def full_elbo(model, lik, X, y):
             total += float(lik.expected_log_prob(y[s:s + CHUNK], out).sum())
         kl = float(model.variational_strategy.kl_divergence())
     return total - kl
-
-
-def classification_scores(mean, var, y):
-    """(error rate, NLPD) for probit predictions p(y=1) = Φ(μ/√(1+v)), y in {0, 1}."""
-    t = np.asarray(mean) / np.sqrt(1.0 + np.asarray(var))
-    s = 2.0 * np.asarray(y) - 1.0
-    p1 = np.exp(log_ndtr(t))
-    err = float(np.mean((p1 > 0.5) != (np.asarray(y) > 0.5)))
-    return err, float(-np.mean(log_ndtr(s * t)))
 
 
 def header():
@@ -140,7 +114,7 @@ def one_fit(args, X, y, Xt, yt, fixed):
     opt = torch.optim.Adam(list(model.parameters()) + list(lik.parameters()), lr=args.learning_rate,
                            betas=(0.9, 0.999), eps=1e-8)
     rng = np.random.default_rng(args.seed)
-    stream = batches(n, args.batch_size, rng, fixed)
+    stream = C.batches(n, args.batch_size, rng, fixed)
     times = []
     last = None
     t_fit = C.perf_counter()
@@ -173,7 +147,7 @@ def one_fit(args, X, y, Xt, yt, fixed):
         rmse, nlpd = C.scores(mean, var, yt.numpy())
         metrics = {"test_rmse": rmse, "test_nlpd": nlpd}
     else:
-        err, nlpd = classification_scores(mean, var, yt.numpy())
+        err, nlpd = C.probit_scores(mean, var, yt.numpy())
         metrics = {"test_error": err, "test_nlpd": nlpd}
     hyper = {"lengthscales": model.covar_module.base_kernel.lengthscale.detach().reshape(-1).tolist(),
              "signal_variance": float(model.covar_module.outputscale.detach())}
@@ -184,56 +158,16 @@ def one_fit(args, X, y, Xt, yt, fixed):
             "metrics": metrics, "hyper": hyper}
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--test", required=True)
-    ap.add_argument("--inducing", type=int, required=True)
-    ap.add_argument("--batch-size", type=int, required=True)
-    ap.add_argument("--iterations", type=int, required=True)
-    ap.add_argument("--likelihood", choices=["gaussian", "bernoulli"], default="gaussian")
-    ap.add_argument("--learning-rate", type=float, default=0.01)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--batches", help="text file, one line of B row indices per iteration (SwiftGP's order)")
-    args = ap.parse_args(argv)
-    if args.repeats < 1 or args.iterations < 1:
-        ap.error("--repeats and --iterations must be >= 1")
-    Xn, yn = C.load(args.train)
-    Xtn, ytn = C.load(args.test)
+def fit_runs(args, Xn, yn, Xtn, ytn, fixed):
     X, y, Xt, yt = (torch.from_numpy(a) for a in (Xn, yn, Xtn, ytn))
-    n, d = X.shape
-    if not 1 <= args.inducing <= n:
-        ap.error(f"--inducing must be in 1...{n}")
-    fixed = None
-    if args.batches:
-        fixed = [torch.from_numpy(b) for b in C.load_batches(args.batches, args.iterations, args.batch_size, n)]
-    runs = []
+    fixed = None if fixed is None else [torch.from_numpy(b) for b in fixed]
     with gpytorch.settings.max_cholesky_size(10 ** 9):
-        for _ in range(args.repeats):
-            runs.append(one_fit(args, X, y, Xt, yt, fixed))
-    last = runs[-1]
-    per_iter = [C.median(r["times"][1:] or r["times"]) for r in runs]
-    out = header()
-    out.update({
-        "benchmark": "svgp-fit", "n": int(n), "d": int(d), "n_test": int(len(yt)),
-        "likelihood": args.likelihood, "inducing": args.inducing, "batch_size": args.batch_size,
-        "iterations": args.iterations, "learning_rate": args.learning_rate, "seed": args.seed,
-        "batch_order": "SwiftGP's (--batches)" if fixed is not None else "own (numpy permutation per epoch)",
-        "optimizer": "torch.optim.Adam (0.9, 0.999, eps 1e-8) on all parameters; VariationalELBO(num_data=N)",
-        "fit_seconds_median": C.median([r["fit"] for r in runs]), "fit_seconds_all": [r["fit"] for r in runs],
-        "seconds_per_iteration": C.median(per_iter), "seconds_per_iteration_all": per_iter,
-        "seconds_per_iteration_method": "median of the timed iterations 2..N",
-        "first_iteration_seconds": last["times"][0],
-        "initial_elbo": last["initial_elbo"], "final_elbo": last["final_elbo"],
-        "minibatch_elbo": last["minibatch_elbo"],
-        "predict_seconds_median": C.median([r["predict"] for r in runs]),
-        "predict_seconds_all": [r["predict"] for r in runs],
-    })
-    out.update(last["metrics"])
-    out.update(last["hyper"])
-    C.emit(out)
-    return 0
+        runs = [one_fit(args, X, y, Xt, yt, fixed) for _ in range(args.repeats)]
+    return header(), "torch.optim.Adam (0.9, 0.999, eps 1e-8) on all parameters; VariationalELBO(num_data=N)", runs
+
+
+def main(argv=None):
+    return C.svgp_main(__doc__, fit_runs, argv)
 
 
 if __name__ == "__main__":
