@@ -23,25 +23,12 @@ public struct Cholesky: Sendable {
     ///   `.notPositiveDefinite` when the ladder is exhausted.
     public init(_ a: Matrix, policy: JitterPolicy = .standard, isLatentPrior: Bool = false) throws {
         precondition(a.isSquare, "Cholesky of a non-square \(a.rows)×\(a.cols) matrix")
-        let n = a.rows
-        guard a.isFinite else { throw LinearAlgebraError.nonFinite(size: n) }
-        if n == 0 { self.lower = a; self.jitter = 0; return }
-        let ladder = Cholesky.ladder(meanDiagonal: a.trace / Double(n), policy: policy, isLatentPrior: isLatentPrior)
-        var lastPivot = 0
-        for eps in ladder {
-            var l = a
-            if eps > 0 { l.addToDiagonal(eps) }
-            let info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, Triangle.lower.lapack, Int32(n), &l.storage, Int32(n))
-            if info == 0 {
-                l.zeroUpperTriangle()
-                self.lower = l
-                self.jitter = eps
-                return
-            }
-            if info < 0 { throw LinearAlgebraError.lapack(routine: "dpotrf", info: Int(info)) }
-            lastPivot = Int(info)
-        }
-        throw LinearAlgebraError.notPositiveDefinite(size: n, lastJitter: ladder.last ?? 0, failedPivot: lastPivot)
+        guard a.isFinite else { throw LinearAlgebraError.nonFinite(size: a.rows) }
+        // The one ladder loop (`factorInPlace`) on a copy; a retry starts again from a fresh copy of A.
+        var l = a
+        self.jitter = try Cholesky.factorInPlace(&l, policy: policy, isLatentPrior: isLatentPrior) { $0 = a }
+        l.zeroUpperTriangle()
+        self.lower = l
     }
 
     /// The absolute jitters to try, in order: the base (latent priors only), then the relative ladder.

@@ -256,9 +256,9 @@ public struct StationaryKernel<Profile: RadialProfile>: Kernel {
     for l in 0..<m { p[l] = v[l] }
 }
 
-/// A profile with an eight-lane formula: its batch loops are the generic ones below, specialised and inlined
-/// into the profile's own `values`/`valuesAndDerivatives` (no call per eight pairs). The scalar methods
-/// take one lane, so scalar and batch results agree bit for bit.
+/// A profile with an eight-lane formula. Its scalar and batch methods come from this extension, written once:
+/// the batch loops are specialised and inlined into each profile's witness (no call per eight pairs), and the
+/// scalar methods take one lane, so scalar and batch results agree bit for bit.
 protocol LaneProfile: RadialProfile {
     /// κ of eight r² values (one AVX-512 register, or two AVX2 ones: half the instructions of four lanes).
     func laneValues(_ q: SIMD8<Double>) -> SIMD8<Double>
@@ -267,44 +267,40 @@ protocol LaneProfile: RadialProfile {
 }
 
 extension LaneProfile {
-    @inline(__always) func laneValue(_ r2: Double) -> Double { laneValues(SIMD8(repeating: r2))[0] }
-    @inline(__always) func laneValueAndDerivative(_ r2: Double) -> (Double, Double) {
+    public func value(_ r2: Double) -> Double { laneValues(SIMD8(repeating: r2))[0] }
+
+    public func valueAndDerivative(_ r2: Double) -> (Double, Double) {
         let (k, dk) = lanes(SIMD8(repeating: r2))
         return (k[0], dk[0])
     }
-}
 
-@inline(__always)
-func laneBatchValues<P: LaneProfile>(_ p: P, _ r2: UnsafePointer<Double>, scale: Double,
-                                     into out: UnsafeMutablePointer<Double>, count: Int) {
-    var t = 0
-    while t + 8 <= count {
-        store8(scale * p.laneValues(load8(r2 + t)), out + t)
-        t += 8
+    public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
+        var t = 0
+        while t + 8 <= count {
+            store8(scale * laneValues(load8(r2 + t)), out + t)
+            t += 8
+        }
+        if t < count {
+            let m = count - t
+            storePartial(scale * laneValues(loadPadded(r2 + t, m)), out + t, m)
+        }
     }
-    if t < count {
-        let m = min(8, count - t)
-        storePartial(scale * p.laneValues(loadPadded(r2 + t, m)), out + t, m)
-        t += 8
-    }
-}
 
-@inline(__always)
-func laneBatchValuesAndDerivatives<P: LaneProfile>(_ p: P, _ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
-                                                   derivatives: UnsafeMutablePointer<Double>, count: Int) {
-    var t = 0
-    while t + 8 <= count {
-        let (k, dk) = p.lanes(load8(r2 + t))
-        store8(k, values + t)
-        store8(dk, derivatives + t)
-        t += 8
-    }
-    if t < count {
-        let m = min(8, count - t)
-        let (k, dk) = p.lanes(loadPadded(r2 + t, m))
-        storePartial(k, values + t, m)
-        storePartial(dk, derivatives + t, m)
-        t += 8
+    public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
+                                     derivatives: UnsafeMutablePointer<Double>, count: Int) {
+        var t = 0
+        while t + 8 <= count {
+            let (k, dk) = lanes(load8(r2 + t))
+            store8(k, values + t)
+            store8(dk, derivatives + t)
+            t += 8
+        }
+        if t < count {
+            let m = count - t
+            let (k, dk) = lanes(loadPadded(r2 + t, m))
+            storePartial(k, values + t, m)
+            storePartial(dk, derivatives + t, m)
+        }
     }
 }
 
@@ -321,15 +317,6 @@ public struct RBFProfile: LaneProfile {
         let k = Math.exp(-0.5 * q)
         return (k, -0.5 * k)
     }
-    public func value(_ r2: Double) -> Double { laneValue(r2) }
-    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
-    public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValues(self, r2, scale: scale, into: out, count: count)
-    }
-    public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
-                                     derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
-    }
 }
 
 /// Matérn-1/2 (exponential): κ = e^{−r}; dκ/dr² = −e^{−r}/(2r), taken as 0 at r = 0 (a subgradient).
@@ -343,15 +330,6 @@ public struct Matern12Profile: LaneProfile {
         let r = q.squareRoot()
         let k = Math.exp(-r)
         return (k, (-k / (2 * r)).replacing(with: 0, where: r .== 0))
-    }
-    public func value(_ r2: Double) -> Double { laneValue(r2) }
-    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
-    public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValues(self, r2, scale: scale, into: out, count: count)
-    }
-    public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
-                                     derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
     }
 }
 
@@ -368,15 +346,6 @@ public struct Matern32Profile: LaneProfile {
         let e = Math.exp(-s)
         return ((1 + s) * e, -1.5 * e)
     }
-    public func value(_ r2: Double) -> Double { laneValue(r2) }
-    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
-    public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValues(self, r2, scale: scale, into: out, count: count)
-    }
-    public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
-                                     derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
-    }
 }
 
 /// Matérn-5/2: κ = (1 + √5 r + 5r²/3) e^{−√5 r}; dκ/dr² = −(5/6)(1 + √5 r) e^{−√5 r}.
@@ -391,15 +360,6 @@ public struct Matern52Profile: LaneProfile {
         let s = (5 * q).squareRoot()
         let e = Math.exp(-s)
         return ((1 + s + q * (5.0 / 3.0)) * e, -(5.0 / 6.0) * (1 + s) * e)
-    }
-    public func value(_ r2: Double) -> Double { laneValue(r2) }
-    public func valueAndDerivative(_ r2: Double) -> (Double, Double) { laneValueAndDerivative(r2) }
-    public func values(_ r2: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValues(self, r2, scale: scale, into: out, count: count)
-    }
-    public func valuesAndDerivatives(_ r2: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>,
-                                     derivatives: UnsafeMutablePointer<Double>, count: Int) {
-        laneBatchValuesAndDerivatives(self, r2, values: values, derivatives: derivatives, count: count)
     }
 }
 
