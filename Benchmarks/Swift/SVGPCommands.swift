@@ -252,28 +252,15 @@ struct StreamedCSV {
 }
 
 /// The minibatches `Trainer.fit` draws for a stochastic objective with `FitOptions(batchSize: b, seed: seed)`
-/// (no restarts): a seeded permutation of 0..<n per epoch (`SeededGenerator`, `Array.shuffle(using:)`), cut
-/// into consecutive slices of b with the remainder dropped; the first permutation is drawn for the engine's
-/// check of the starting point and discarded. `svgp-fit` verifies the first batch against the engine's first
-/// minibatch value (`batch_order_check`).
+/// (no restarts): its `MinibatchStream` with the same seeded generator, whose first batch goes to the
+/// engine's check of the starting point before the epoch restarts. `svgp-fit` verifies the first batch
+/// against the engine's first minibatch value (`batch_order_check`).
 func trainerBatches(n: Int, batch b: Int, count: Int, seed: UInt64) -> [[Int]] {
-    precondition(b >= 1 && b < n, "minibatches need 1 <= B < n")
     var generator = SeededGenerator(seed: seed)
-    var order: [Int] = []
-    var cursor = 0
-    func next() -> [Int] {
-        if cursor + b > order.count || order.isEmpty {
-            order = Array(0..<n)
-            order.shuffle(using: &generator)
-            cursor = 0
-        }
-        defer { cursor += b }
-        return Array(order[cursor..<(cursor + b)])
-    }
-    _ = next()
-    order = []
-    cursor = 0
-    return (0..<count).map { _ in next() }
+    var stream = MinibatchStream(population: n, batchSize: b)
+    _ = stream.next(using: &generator)
+    stream.restartEpoch()
+    return (0..<count).map { _ in stream.next(using: &generator) }
 }
 
 /// `swiftgp-bench svgp-batches --n N --batch-size B --iterations K [--seed S] --output F`

@@ -125,19 +125,11 @@ public enum Trainer {
         var optimizer = options.optimizer.make()
         var evaluations = 0
         var maxJitter = 0.0
-        let population = objective.minibatchPopulation
-        var order: [Int] = []
-        var cursor = 0
-        func nextBatch() -> [Int]? {
-            guard let n = population, let b = options.batchSize, b < n else { return nil }
-            if cursor + b > order.count || order.isEmpty {
-                order = Array(0..<n)
-                order.shuffle(using: &generator)
-                cursor = 0
-            }
-            defer { cursor += b }
-            return Array(order[cursor..<(cursor + b)])
+        var stream: MinibatchStream? = nil
+        if let n = objective.minibatchPopulation, let b = options.batchSize, b < n {
+            stream = MinibatchStream(population: n, batchSize: b)
         }
+        func nextBatch() -> [Int]? { stream?.next(using: &generator) }
         func sample(_ xi: [Double], batch: [Int]?) -> OptimizerSample {
             evaluations += 1
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
@@ -153,8 +145,7 @@ public enum Trainer {
         // The starting point must evaluate; report its error otherwise.
         model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
         _ = try model.evaluate(batch: nextBatch())
-        cursor = 0
-        order = []
+        stream?.restartEpoch()
         var current: OptimizerSample? = nil
         var history: [Double] = []
         var quiet = 0
