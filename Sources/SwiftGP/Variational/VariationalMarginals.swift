@@ -17,9 +17,10 @@ func variationalMarginals(projection a: Var, mean m: Var, sqrt ls: Var) -> Var {
     trmm(.left, .lower, .transposed, lv, &p)                  // P = L_Sᵀ A
     let mu = matvec(av, m.value.storage, .transposed)
     var out = Matrix(rows: b, cols: 2)
+    let sumsOfSquares = p.columnSumsOfSquares
     for n in 0..<b {
         out[n, 0] = mu[n]
-        out[n, 1] = columnDot(p, n, p, n)
+        out[n, 1] = sumsOfSquares[n]
     }
     return a.tape.record(out) { g, t in
         let muBar = g.column(0), wBar = g.column(1)
@@ -56,9 +57,10 @@ func whitenedMarginals(cholesky l: Var, crossCovariance kuf: Var, mean m: Var, s
     let mdim = a.rows, b = a.cols
     let mu = matvec(a, m.value.storage, .transposed)
     var out = Matrix(rows: b, cols: 2)
+    let pp = p.columnSumsOfSquares, aa = a.columnSumsOfSquares
     for n in 0..<b {
         out[n, 0] = mu[n]
-        out[n, 1] = columnDot(p, n, p, n) - columnDot(a, n, a, n)
+        out[n, 1] = pp[n] - aa[n]
     }
     return l.tape.record(out) { g, t in
         let muBar = g.column(0), dBar = g.column(1)
@@ -129,23 +131,3 @@ func weightedGram(_ a: Matrix, weights: [Double]) -> Matrix {
     return w
 }
 
-/// Σ_k A[k, i] · B[k, j] over two columns of equal length.
-@inline(__always)
-private func columnDot(_ a: Matrix, _ i: Int, _ b: Matrix, _ j: Int) -> Double {
-    a.storage.withUnsafeBufferPointer { ap in
-        b.storage.withUnsafeBufferPointer { bp in
-            var acc = SIMD8<Double>(repeating: 0)
-            let m = a.rows
-            let x = ap.baseAddress! + i * m, y = bp.baseAddress! + j * m
-            var k = 0
-            while k + 8 <= m {
-                acc += UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Double>.self)
-                    * UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Double>.self)
-                k += 8
-            }
-            var s = acc.sum()
-            while k < m { s += x[k] * y[k]; k += 1 }
-            return s
-        }
-    }
-}
