@@ -135,11 +135,7 @@ public struct Cholesky: Sendable {
     }
 
     /// log |A| = 2 Σ log L_ii. - Complexity: O(n).
-    public var logDeterminant: Double {
-        var s = 0.0
-        for i in 0..<size { s += _log(lower[i, i]) }
-        return 2 * s
-    }
+    public var logDeterminant: Double { Cholesky.logDeterminant(factor: lower) }
 
     /// L⁻¹ B. - Complexity: O(n² m).
     public func solveLower(_ b: Matrix) -> Matrix {
@@ -161,8 +157,7 @@ public struct Cholesky: Sendable {
     /// A⁻¹ b for a vector.
     public func solve(_ b: [Double]) -> [Double] {
         var x = b
-        trsv(.lower, .none, lower, &x)
-        trsv(.lower, .transposed, lower, &x)
+        Cholesky.solveInPlace(factor: lower, &x)
         return x
     }
 
