@@ -1,4 +1,4 @@
-/// Gauss–Hermite quadrature for expectations under a normal distribution (ALGORITHMS §0.5).
+/// Gauss–Hermite quadrature for expectations under a normal distribution (docs/methods/conventions.md#gaussian-expectations).
 ///
 /// Nodes tᵢ and weights wᵢ for ∫ e^{−t²} g(t) dt come from the Golub–Welsch eigenproblem of the Jacobi
 /// matrix (zero diagonal, off-diagonal √(k/2)); then E_{N(μ,v)}[g(f)] ≈ Σᵢ (wᵢ/√π) g(μ + √(2v) tᵢ).

@@ -1,4 +1,4 @@
-/// The one jitter policy of SwiftGP (ALGORITHMS §0.3), passed as a value wherever a factorisation runs.
+/// The one jitter policy of SwiftGP (docs/methods/conventions.md#jitter-policy), passed as a value wherever a factorisation runs.
 ///
 /// A failed Cholesky is retried with `A + ε_k I`, `ε_k = firstRelativeJitter · growth^k · s`,
 /// `k = 0 ..< retries`, where `s` is the mean of the diagonal. Covariances of noise-free latent values

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-// Numerically stable scalar functions (ALGORITHMS §0.6), written once and used everywhere.
+// Numerically stable scalar functions (docs/methods/conventions.md#stable-scalar-functions), written once and used everywhere.
 
 @usableFromInline func _log(_ x: Double) -> Double { log(x) }
 

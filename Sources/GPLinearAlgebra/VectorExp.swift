@@ -1,4 +1,4 @@
-// e^x on eight lanes at once: the exponential of every kernel's pair loop (ALGORITHMS §0.6), written once.
+// e^x on eight lanes at once: the exponential of every kernel's pair loop (docs/methods/conventions.md#vector-exponential), written once.
 //
 // x = n·ln 2 + r with |r| ≤ ln2/2 (Cody–Waite: ln 2 split in a high part with trailing zero bits and a
 // low part), e^r by its degree-13 Taylor polynomial

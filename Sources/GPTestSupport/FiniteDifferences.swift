@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 import SwiftGP
 
-/// Central finite differences and the gradient-check protocol of ALGORITHMS §0.4.
+/// Central finite differences and the gradient-check protocol of docs/methods/conventions.md#finite-difference-protocol.
 public enum FiniteDifferences {
     /// ∂f/∂xᵢ by central differences with step h = `relativeStep` · max(1, |xᵢ|).
     public static func gradient(_ f: ([Double]) throws -> Double, at x: [Double],

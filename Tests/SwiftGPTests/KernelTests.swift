@@ -97,7 +97,7 @@ let conformanceKernels: [any Kernel] = [
 }
 
 @Suite struct KernelValueTests {
-    /// General half-integer Matérn (order p, ν = p + ½), ALGORITHMS §1.2.
+    /// General half-integer Matérn (order p, ν = p + ½), docs/methods/kernels.md#half-integer-matern.
     func halfInteger(p: Int, r: Double) -> Double {
         func fact(_ k: Int) -> Double { k <= 1 ? 1 : (2...k).reduce(1.0) { $0 * Double($1) } }
         let nu = Double(p) + 0.5

@@ -29,7 +29,7 @@ func denseELBO(kernel: any Kernel, likelihood: any ScalarLikelihood, times: [Dou
     return (e - kl, mu, (0..<n).map { sigma[$0, $0] })
 }
 
-/// ALGORITHMS §5(a)4: CVI through the smoother.
+/// CVI through the smoother (docs/methods/state-space.md#cvi).
 @Suite struct StateSpaceCVITests {
     let kernel = Matern32(lengthscale: [1.3], variance: 1.1)
 

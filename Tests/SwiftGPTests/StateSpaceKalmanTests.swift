@@ -19,7 +19,7 @@ func denseTwin(_ model: StateSpaceGP) -> ExactGP {
 
 func relativeDifference(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
 
-/// ALGORITHMS §5(a)1 and 3: the Kalman filter and the smoothers against the dense exact GP.
+/// The Kalman filter and the smoothers against the dense exact GP (docs/methods/state-space.md#kalman-filter, docs/methods/state-space.md#smoothers).
 @Suite struct StateSpaceKalmanTests {
     /// Issue 5: Kalman log-likelihood = dense LML to 1e-8 relative, n = 500, irregular times.
     @Test(arguments: stateSpaceKernels.indices)
@@ -50,7 +50,7 @@ func relativeDifference(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(a
         #expect(relativeDifference(kalman, dense) < 1e-9, "\(kalman) vs \(dense)")
     }
 
-    /// Gradients of the Kalman objective: central differences in ξ (ALGORITHMS §0.4 protocol) and the
+    /// Gradients of the Kalman objective: central differences in ξ (docs/methods/conventions.md#finite-difference-protocol) and the
     /// dense objective's gradient.
     @Test(arguments: stateSpaceKernels.indices)
     func gradientsMatchFiniteDifferencesAndDense(index: Int) throws {

@@ -17,7 +17,7 @@ let stateSpaceKernels: [(name: String, kernel: any StateSpaceKernel)] = [
 
 func maxAbs(_ m: Matrix) -> Double { m.storage.map(abs).max() ?? 0 }
 
-/// ALGORITHMS §5(a)2: the structure of each SDE and its discretisation.
+/// The structure of each SDE and its discretisation (docs/methods/state-space.md#sde-representation).
 @Suite struct StateSpaceKernelTests {
     @Test(arguments: stateSpaceKernels.indices)
     func transitionIsTheMatrixExponential(index: Int) throws {
@@ -93,7 +93,7 @@ func maxAbs(_ m: Matrix) -> Double { m.storage.map(abs).max() ?? 0 }
     }
 
     /// The closed-form gradient contractions against central differences and against the Fréchet
-    /// derivative of the matrix exponential (ALGORITHMS §0.4).
+    /// derivative of the matrix exponential (docs/methods/conventions.md#matrix-exponential-derivative).
     @Test(arguments: stateSpaceKernels.indices)
     func transitionAndStationaryGradients(index: Int) throws {
         let (name, k) = stateSpaceKernels[index]
@@ -164,7 +164,7 @@ func maxAbs(_ m: Matrix) -> Double { m.storage.map(abs).max() ?? 0 }
         for (hm, m) in pairs { #expect(maxAbs(hm.gram(x) - m.gram(x)) < 1e-14) }
     }
 
-    /// ALGORITHMS §5(a)5: (1/2π)∫S = σ², S = Q_c |H(iω − F)⁻¹L|², and the HM spectrum is symmetric.
+    /// Spectral densities (docs/methods/state-space.md#spectral-density): (1/2π)∫S = σ², S = Q_c |H(iω − F)⁻¹L|², and the HM spectrum is symmetric.
     @Test(arguments: stateSpaceKernels.indices)
     func spectralDensity(index: Int) {
         let (name, k) = stateSpaceKernels[index]

@@ -94,7 +94,7 @@ func alignedR2(estimates: [Matrix], truth: [Matrix]) throws -> Double {
     return 1 - res / tot
 }
 
-/// ALGORITHMS §5.7, §5.9 and issue 5: latent trajectories from spike trains.
+/// Latent trajectories from spike trains (docs/methods/state-space.md#latent-factor-model; issue 5).
 @Suite struct StateSpaceLatentTests {
     /// Issue 5: the cvhmax benchmark, C and d learned, Hida–Matérn order-1 latents; pooled R² ≥ 0.96
     /// (cvhmax reaches 0.972).
@@ -210,7 +210,7 @@ func alignedR2(estimates: [Matrix], truth: [Matrix]) throws -> Double {
         }
     }
 
-    /// The Whittle kernel M-step inside EM (ALGORITHMS §5.9 step 3): latents drawn from known Hida–Matérn
+    /// The Whittle kernel M-step inside EM (docs/methods/state-space.md#kernel-m-step): latents drawn from known Hida–Matérn
     /// processes; starting from wrong lengthscales and frequency, the fit moves them to the truth.
     @Test func learnsLatentKernelsByWhittle() throws {
         let truthKernels: [any StateSpaceKernel] = [HidaMatern(order: 1, lengthscale: 0.4, variance: 1, frequency: 0),

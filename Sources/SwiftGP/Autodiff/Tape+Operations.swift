@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-// The differentiable operations. Each records its value and its VJP (ALGORITHMS §0.4).
+// The differentiable operations. Each records its value and its VJP (docs/methods/conventions.md#gradient-toolkit).
 
 // MARK: - Linear operations
 
@@ -166,7 +166,7 @@ public func logDeterminant(cholesky l: Var) -> Var {
 // MARK: - Fused Gaussian log density
 
 /// log N(r; 0, K) = −½ rᵀK⁻¹r − ½ log|K| − (n/2) log 2π, fused with its adjoints
-/// K̄ = ½(ααᵀ − K⁻¹), r̄ = −α, α = K⁻¹r (ALGORITHMS §2.2). K holds a noise variance, so it is
+/// K̄ = ½(ααᵀ − K⁻¹), r̄ = −α, α = K⁻¹r (docs/methods/exact-gp.md#gradient). K holds a noise variance, so it is
 /// factorised without the latent-prior base jitter.
 ///
 /// The backward pass forms K̄ in place over the K⁻¹ that dpotri returns, in one pass:

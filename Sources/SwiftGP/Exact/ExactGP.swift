@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// Exact GP regression: y = f(X) + ε, f ~ GP(m, k), ε ~ N(0, σ²I) (ALGORITHMS §2). The reference every
+/// Exact GP regression: y = f(X) + ε, f ~ GP(m, k), ε ~ N(0, σ²I) (docs/methods/exact-gp.md#model). The reference every
 /// approximation in SwiftGP is tested against.
 ///
 /// ```swift

@@ -8,7 +8,7 @@ public struct GaussianPrediction: Sendable {
 }
 
 /// The exact GP posterior: an immutable value holding the test-point-independent work, the Cholesky
-/// factor L of K + σ²I and α = (K + σ²I)⁻¹(y − m(X)) (ALGORITHMS §2.3).
+/// factor L of K + σ²I and α = (K + σ²I)⁻¹(y − m(X)) (docs/methods/exact-gp.md#prediction).
 /// - Complexity: O(n³) to build; prediction O(n m d + n² m) for m test points.
 public struct ExactPosterior: Sendable {
     public let model: ExactGP

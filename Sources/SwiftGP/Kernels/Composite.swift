@@ -45,7 +45,7 @@ public struct SumKernel: Kernel {
 /// k = Πᵢ kᵢ (elementwise). ∂k/∂θ⁽ⁱ⁾ = (∂kᵢ/∂θ⁽ⁱ⁾) Π_{j≠i} k_j, so child i's gradient is its own
 /// VJP with the adjoint Ā ∘ Π_{j≠i} K_j.
 ///
-/// A product of kernels that each own a variance has a one-dimensional ridge (ALGORITHMS §1.5): the
+/// A product of kernels that each own a variance has a one-dimensional ridge (docs/methods/kernels.md#combinators): the
 /// constructor keeps one trainable variance — the first factor's with the most entries (so a linear
 /// kernel's per-dimension variances stay learnable) — and fixes the other factors' scalar variances.
 /// - Complexity: the children's costs plus O(n m) per child.

@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-// ∂⟨Ā, K(X, Z)⟩/∂Z for every kernel (ALGORITHMS §1.1, `dK_dX`), kept apart from the value code.
+// ∂⟨Ā, K(X, Z)⟩/∂Z for every kernel (docs/methods/kernels.md#input-gradients), kept apart from the value code.
 
 extension Periodic {
     /// ∂k/∂z_d = 4k sin(πΔ_d/p_d) cos(πΔ_d/p_d) π/(p_d ℓ_d²), Δ = x − z.

@@ -11,7 +11,7 @@ public struct VariationalExpectations: Sendable {
     public var dParameters: [Double]
 }
 
-/// An observation model p(y | f) (ALGORITHMS §3.6): variational expectations under
+/// An observation model p(y | f) (docs/methods/likelihoods.md#variational-expectations): variational expectations under
 /// q(f) = N(μ, v) and predictive moments, by Gauss–Hermite quadrature by default and in closed form
 /// where one exists. Multi-latent likelihoods (softmax) see one column per latent function.
 public protocol Likelihood: Parameterised, Sendable {
@@ -125,7 +125,7 @@ extension ScalarLikelihood {
 
 // MARK: - The tape node
 
-/// Σₙ E_q[log p(yₙ | fₙ)] on the tape, fused with its adjoints (ALGORITHMS §3.6).
+/// Σₙ E_q[log p(yₙ | fₙ)] on the tape, fused with its adjoints (docs/methods/likelihoods.md#tape-node).
 public func variationalExpectations(_ likelihood: any Likelihood, _ y: [Double], mean: Var, variance: Var,
                                     parameters: [Var]) -> Var {
     let e = likelihood.variationalExpectations(y, mean: mean.value, variance: variance.value)

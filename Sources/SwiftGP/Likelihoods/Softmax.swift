@@ -3,7 +3,7 @@ import GPLinearAlgebra
 /// Multi-class classification with C latent functions: p(y = c | f) = softmax(f)_c, y ∈ {0, …, C−1}.
 ///
 /// E_q[log p(y | f)] = E[f_y − log Σ_c e^{f_c}] has no closed form; it is estimated by Monte Carlo with
-/// reparametrised samples f⁽ˢ⁾ = μ + √v ε⁽ˢ⁾ (ALGORITHMS §3.6). The draws ε are common random numbers:
+/// reparametrised samples f⁽ˢ⁾ = μ + √v ε⁽ˢ⁾ (docs/methods/likelihoods.md#softmax). The draws ε are common random numbers:
 /// fixed by `seed` and the row's position, so the estimate is a smooth deterministic function of (μ, v)
 /// (a sample-average approximation) that gradients, L-BFGS and finite differences see consistently.
 /// - Complexity: O(n S C) per evaluation.

@@ -8,7 +8,7 @@ public enum VariationalCovariance: String, Sendable, Codable {
     case meanField
 }
 
-/// How q(u) relates to the prior (ALGORITHMS §3.2–3.3).
+/// How q(u) relates to the prior (docs/methods/sparse-variational.md#whitened-and-unwhitened).
 public enum InducingParametrisation: String, Sendable, Codable {
     /// u = L w with K_uu = L Lᵀ and q(w) = N(m, S), p(w) = N(0, I) (the default: decouples q from θ).
     case whitened

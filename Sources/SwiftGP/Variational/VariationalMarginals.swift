@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// The q(u)-dependent part of the marginals q(fₙ) as one fused tape node (ALGORITHMS §3.2–3.3):
+/// The q(u)-dependent part of the marginals q(fₙ) as one fused tape node (docs/methods/sparse-variational.md#fused-marginal-nodes):
 /// μₙ = aₙᵀm and wₙ = ‖L_Sᵀaₙ‖² for the columns aₙ of `projection` (`M × B`), returned as a `B × 2`
 /// matrix [μ, w]. The variance is then vₙ = kₙₙ − ‖L⁻¹kᵤₙ‖² + wₙ.
 ///
@@ -39,7 +39,7 @@ func variationalMarginals(projection a: Var, mean m: Var, sqrt ls: Var) -> Var {
     }
 }
 
-/// The whitened SVGP marginals fused with the projection A = L⁻¹K_uf (ALGORITHMS §3.3): returns the
+/// The whitened SVGP marginals fused with the projection A = L⁻¹K_uf (docs/methods/sparse-variational.md#fused-marginal-nodes): returns the
 /// `B × 2` matrix [μ, δ] with μₙ = aₙᵀm and δₙ = ‖L_Sᵀaₙ‖² − ‖aₙ‖², so vₙ = kₙₙ + δₙ.
 ///
 /// With P = L_SᵀA, S = L_S L_Sᵀ and W = A diag(δ̄) Aᵀ:
