@@ -35,7 +35,7 @@ func exactLML(_ args: Arguments) throws {
     var ky = kernel.gram(data.x)
     ky.addToDiagonal(noise)
     var work = ky
-    let workspace = kernel.gramWithWorkspace(data.x)
+    let workspace = kernel.workspaceGram(data.x)
 
     var lml = 0.0
     var gradient: [Double] = []
@@ -58,7 +58,7 @@ func exactLML(_ args: Arguments) throws {
         guard infoF == 0, infoI == 0 else { throw BenchError("floor: dpotrf/dpotri info \(infoF)/\(infoI)") }
         // 3. Stage breakdown: the Gram matrix alone, the fused node's forward (Gram, + σ²I, dpotrf in
         //    place, α) and backward (dpotri in place, ½(ααᵀ − K⁻¹), kernel gradient).
-        let (_, tg) = timed { kernel.gramWithWorkspace(data.x) }
+        let (_, tg) = timed { kernel.workspaceGram(data.x) }
         let tape = Tape()
         let leaves = objective.parameters.map { tape.leaf($0.value) }
         let nk = kernel.parameters.count
@@ -76,7 +76,7 @@ func exactLML(_ args: Arguments) throws {
                 for j in 0..<data.n { for i in j..<data.n { b[i + j * data.n] = w[i + j * data.n] } }
             }
         }
-        let (_, tk) = timed { kernel.gramGradient(data.x, lowerAdjointOverWorkspace: &adjointOverWorkspace) }
+        let (_, tk) = timed { kernel.workspaceGramGradient(data.x, lowerAdjoint: &adjointOverWorkspace) }
         if keep {
             total.append(t)
             floor.append(tf + ti)

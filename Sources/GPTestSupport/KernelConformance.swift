@@ -67,13 +67,14 @@ public enum KernelConformance {
         let fromLower = kernel.gramGradient(x, symmetricLowerAdjoint: lowerAdjoint)
         let lowerErr = FiniteDifferences.maxRelativeError(fromLower, fromFull)
         if !(lowerErr <= 1e-12) { out.append("\(name): lower-triangle gram gradient differs by \(lowerErr)") }
-        // The workspace form: K below the diagonal as `gram`, and the gradient handed the workspace back.
-        var workspace = kernel.gramWithWorkspace(x)
+        // The workspace form (`WorkspaceKernel`, or the generic fallback): K below the diagonal as `gram`, and the
+        // gradient handed the workspace back.
+        var workspace = kernel.workspaceGram(x)
         var lowerDiff = 0.0
         for j in 0..<n { for i in j..<n { lowerDiff = max(lowerDiff, abs(workspace[i, j] - k[i, j])) } }
         if lowerDiff > 1e-14 * max(1, k.trace) { out.append("\(name): gramWithWorkspace differs from gram by \(lowerDiff)") }
         for j in 0..<n { for i in j..<n { workspace[i, j] = lowerAdjoint[i, j] } }
-        let fromWorkspace = kernel.gramGradient(x, lowerAdjointOverWorkspace: &workspace)
+        let fromWorkspace = kernel.workspaceGramGradient(x, lowerAdjoint: &workspace)
         let workspaceErr = FiniteDifferences.maxRelativeError(fromWorkspace, fromFull)
         if !(workspaceErr <= 1e-11) { out.append("\(name): workspace gram gradient differs by \(workspaceErr)") }
         for (what, analytic, f) in checks {

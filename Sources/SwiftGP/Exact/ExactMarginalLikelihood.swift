@@ -25,12 +25,13 @@ public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
 }
 
 /// log N(r | 0, K + σ²I) with K = k(X, X) as ONE tape node, in one n × n buffer:
-/// the kernel writes K into its lower triangle and its own workspace above it (`gramWithWorkspace`; for
-/// stationary kernels the squared distances), σ² is added to the diagonal, the lower triangle is factorised
+/// the kernel writes K into its lower triangle and its own workspace above it (`workspaceGram`: a
+/// `WorkspaceKernel`'s `gramWithWorkspace`, for stationary kernels the squared distances; any other kernel
+/// writes K in both triangles), σ² is added to the diagonal, the lower triangle is factorised
 /// in place (`Cholesky.factorInPlace`; a jitter retry recomputes K), and on the way back dpotri turns the
 /// factor into K_y⁻¹ in the same lower triangle, which becomes the adjoint K̄ = ½ s (ααᵀ − K_y⁻¹)
 /// (s the output's adjoint) handed back to the kernel with its workspace
-/// (`gramGradient(_:lowerAdjointOverWorkspace:)`).
+/// (`workspaceGramGradient`: `gramGradient(_:lowerAdjointOverWorkspace:)`, or the lower-triangle gradient).
 /// Noise: σ̄² = tr K̄; residual: r̄ = −s α. The general `gaussianLogDensity` node does the same from a
 /// covariance Var but needs the covariance, its factor and the inverse as three buffers.
 /// - Complexity: O(n³/3) forward (dpotrf), O(2n³/3) backward (dpotri), O(n² d) kernel work.
@@ -40,10 +41,10 @@ public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [V
     precondition(r.rows == n && r.cols == 1, "residual has \(r.rows) rows for \(n) inputs")
     let tape = noise.tape
     let sigma2 = noise.scalar
-    var buffer = kernel.gramWithWorkspace(x)
+    var buffer = kernel.workspaceGram(x)
     buffer.addToDiagonal(sigma2)
     let jitter = try Cholesky.factorInPlace(&buffer, policy: policy) { b in
-        b = kernel.gramWithWorkspace(x)   // retries recompute K: the upper triangle is the kernel's workspace
+        b = kernel.workspaceGram(x)   // retries recompute K: the upper triangle is the kernel's workspace
         b.addToDiagonal(sigma2)
     }
     tape.maxJitter = max(tape.maxJitter, jitter)
@@ -60,7 +61,7 @@ public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [V
         Cholesky.invertInPlace(factor: &buffer)
         // K̄ = ½ s (ααᵀ − K_y⁻¹), lower triangle (diagonal included), over K_y⁻¹'s own storage.
         let trace = gaussianAdjoint(overInverse: &buffer, alpha: alpha, scale: s, lowerOnly: true)
-        distribute(kernel.gramGradient(x, lowerAdjointOverWorkspace: &buffer), to: kernelParameters, on: t)
+        distribute(kernel.workspaceGramGradient(x, lowerAdjoint: &buffer), to: kernelParameters, on: t)
         buffer = Matrix(rows: 0, cols: 0)
         t.accumulate(noise, Matrix(scalar: trace))
         t.accumulate(r, Matrix(column: alpha.map { -s * $0 }))

@@ -7,7 +7,8 @@ import GPLinearAlgebra
 /// given an adjoint Ā of the same shape as the kernel matrix, `gramGradient` returns
 /// ∂⟨Ā, K(θ)⟩/∂θ for every entry of every parameter (constrained values, flattened in `parameters`
 /// order). That is all a reverse-mode gradient needs, and it costs O(n² d) instead of materialising one
-/// n × n matrix per hyperparameter.
+/// n × n matrix per hyperparameter. A kernel that can use the exact GP's one-buffer objective also
+/// conforms to `WorkspaceKernel` (WorkspaceKernel.swift).
 public protocol Kernel: Parameterised, Sendable {
     /// A short description with the current values, e.g. `matern52(lengthscale=[1.2], variance=0.8)`.
     var summary: String { get }
@@ -28,15 +29,6 @@ public protocol Kernel: Parameterised, Sendable {
     /// ∂⟨Ā, K(X, X)⟩/∂θ for a symmetric Ā of which only the lower triangle (diagonal included) is read:
     /// the form in which the exact GP's fused node leaves ½(ααᵀ − K⁻¹). - Complexity: O(n² d).
     func gramGradient(_ x: Matrix, symmetricLowerAdjoint: Matrix) -> [Double]
-    /// K(X, X) for an objective that factorises it in place (the exact GP's fused node): the lower triangle
-    /// (diagonal included) holds K; the strict upper triangle is this kernel's workspace for
-    /// `gramGradient(_:lowerAdjointOverWorkspace:)` (default: K's own entries, i.e. `gram(x)`).
-    /// - Complexity: O(n² d).
-    func gramWithWorkspace(_ x: Matrix) -> Matrix
-    /// ∂⟨Ā, K(X, X)⟩/∂θ for a symmetric Ā in the lower triangle of `buffer` whose strict upper triangle still
-    /// holds the workspace written by `gramWithWorkspace(x)`. May overwrite the lower triangle.
-    /// - Complexity: O(n² d).
-    func gramGradient(_ x: Matrix, lowerAdjointOverWorkspace buffer: inout Matrix) -> [Double]
     /// ∂⟨Ā, K(X, Z)⟩/∂θ, flattened. - Complexity: O(n m d).
     func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double]
     /// ∂⟨ā, diag K(X, X)⟩/∂θ, flattened. - Complexity: O(n d).
@@ -74,12 +66,6 @@ extension Kernel {
         var full = adjoint
         full.symmetrizeFromLower()
         return gramGradient(x, adjoint: full)
-    }
-
-    public func gramWithWorkspace(_ x: Matrix) -> Matrix { gram(x) }
-
-    public func gramGradient(_ x: Matrix, lowerAdjointOverWorkspace buffer: inout Matrix) -> [Double] {
-        gramGradient(x, symmetricLowerAdjoint: buffer)
     }
 
     /// Default: the two VJPs separately (K(A, B) = K(B, A)ᵀ, so the A-gradient is the cross input

@@ -134,10 +134,10 @@ private func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafeP
 /// in one call (its concrete, inlined eight-lane code; one vector exp per pair shared by κ and κ′), and
 /// every VJP goes through one pair sweep (`StationaryGradients.swift`). Symmetric Gram sweeps walk the
 /// lower triangle in 64 × 64 tiles (`forEachLowerTriangleRun`). For the exact GP's one-buffer objective
-/// the kernel keeps r² above the diagonal (`gramWithWorkspace`), and its gradient turns the lengthscale
+/// the kernel keeps r² above the diagonal (`WorkspaceKernel.gramWithWorkspace`), and its gradient turns the lengthscale
 /// contraction into one dsymm.
 /// - Complexity: Gram matrix O(n² d) with half the κ evaluations (symmetry); gradients the same.
-public struct StationaryKernel<Profile: RadialProfile>: Kernel {
+public struct StationaryKernel<Profile: RadialProfile>: WorkspaceKernel {
     public var lengthscale: Parameter
     public var variance: Parameter
     public var profile: Profile
