@@ -22,25 +22,6 @@ func simulateRegular(_ kernel: any StateSpaceKernel, count: Int, spacing: Double
 
 /// ALGORITHMS §5(a)5–6: aliased spectra and the Whittle likelihood.
 @Suite struct StateSpaceWhittleTests {
-    @Test(arguments: [8, 9, 12, 100, 1000, 1024])
-    func fourierTransformMatchesTheDefinition(n: Int) {
-        var g = SeededGenerator(seed: UInt64(n))
-        let re = g.normals(n), im = g.normals(n)
-        let (fr, fi) = FourierTransform.forward(re, im)
-        var err = 0.0, scale = 0.0
-        for k in stride(from: 0, to: n, by: max(1, n / 37)) {
-            var sr = 0.0, si = 0.0
-            for t in 0..<n {
-                let angle = -2 * Double.pi * Double((k * t) % n) / Double(n)
-                sr += re[t] * Math.cos(angle) - im[t] * Math.sin(angle)
-                si += re[t] * Math.sin(angle) + im[t] * Math.cos(angle)
-            }
-            err = max(err, abs(sr - fr[k]), abs(si - fi[k]))
-            scale = max(scale, abs(sr), abs(si))
-        }
-        #expect(err < 1e-12 * Double(n) * scale, "n = \(n): DFT error \(err)")
-    }
-
     /// The SSM-based per-sample density equals the truncated aliasing sum (1/Δ) Σ_{|m|≤2000} S((λ + 2πm)/Δ),
     /// the closed form for Matérn-1/2, and its inverse DFT reproduces k(hΔ).
     @Test(arguments: stateSpaceKernels.indices)

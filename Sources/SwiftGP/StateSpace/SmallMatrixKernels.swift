@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 // Plain-loop kernels on small square blocks (column-major, leading dimension d) for the O(T d³)
 // filters. At d ≤ ~16 a BLAS call costs more than its arithmetic, and the filters call these millions
 // of times; none of them factorises anything (every factorisation goes through `Cholesky`).
@@ -159,43 +155,4 @@ struct Matrix3 {
     @inline(__always) static func outer(_ u: SIMD3<Double>, _ v: SIMD3<Double>) -> Matrix3 { Matrix3(u * v.x, u * v.y, u * v.z) }
 
     static let zero = Matrix3(.zero, .zero, .zero)
-}
-
-/// Scratch memory for long filter passes, allocated on a 2 MiB boundary and marked for transparent huge
-/// pages (`madvise(MADV_HUGEPAGE)`) when large, so a pass over T = 10⁶ steps takes tens of page faults
-/// instead of tens of thousands. Contents start uninitialised; every entry must be written before use.
-/// - Complexity: O(1) to allocate (the kernel supplies pages on first touch).
-final class PageAlignedBuffer {
-    private let base: UnsafeMutableRawPointer?
-    private let fromPosixMemalign: Bool
-    let count: Int
-
-    init(count: Int) {
-        self.count = count
-        let bytes = count * MemoryLayout<Double>.stride
-        guard bytes > 0 else { base = nil; fromPosixMemalign = false; return }
-        let huge = 2 << 20
-        var raw: UnsafeMutableRawPointer? = nil
-        if bytes >= 2 * huge, posix_memalign(&raw, huge, (bytes + huge - 1) / huge * huge) == 0, let r = raw {
-            _ = madvise(r, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE)
-            base = r
-            fromPosixMemalign = true
-        } else {
-            base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            fromPosixMemalign = false
-        }
-    }
-
-    deinit {
-        guard let base else { return }
-        if fromPosixMemalign { free(base) } else { base.deallocate() }
-    }
-
-    func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: base?.assumingMemoryBound(to: Double.self), count: count))
-    }
-
-    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: base?.assumingMemoryBound(to: Double.self), count: count))
-    }
 }

@@ -1,8 +1,11 @@
 /// Gaussian elimination with partial pivoting for small complex systems M x = b (or Mᵀ x = b), M given by
-/// its real and imaginary parts (column-major, d × d). Not a covariance factorisation: M = I − A e^{−iλ}
-/// is a general complex matrix.
-enum ComplexSolve {
-    static func solve(_ mr0: [Double], _ mi0: [Double], _ d: Int, _ br0: [Double], _ bi0: [Double],
+/// its real and imaginary parts (column-major, d × d). For general complex matrices (e.g. I − A e^{−iλ}),
+/// not a covariance factorisation; meant for d of a few units, where a LAPACK call costs more than the work.
+/// - Complexity: O(d³) time, O(d²) memory (copies of M and b).
+public enum ComplexSolve {
+    /// The solution x = (xr, xi) of M x = b, or of Mᵀ x = b (plain transpose, not conjugate) when `transpose`.
+    @inlinable
+    public static func solve(_ mr0: [Double], _ mi0: [Double], _ d: Int, _ br0: [Double], _ bi0: [Double],
                       transpose: Bool) -> ([Double], [Double]) {
         var mr = mr0, mi = mi0
         if transpose {

@@ -1,9 +1,7 @@
-import GPLinearAlgebra
-
 /// The discrete Fourier transform X_k = Σ_t x_t e^{−2πi kt/n} of a complex sequence, for any length n:
 /// iterative radix-2 Cooley–Tukey for powers of two, Bluestein's chirp-z algorithm (a power-of-two
-/// convolution) otherwise. Used by the Whittle likelihood's periodograms.
-/// - Complexity: O(n log n).
+/// convolution) otherwise; e.g. for periodograms.
+/// - Complexity: O(n log n) time, O(n) memory (Bluestein: three power-of-two transforms of length < 4n).
 public enum FourierTransform {
     /// The DFT of (re, im), returned as (re, im).
     public static func forward(_ re: [Double], _ im: [Double]) -> (re: [Double], im: [Double]) {
