@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 import SwiftGP
 
-/// The conformance check every kernel and composite must pass (ALGORITHMS §1(a)): symmetry,
+/// The conformance check every kernel and composite must pass (docs/methods/kernels.md#conformance-check): symmetry,
 /// positive semi-definiteness, diagonal = k(x, x), cross(X, X) = gram(X), and the gram, cross and
 /// diagonal gradients against central finite differences in ξ. Returns human-readable failures.
 public enum KernelConformance {

@@ -20,7 +20,7 @@ func simulateRegular(_ kernel: any StateSpaceKernel, count: Int, spacing: Double
     return out
 }
 
-/// ALGORITHMS §5(a)5–6: aliased spectra and the Whittle likelihood.
+/// Aliased spectra and the Whittle likelihood (docs/methods/state-space.md#whittle-likelihood).
 @Suite struct StateSpaceWhittleTests {
     /// The SSM-based per-sample density equals the truncated aliasing sum (1/Δ) Σ_{|m|≤2000} S((λ + 2πm)/Δ),
     /// the closed form for Matérn-1/2, and its inverse DFT reproduces k(hΔ).
@@ -123,7 +123,7 @@ func simulateRegular(_ kernel: any StateSpaceKernel, count: Int, spacing: Double
 
     /// T = 2¹⁴: the Whittle maximiser (trained by the shared engine) is within a few standard errors of the
     /// truth and of the exact (Kalman) maximum-likelihood estimate. The untapered periodogram leaks power
-    /// from the spectral peak into the high frequencies (ALGORITHMS §5(c)), which biases Whittle towards
+    /// from the spectral peak into the high frequencies (docs/methods/state-space.md#periodogram-leakage), which biases Whittle towards
     /// rougher kernels when f spans many decades over [0, π]; the sampling here keeps f(λ₁)/f(π) below 10⁴
     /// (at Δ = 0.1, ℓ = 1.5 for the HM case, f spans 10⁵ and the bias reaches 3 SE).
     @Test(arguments: [0, 1])

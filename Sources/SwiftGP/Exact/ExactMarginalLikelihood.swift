@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// The exact GP log marginal likelihood as a tape objective (ALGORITHMS §2.2), built on one fused node
+/// The exact GP log marginal likelihood as a tape objective (docs/methods/exact-gp.md#gradient), built on one fused node
 /// (`exactLogMarginal`) whose adjoint ½(ααᵀ − K_y⁻¹) feeds the kernel, noise and mean gradients.
 /// - Complexity: O(n³) value and gradient (one dpotrf, one dpotri); O(n² d) kernel work; one n × n buffer.
 public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
@@ -15,12 +15,11 @@ public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
         self.y = y
     }
 
-    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
-        let nk = model.kernel.parameters.count
-        let m = model.mean.value(x, on: Array(parameters[(nk + 1)...]), tape: tape)
+    public func objective(on tape: Tape, parameters p: ParameterLeaves, batch: [Int]?) throws -> Var {
+        let m = model.mean.value(x, on: p.scoped("mean"), tape: tape)
         let r = tape.leaf(y) - m
-        return try exactLogMarginal(kernel: model.kernel, x: x, kernelParameters: Array(parameters[0..<nk]),
-                                    noise: parameters[nk], residual: r, policy: model.jitter)
+        return try exactLogMarginal(kernel: model.kernel, x: x, kernelParameters: p.scoped("kernel"),
+                                    noise: p["likelihood.variance"], residual: r, policy: model.jitter)
     }
 }
 

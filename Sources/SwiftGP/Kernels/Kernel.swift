@@ -1,7 +1,7 @@
 import Foundation
 import GPLinearAlgebra
 
-/// A covariance function k(x, x′) with hyperparameters and their gradients (ALGORITHMS §1).
+/// A covariance function k(x, x′) with hyperparameters and their gradients (docs/methods/kernels.md#kernel-interface).
 ///
 /// Inputs are matrices with one point per row (`n × d`). Gradients are vector–Jacobian products:
 /// given an adjoint Ā of the same shape as the kernel matrix, `gramGradient` returns

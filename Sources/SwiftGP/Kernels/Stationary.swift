@@ -124,7 +124,7 @@ private func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafeP
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Double>.self)
 }
 
-/// A stationary ARD kernel k(x, x′) = σ² κ(r²), r² = Σ_d (x_d − x′_d)²/ℓ_d² (ALGORITHMS §1.2).
+/// A stationary ARD kernel k(x, x′) = σ² κ(r²), r² = Σ_d (x_d − x′_d)²/ℓ_d² (docs/methods/kernels.md#stationary-kernels).
 ///
 /// `lengthscale` holds one value (isotropic) or one per input dimension (ARD). Gradients use
 /// ∂k/∂ℓ_d = −2 σ² κ′(r²) (x_d − x′_d)²/ℓ_d³ and ∂k/∂σ² = κ(r²).

@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// A bijection θ = T(ξ) from the unconstrained optimisation space to a parameter's domain (ALGORITHMS §8.1).
+/// A bijection θ = T(ξ) from the unconstrained optimisation space to a parameter's domain (docs/methods/training.md#constraints).
 ///
 /// | case | θ = T(ξ) | dθ/dξ |
 /// |---|---|---|
@@ -48,6 +48,17 @@ public enum Constraint: Sendable, Equatable, Codable {
         case let .interval(a, b):
             let s = Math.sigmoid(xi)
             return (b - a) * s * (1 - s)
+        }
+    }
+
+    /// d/dξ log|dθ/dξ|: the gradient of the log-Jacobian a sampler adds when it moves in ξ but targets a
+    /// density over θ (`SGHMC`).
+    public func logJacobianDerivative(_ xi: Double) -> Double {
+        switch self {
+        case .identity: return 0
+        case .positive: return 1 - Math.sigmoid(xi)
+        case .exponential: return 1
+        case .interval: return 1 - 2 * Math.sigmoid(xi)
         }
     }
 

@@ -1,5 +1,5 @@
 /// A named model parameter: its constrained value(s), the constraint mapping it to unconstrained space,
-/// and whether the optimiser may change it.
+/// whether training may change it, and an optional prior on its constrained value (MAP training).
 ///
 /// Scalars hold one value; ARD lengthscales hold one per input dimension. Names are local
 /// (`lengthscale`); containers qualify them (`kernel.0.lengthscale`) when they list their parameters.
@@ -8,6 +8,8 @@ public struct Parameter: Sendable, Equatable, Codable {
     public var value: [Double]
     public var constraint: Constraint
     public var isTrainable: Bool
+    /// A prior on each constrained value; `Trainer.fit` adds its log density to the objective.
+    public var prior: Prior?
 
     public init(_ name: String, _ value: [Double], _ constraint: Constraint = .positive, trainable: Bool = true) {
         precondition(value.allSatisfy { constraint.contains($0) },
@@ -33,6 +35,13 @@ public struct Parameter: Sendable, Equatable, Codable {
         value = other.value
         constraint = other.constraint
         isTrainable = other.isTrainable
+        prior = other.prior
+    }
+
+    /// Σ log p(θᵢ) over the values (0 without a prior).
+    public var logPrior: Double {
+        guard let prior else { return 0 }
+        return value.reduce(0) { $0 + prior.logDensity($1) }
     }
 
     /// A copy named `prefix.name`.
@@ -63,6 +72,56 @@ extension Parameterised {
         var ps = parameters
         for i in ps.indices where ps[i].name == name || ps[i].name.hasSuffix("." + name) { ps[i].isTrainable = trainable }
         parameters = ps
+    }
+
+    /// Sets the prior (nil removes it) of every parameter whose qualified name is `name` or ends in `.name`.
+    /// - Returns: how many parameters matched.
+    @discardableResult
+    public mutating func setPrior(_ prior: Prior?, matching name: String) -> Int {
+        var ps = parameters
+        var n = 0
+        for i in ps.indices where ps[i].name == name || ps[i].name.hasSuffix("." + name) {
+            ps[i].prior = prior
+            n += 1
+        }
+        parameters = ps
+        return n
+    }
+
+    /// Sets the constrained values of the parameter called exactly `name` (qualified).
+    /// - Throws: `ParameterError` when no parameter has that name, the count differs, or a value lies
+    ///   outside the parameter's constraint.
+    public mutating func setValue(_ value: [Double], named name: String) throws {
+        var ps = parameters
+        guard let i = ps.firstIndex(where: { $0.name == name }) else {
+            throw ParameterError.unknownName(name, known: ps.map(\.name))
+        }
+        guard ps[i].value.count == value.count else {
+            throw ParameterError.wrongCount(name, expected: ps[i].value.count, got: value.count)
+        }
+        guard value.allSatisfy({ ps[i].constraint.contains($0) }) else {
+            throw ParameterError.outsideConstraint(name, value: value)
+        }
+        ps[i].value = value
+        parameters = ps
+    }
+
+    /// Σ log p(θ) over every parameter with a prior.
+    public var logPrior: Double { parameters.reduce(0) { $0 + $1.logPrior } }
+}
+
+/// Why a parameter could not be set by name.
+public enum ParameterError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownName(String, known: [String])
+    case wrongCount(String, expected: Int, got: Int)
+    case outsideConstraint(String, value: [Double])
+
+    public var description: String {
+        switch self {
+        case let .unknownName(n, k): return "no parameter named '\(n)' (parameters: \(k.joined(separator: ", ")))"
+        case let .wrongCount(n, e, g): return "parameter '\(n)' has \(e) value\(e == 1 ? "" : "s"), got \(g)"
+        case let .outsideConstraint(n, v): return "value \(v) lies outside the constraint of parameter '\(n)'"
+        }
     }
 }
 

@@ -1,17 +1,26 @@
 /// The map between a model's parameters and the one unconstrained vector ξ an optimiser moves
-/// (ALGORITHMS §8.1). Fixed parameters are left out of ξ entirely, so optimiser state never sees them.
+/// (docs/methods/training.md#parameter-vector). Parameters outside the selection (fixed ones, or those another updater owns) are left
+/// out of ξ entirely, so optimiser state never sees them.
 ///
 /// - Complexity: O(p) for every conversion.
 public struct ParameterVector: Sendable {
     /// The parameters this vector was built from (their fixed values are kept from here).
     public private(set) var template: [Parameter]
+    /// Which parameters ξ holds.
+    public let selected: [Bool]
     /// Qualified names of the entries of ξ (`kernel.lengthscale[2]`).
     public let names: [String]
 
-    public init(_ parameters: [Parameter]) {
+    /// ξ over the trainable parameters.
+    public init(_ parameters: [Parameter]) { self.init(parameters, selecting: parameters.map(\.isTrainable)) }
+
+    /// ξ over the parameters where `mask` is true.
+    public init(_ parameters: [Parameter], selecting mask: [Bool]) {
+        precondition(mask.count == parameters.count, "one mask entry per parameter")
         template = parameters
+        selected = mask
         var names: [String] = []
-        for p in parameters where p.isTrainable {
+        for (p, s) in zip(parameters, mask) where s {
             if p.count == 1 { names.append(p.name) } else {
                 for i in 0..<p.count { names.append("\(p.name)[\(i)]") }
             }
@@ -26,7 +35,7 @@ public struct ParameterVector: Sendable {
     public var unconstrained: [Double] {
         var xi: [Double] = []
         xi.reserveCapacity(count)
-        for p in template where p.isTrainable { for v in p.value { xi.append(p.constraint.unconstrain(v)) } }
+        for (p, s) in zip(template, selected) where s { for v in p.value { xi.append(p.constraint.unconstrain(v)) } }
         return xi
     }
 
@@ -35,7 +44,7 @@ public struct ParameterVector: Sendable {
         precondition(xi.count == count, "ξ has \(xi.count) entries, expected \(count)")
         var out = template
         var k = 0
-        for i in out.indices where out[i].isTrainable {
+        for i in out.indices where selected[i] {
             // One array per parameter (not an element-wise write through `out[i].value[j]`, which pays a
             // uniqueness check per entry: q(u)'s factor alone has M(M+1)/2 of them).
             let n = out[i].value.count, c = out[i].constraint
@@ -54,7 +63,21 @@ public struct ParameterVector: Sendable {
     public func parameters(at xi: [Double], fixedFrom current: [Parameter]) -> [Parameter] {
         precondition(current.count == template.count, "parameter list changed shape")
         var out = parameters(at: xi)
-        for i in out.indices where !out[i].isTrainable { out[i].value = current[i].value }
+        for i in out.indices where !selected[i] { out[i].value = current[i].value }
+        return out
+    }
+
+    /// d/dξ log|dθ/dξ| for every entry of ξ (what a sampler adds to target a density over θ).
+    public func logJacobianGradient(at xi: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(count)
+        var k = 0
+        for (i, p) in template.enumerated() where selected[i] {
+            for _ in p.value {
+                out.append(p.constraint.logJacobianDerivative(xi[k]))
+                k += 1
+            }
+        }
         return out
     }
 
@@ -64,7 +87,7 @@ public struct ParameterVector: Sendable {
         var out: [Double] = []
         out.reserveCapacity(count)
         var k = 0
-        for (i, p) in template.enumerated() where p.isTrainable {
+        for (i, p) in template.enumerated() where selected[i] {
             if case .identity = p.constraint {
                 out.append(contentsOf: gradient[i])
                 k += gradient[i].count

@@ -26,7 +26,7 @@ public struct FitProgress: Sendable {
     public var estimatedSecondsLeft: Double
 }
 
-/// Settings of the one training loop (ALGORITHMS §8.3).
+/// Settings of the one training loop (docs/methods/training.md#the-fit-loop).
 public struct FitOptions: Sendable {
     public var optimizer: OptimizerChoice
     public var maxIterations: Int
@@ -37,15 +37,17 @@ public struct FitOptions: Sendable {
     public var patience: Int
     /// Minibatch size for stochastic objectives (nil: full data).
     public var batchSize: Int?
-    /// Seeds minibatches and restart perturbations.
+    /// Seeds minibatches, restart perturbations and samplers.
     public var seed: UInt64
     /// Extra optimisation runs from randomly perturbed starting points (ξ + N(0, I)); the best is kept.
     public var restarts: Int
+    /// Parameter groups with their updaters; parameters no group names are moved by `optimizer`.
+    public var groups: [ParameterGroup]
     public var progress: (@Sendable (FitProgress) -> Void)?
 
     public init(optimizer: OptimizerChoice = .lbfgs(), maxIterations: Int = 1000, gradientTolerance: Double = 1e-5,
                 relativeTolerance: Double = 1e-9, patience: Int = 3, batchSize: Int? = nil, seed: UInt64 = 0,
-                restarts: Int = 0, progress: (@Sendable (FitProgress) -> Void)? = nil) {
+                restarts: Int = 0, groups: [ParameterGroup] = [], progress: (@Sendable (FitProgress) -> Void)? = nil) {
         self.optimizer = optimizer
         self.maxIterations = maxIterations
         self.gradientTolerance = gradientTolerance
@@ -54,13 +56,15 @@ public struct FitOptions: Sendable {
         self.batchSize = batchSize
         self.seed = seed
         self.restarts = restarts
+        self.groups = groups
         self.progress = progress
     }
 }
 
 /// What a training run did.
 public struct FitReport: Sendable, Codable {
-    /// The final objective (maximised) at the returned parameters, on the full data.
+    /// The final objective (maximised; plus the log prior when parameters have priors) at the returned
+    /// parameters, on the full data.
     public var objective: Double
     public var iterations: Int
     public var evaluations: Int
@@ -74,22 +78,46 @@ public struct FitReport: Sendable, Codable {
     public var maxJitter: Double
     /// Final objective of every run (the initial point first), when restarts were used.
     public var restartObjectives: [Double]
+    /// The draws of a sampler group (`Updater.sampler`), nil without one.
+    public var samples: ParameterSamples?
+
+    public init(objective: Double, iterations: Int, evaluations: Int, converged: Bool, stopReason: String,
+                history: [Double], seconds: Double, maxJitter: Double, restartObjectives: [Double] = [],
+                samples: ParameterSamples? = nil) {
+        self.objective = objective
+        self.iterations = iterations
+        self.evaluations = evaluations
+        self.converged = converged
+        self.stopReason = stopReason
+        self.history = history
+        self.seconds = seconds
+        self.maxJitter = maxJitter
+        self.restartObjectives = restartObjectives
+        self.samples = samples
+    }
 }
 
-/// THE hyperparameter-learning engine: one loop that trains every model (ALGORITHMS §8).
+/// THE hyperparameter-learning engine: one loop that trains every model (docs/methods/training.md).
 ///
-/// It flattens the objective's trainable parameters to one unconstrained vector ξ (`ParameterVector`),
-/// minimises −objective with the chosen optimiser (drawing seeded minibatches for stochastic
-/// objectives), checks convergence, records history and diagnostics, and writes the best parameters back.
+/// It assigns the objective's parameters to updaters (`FitOptions.groups`: closed-form updates such as
+/// natural gradients or CVI sites, the optimiser, an SGHMC sampler), flattens the optimiser's parameters
+/// to one unconstrained vector ξ (`ParameterVector`), and per iteration runs the closed-form updates, one
+/// optimiser step on −(objective + log prior) and one sampler step, drawing seeded minibatches for
+/// stochastic objectives; it checks convergence, records history and diagnostics, and writes the best
+/// parameters back. `Trainer.alternate` (EM) drives models whose steps are whole fits.
 public enum Trainer {
     /// Trains `objective` in place. Numerical failures at trial points are treated as −∞ (the optimiser
     /// backs off); a failure at the starting point is rethrown.
+    /// - Throws: `TrainingError` when a group asks for an update the objective does not offer; numerical
+    ///   failures at the starting point.
     /// - Complexity: iterations × (evaluation cost + O(m p)).
     @discardableResult
     public static func fit<O: Objective>(_ objective: inout O, options: FitOptions = FitOptions()) throws -> FitReport {
         let clock = ContinuousClock()
         let t0 = clock.now
-        let space = ParameterVector(objective.parameters)
+        let parameters = objective.parameters
+        let assignment = try GroupAssignment(parameters, groups: options.groups)
+        let space = ParameterVector(parameters, selecting: assignment.mask { if case .optimizer = $0 { return true } else { return false } })
         let start = space.unconstrained
         var generator = SeededGenerator(seed: options.seed)
         var best: (parameters: [Parameter], report: FitReport)? = nil
@@ -99,10 +127,12 @@ public enum Trainer {
             var xi0 = start
             if restart > 0 { for i in xi0.indices { xi0[i] += generator.normal() } }
             do {
-                let (parameters, report) = try run(objective, space: space, from: xi0, options: options, restart: restart,
-                                                   generator: &generator)
+                let (parameters, report) = try run(objective, space: space, assignment: assignment, from: xi0,
+                                                   options: options, restart: restart, generator: &generator)
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (parameters, report) }
+            } catch let error as TrainingError {
+                throw error
             } catch {
                 // A restart that cannot even start is skipped; the initial point's failure is reported.
                 finals.append(-.infinity)
@@ -116,8 +146,27 @@ public enum Trainer {
         return chosen.report
     }
 
-    private static func run<O: Objective>(_ objective: O, space: ParameterVector, from xi0: [Double],
-                                          options: FitOptions, restart: Int,
+    /// The objective plus Σ log p(θ) over the parameters with priors, and its gradient.
+    static func evaluateWithPriors<O: Objective>(_ objective: O, batch: [Int]?) throws -> Evaluation {
+        var e = try objective.evaluate(batch: batch)
+        let ps = objective.parameters
+        for i in ps.indices {
+            guard let prior = ps[i].prior else { continue }
+            for (j, v) in ps[i].value.enumerated() {
+                e.value += prior.logDensity(v)
+                if i < e.gradient.count && j < e.gradient[i].count { e.gradient[i][j] += prior.derivative(v) }
+            }
+        }
+        return e
+    }
+
+    /// The full-data objective plus the log prior.
+    static func fullValueWithPriors<O: Objective>(_ objective: O) throws -> Double {
+        try objective.fullValue() + objective.logPrior
+    }
+
+    private static func run<O: Objective>(_ objective: O, space: ParameterVector, assignment: GroupAssignment,
+                                          from xi0: [Double], options: FitOptions, restart: Int,
                                           generator: inout SeededGenerator) throws -> ([Parameter], FitReport) {
         let clock = ContinuousClock()
         let t0 = clock.now
@@ -129,11 +178,17 @@ public enum Trainer {
         if let n = objective.minibatchPopulation, let b = options.batchSize, b < n {
             stream = MinibatchStream(population: n, batchSize: b)
         }
+        // The sampler's own vector and state.
+        let samplerSpace = ParameterVector(model.parameters,
+                                           selecting: assignment.mask { if case .sampler = $0 { return true } else { return false } })
+        var sampler = assignment.samplerSettings.map { SGHMCState(settings: $0, dimension: samplerSpace.count) }
+        var samples = sampler.map { _ in ParameterSamples(names: samplerSpace.names) }
+        var samplerXi = samplerSpace.unconstrained
         func nextBatch() -> [Int]? { stream?.next(using: &generator) }
         func sample(_ xi: [Double], batch: [Int]?) -> OptimizerSample {
             evaluations += 1
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-            guard let e = try? model.evaluate(batch: batch), e.value.isFinite else {
+            guard let e = try? evaluateWithPriors(model, batch: batch), e.value.isFinite else {
                 return .failed(dimension: space.count)
             }
             maxJitter = max(maxJitter, e.jitter)
@@ -144,7 +199,7 @@ public enum Trainer {
         var xi = xi0
         // The starting point must evaluate; report its error otherwise.
         model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-        _ = try model.evaluate(batch: nextBatch())
+        _ = try evaluateWithPriors(model, batch: nextBatch())
         stream?.restartEpoch()
         var current: OptimizerSample? = nil
         var history: [Double] = []
@@ -152,35 +207,78 @@ public enum Trainer {
         var stopReason = "max iterations"
         var converged = false
         var iteration = 0
+        let hasOptimizer = space.count > 0
         while iteration < options.maxIterations {
             let batch = nextBatch()
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-            try model.innerStep(batch: batch)
-            // Stochastic optimisers step from a fresh minibatch evaluation; its value is the one reported.
-            let fresh = optimizer.reevaluatesEachIteration ? sample(xi, batch: batch) : nil
-            if let fresh { current = fresh }
-            let previous = fresh == nil ? (current?.value ?? history.last.map { -$0 }) : history.last.map { -$0 }
-            let outcome = optimizer.step(&xi, current: &current) { sample($0, batch: batch) }
-            iteration += 1
-            if outcome == .stalled {
-                stopReason = "line search stalled"
-                converged = current.map { ($0.gradient.map(abs).max() ?? 0) <= 100 * options.gradientTolerance } ?? false
-                break
+            // 1. Closed-form updates (natural gradients, CVI sites), in the groups' order.
+            for (updater, names) in assignment.closedForm {
+                switch updater {
+                case let .naturalGradient(schedule):
+                    try model.update(.naturalGradient(stepSize: schedule.step(at: iteration)), parameters: names, batch: batch)
+                case let .sites(beta):
+                    try model.update(.sites(stepSize: beta), parameters: names, batch: batch)
+                default: break
+                }
             }
-            let value = fresh?.value ?? current?.value ?? sample(xi, batch: batch).value
-            history.append(-value)
+            // The objective changed under the optimiser: its cached sample is stale.
+            if !assignment.closedForm.isEmpty { current = nil }
+            // 2. The optimiser. Stochastic optimisers step from a fresh minibatch evaluation; its value is the
+            //    one reported.
+            var value: Double? = nil
+            var previous = history.last.map { -$0 }
+            if hasOptimizer {
+                let fresh = optimizer.reevaluatesEachIteration ? sample(xi, batch: batch) : nil
+                if let fresh { current = fresh }
+                if fresh == nil, let c = current?.value { previous = c }
+                let outcome = optimizer.step(&xi, current: &current) { sample($0, batch: batch) }
+                if outcome == .stalled {
+                    iteration += 1
+                    stopReason = "line search stalled"
+                    converged = current.map { ($0.gradient.map(abs).max() ?? 0) <= 100 * options.gradientTolerance } ?? false
+                    break
+                }
+                value = fresh?.value ?? current?.value
+            }
+            // 3. The sampler: one SGHMC step on U = −(objective + log prior) − log|dθ/dξ|.
+            if var state = sampler {
+                model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
+                evaluations += 1
+                let e = try evaluateWithPriors(model, batch: batch)
+                maxJitter = max(maxJitter, e.jitter)
+                let g = samplerSpace.unconstrainedGradient(e.gradient, at: samplerXi)
+                let j = samplerSpace.logJacobianGradient(at: samplerXi)
+                state.step(&samplerXi, gradient: zip(g, j).map { -($0 + $1) }, using: &generator)
+                model.parameters = samplerSpace.parameters(at: samplerXi, fixedFrom: model.parameters)
+                if state.keepsCurrent {
+                    samples?.values.append(model.parameters.enumerated().filter { samplerSpace.selected[$0.offset] }
+                        .flatMap(\.element.value))
+                }
+                sampler = state
+                value = -e.value
+                current = nil
+            }
+            iteration += 1
+            if value == nil {
+                model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
+                value = sample(xi, batch: batch).value
+            }
+            let v = value ?? .infinity
+            history.append(-v)
             let elapsed = (clock.now - t0).seconds
             options.progress?(FitProgress(
-                restart: restart, iteration: iteration, maxIterations: options.maxIterations, objective: -value,
+                restart: restart, iteration: iteration, maxIterations: options.maxIterations, objective: -v,
                 elapsedSeconds: elapsed,
                 estimatedSecondsLeft: elapsed / Double(iteration) * Double(options.maxIterations - iteration)))
-            if let g = current?.gradient, (g.map(abs).max() ?? 0) <= options.gradientTolerance {
+            // A sampler runs its full course.
+            if sampler != nil { continue }
+            if hasOptimizer, let g = current?.gradient, (g.map(abs).max() ?? 0) <= options.gradientTolerance {
                 stopReason = "gradient tolerance"
                 converged = true
                 break
             }
             if let prev = previous, prev.isFinite {
-                let rel = abs(prev - value) / max(abs(prev), abs(value), 1)
+                let rel = abs(prev - v) / max(abs(prev), abs(v), 1)
                 quiet = rel <= options.relativeTolerance ? quiet + 1 : 0
                 if quiet >= options.patience {
                     stopReason = "relative tolerance"
@@ -191,10 +289,11 @@ public enum Trainer {
         }
         // The final objective on the full data.
         model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-        let final = try model.fullValue()
+        let final = try fullValueWithPriors(model)
         let report = FitReport(objective: final, iterations: iteration, evaluations: evaluations,
                                converged: converged, stopReason: stopReason, history: history,
-                               seconds: (clock.now - t0).seconds, maxJitter: maxJitter, restartObjectives: [])
+                               seconds: (clock.now - t0).seconds, maxJitter: maxJitter, restartObjectives: [],
+                               samples: samples)
         return (model.parameters, report)
     }
 }

@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// Sparse GP regression with the collapsed bound of Titsias (2009) (ALGORITHMS §3.10): the optimal
+/// Sparse GP regression with the collapsed bound of Titsias (2009) (docs/methods/sparse-variational.md#sgpr): the optimal
 /// q(u) is integrated out analytically, leaving a deterministic objective for L-BFGS.
 ///
 /// L = log N(y; 0, Q_ff + σ²I) − tr(K_ff − Q_ff)/(2σ²), Q_ff = K_fu K_uu⁻¹ K_uf, evaluated stably with
@@ -96,9 +96,8 @@ public struct SGPRBound: TapeObjective, ModelObjective, Sendable {
         self.y = y
     }
 
-    public func objective(on tape: Tape, parameters p: [Var], batch: [Int]?) throws -> Var {
-        let nk = model.kernel.parameters.count
-        let kp = Array(p[0..<nk]), noise = p[nk], z = p[nk + 1]
+    public func objective(on tape: Tape, parameters p: ParameterLeaves, batch: [Int]?) throws -> Var {
+        let kp = p.scoped("kernel"), noise = p["likelihood.variance"], z = p["inducing"]
         let d = model.inputDimension, n = Double(x.rows)
         let lz = try cholesky(model.kernel.gram(inputs: z, dimension: d, on: kp), policy: model.jitter, isLatentPrior: true)
         let invSigma = reciprocal(squareRoot(noise))

@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// A sparse variational GP (Hensman et al. 2013, 2015; ALGORITHMS §3): M inducing inputs Z (learnable),
+/// A sparse variational GP (Hensman et al. 2013, 2015; docs/methods/sparse-variational.md#svgp): M inducing inputs Z (learnable),
 /// q(u) = N(m, S) per latent function, whitened (default) or unwhitened, any `Likelihood`.
 ///
 /// ELBO = (N/|B|) Σ_{n∈B} E_{q(fₙ)}[log p(yₙ | fₙ)] − Σ_latents KL[q(u) ‖ p(u)], with
@@ -28,14 +28,15 @@ public struct SVGP: Parameterised, Sendable {
                                                    covariance: covariance)
         self.parametrisation = parametrisation
         self.jitter = jitter
-        if parametrisation == .unwhitened {
-            // q(u) = p(u): m = 0, L_S = chol(K_uu).
-            let l = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true).lower
+        // q(u) = p(u): m = 0 and the strategy's prior square root (N(0, I) is the family's default).
+        if let l = try parametrisation.strategy.priorSquareRoot(kernel: kernel, inducing: z, jitter: jitter) {
             for c in 0..<likelihood.latentCount { variational.set(latent: c, mean: [Double](repeating: 0, count: z.rows), sqrt: l) }
         }
     }
 
     public var inducingCount: Int { variational.inducingCount }
+    /// How q(u) becomes q(f): the strategy `parametrisation` names.
+    public var strategy: any VariationalStrategy { parametrisation.strategy }
     /// Z as an `M × d` matrix.
     public var z: Matrix { Matrix(rows: inducingCount, cols: inputDimension, storage: inducingInputs.value) }
 
@@ -55,27 +56,29 @@ public struct SVGP: Parameterised, Sendable {
     }
 
     /// The ELBO on data (x, y) as a trainable objective.
-    public func elbo(_ x: Matrix, _ y: [Double], naturalGradients: NaturalGradientSchedule? = nil) -> SVGPObjective {
-        SVGPObjective(model: self, x: x, y: y, naturalGradients: naturalGradients)
+    public func elbo(_ x: Matrix, _ y: [Double]) -> SVGPObjective {
+        SVGPObjective(model: self, x: x, y: y)
     }
 
-    /// Trains with the shared engine. With `naturalGradients`, q(u) is updated by natural-gradient steps
-    /// (Salimbeni et al. 2018) on each minibatch, alternating with the optimiser (use Adam) on the
-    /// hyperparameters and Z.
+    /// Trains with the shared engine. With `naturalGradients`, q(u) (the group `q`) is updated by
+    /// natural-gradient steps (Salimbeni et al. 2018) on each minibatch, alternating with the optimiser
+    /// (use Adam) on the hyperparameters and Z. `groups` (appended to `options.groups`) can name further
+    /// parameter groups; they are matched before the natural-gradient group.
+    /// - Throws: `TrainingError` for natural gradients on a mean-field q(u); numerical failures.
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions(optimizer: .adam()),
-                             naturalGradients: NaturalGradientSchedule? = nil) throws -> FitReport {
-        var objective = elbo(x, y, naturalGradients: naturalGradients)
-        let trainable = objective.model.variational.parameters.map(\.isTrainable)
-        if naturalGradients != nil {
-            precondition(variational.covariance == .full, "natural gradients need a full-covariance q(u)")
-            objective.model.variational.mean.isTrainable = false
-            objective.model.variational.sqrt.isTrainable = false
+                             naturalGradients: NaturalGradientSchedule? = nil, groups: [ParameterGroup] = []) throws -> FitReport {
+        var objective = elbo(x, y)
+        var options = options
+        options.groups += groups
+        if let schedule = naturalGradients {
+            guard variational.covariance == .full else {
+                throw TrainingError.invalidGroups("natural gradients need a full-covariance q(u)")
+            }
+            options.groups.append(ParameterGroup("q", updater: .naturalGradient(schedule)))
         }
         let report = try Trainer.fit(&objective, options: options)
         self = objective.model
-        variational.mean.isTrainable = trainable[0]
-        variational.sqrt.isTrainable = trainable[1]
         return report
     }
 
@@ -89,8 +92,8 @@ public struct SVGP: Parameterised, Sendable {
             let m = Matrix(column: variational.mean(latent: l))
             let s = variational.sqrtMatrix(latent: l)
             // K_uu⁻¹ m_u and K_uu⁻¹ L_Su: whitened m_u = L m, L_Su = L L_S ⇒ L⁻ᵀ m, L⁻ᵀ L_S.
-            let pm = parametrisation == .whitened ? lz.solveUpper(m) : lz.solve(m)
-            let ps = parametrisation == .whitened ? lz.solveUpper(s) : lz.solve(s)
+            let pm = strategy.projectToPrior(factor: lz, m)
+            let ps = strategy.projectToPrior(factor: lz, s)
             for i in 0..<inducingCount { means[i, l] = pm.storage[i] }
             sqrts.append(ps)
         }
@@ -102,7 +105,7 @@ public struct SVGP: Parameterised, Sendable {
     func marginals(_ x: Matrix) throws -> (mean: Matrix, variance: Matrix, projection: Matrix, kuu: Cholesky) {
         let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
         let a = lz.solveLower(kernel.cross(z, x))
-        let proj = parametrisation == .whitened ? a : lz.solveUpper(a)
+        let proj = strategy.projection(factor: lz, whitenedCross: a)
         let kdiag = kernel.diagonal(x)
         let n = x.rows, lc = variational.latentCount
         var mean = Matrix(rows: n, cols: lc), variance = Matrix(rows: n, cols: lc)
@@ -120,7 +123,7 @@ public struct SVGP: Parameterised, Sendable {
         return (mean, variance, proj, lz)
     }
 
-    /// One natural-gradient step on q(u) for every latent (ALGORITHMS §3.8), taken in the natural
+    /// One natural-gradient step on q(u) for every latent (docs/methods/sparse-variational.md#natural-gradients), taken in the natural
     /// parameters ϑ = (S⁻¹m, −½S⁻¹) with step γ on the rows `batch` (nil: all data):
     /// Λ ← (1−γ)Λ + γ(P⁻¹ − 2c Σ g_v aaᵀ), S⁻¹m ← (1−γ)S⁻¹m + γ c Σ (g_μ − 2g_v μ) a, c = N/|B|,
     /// P⁻¹ = I (whitened) or K_uu⁻¹. If the new precision is not positive definite, γ is halved.
@@ -132,7 +135,7 @@ public struct SVGP: Parameterised, Sendable {
         let (mean, variance, proj, lz) = try marginals(xb)
         let e = likelihood.variationalExpectations(yb, mean: mean, variance: variance)
         let m = inducingCount
-        let priorPrecision = parametrisation == .whitened ? Matrix.identity(m) : lz.inverse()
+        let priorPrecision = strategy.priorPrecision(factor: lz)
         for l in 0..<variational.latentCount {
             var weights = [Double](repeating: 0, count: xb.rows)
             var curvature = [Double](repeating: 0, count: xb.rows)
@@ -197,70 +200,57 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
     public var model: SVGP
     public let x: Matrix
     public let y: [Double]
-    public let naturalGradients: NaturalGradientSchedule?
-    /// Natural-gradient steps taken so far (drives the γ schedule).
-    public private(set) var naturalStepsTaken = 0
     /// Rows per chunk when the full-data ELBO is accumulated.
     public var chunkSize = 4096
 
-    public init(model: SVGP, x: Matrix, y: [Double], naturalGradients: NaturalGradientSchedule? = nil) {
+    public init(model: SVGP, x: Matrix, y: [Double]) {
         precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
         precondition(x.cols == model.inputDimension, "inputs have \(x.cols) columns, inducing inputs \(model.inputDimension)")
         self.model = model
         self.x = x
         self.y = y
-        self.naturalGradients = naturalGradients
     }
 
     public var minibatchPopulation: Int? { x.rows }
 
-    public mutating func innerStep(batch: [Int]?) throws {
-        guard let schedule = naturalGradients else { return }
-        try model.naturalGradientStep(x, y, batch: batch, stepSize: schedule.step(at: naturalStepsTaken))
-        naturalStepsTaken += 1
+    /// Natural-gradient steps on q(u) (the parameters `q.mean`, `q.sqrt`, which must be owned together).
+    public mutating func update(_ update: ClosedFormUpdate, parameters names: [String], batch: [Int]?) throws {
+        guard case let .naturalGradient(stepSize) = update, Set(names) == ["q.mean", "q.sqrt"] else {
+            throw TrainingError.unsupportedUpdate(updater: "\(update) of \(names)", objective: "the SVGP ELBO")
+        }
+        guard model.variational.covariance == .full else {
+            throw TrainingError.invalidGroups("natural gradients need a full-covariance q(u)")
+        }
+        try model.naturalGradientStep(x, y, batch: batch, stepSize: stepSize)
     }
 
     /// The data term Σ E_q[log p] over rows `xb` and the KL term, on the tape.
-    func terms(on tape: Tape, parameters p: [Var], xb: Matrix, yb: [Double]) throws -> (expectations: Var, kl: Var) {
-        let nk = model.kernel.parameters.count, nl = model.likelihood.parameters.count
-        let kp = Array(p[0..<nk]), lp = Array(p[nk..<(nk + nl)])
-        let z = p[nk + nl], qMean = p[nk + nl + 1], qSqrt = p[nk + nl + 2]
-        let d = model.inputDimension, m = model.inducingCount
-        let kzz = model.kernel.gram(inputs: z, dimension: d, on: kp)
-        let lz = try cholesky(kzz, policy: model.jitter, isLatentPrior: true)
-        let kzx = model.kernel.cross(inputs: z, dimension: d, xb, on: kp)
-        let kdiag = model.kernel.diagonal(xb, on: kp)
-        // Unwhitened: q(fₙ) uses aₙ = K_uu⁻¹k_un and the prior term −‖L⁻¹k_un‖².
-        let a = model.parametrisation == .unwhitened ? triangularSolve(lz, kzx) : nil
-        let proj = a.map { triangularSolve(lz, $0, .transposed) }
+    func terms(on tape: Tape, parameters p: ParameterLeaves, xb: Matrix, yb: [Double]) throws -> (expectations: Var, kl: Var) {
+        try terms(strategy: model.strategy, on: tape, parameters: p, xb: xb, yb: yb)
+    }
+
+    /// The ELBO's two terms, written once over the strategy: per latent, q(fₙ) from the strategy's marginals
+    /// and its KL; then the likelihood's variational expectations over all latents.
+    func terms<S: VariationalStrategy>(strategy: S, on tape: Tape, parameters p: ParameterLeaves, xb: Matrix,
+                                       yb: [Double]) throws -> (expectations: Var, kl: Var) {
+        let prepared = try strategy.prepare(kernel: model.kernel, kernelParameters: p.scoped("kernel"), inducing: p["inducing"],
+                                            inputDimension: model.inputDimension, inputs: xb, jitter: model.jitter)
+        let qMean = p["q.mean"], qSqrt = p["q.sqrt"]
         var means: [Var] = [], variances: [Var] = [], kls: [Var] = []
         for l in 0..<model.variational.latentCount {
             let mu = model.variational.meanNode(qMean, latent: l)
             let ls = model.variational.sqrtNode(qSqrt, latent: l)
-            if let a, let proj {
-                let marginals = variationalMarginals(projection: proj, mean: mu, sqrt: ls)
-                means.append(selectingColumn(marginals, 0))
-                variances.append(kdiag - columnSumsOfSquares(a) + selectingColumn(marginals, 1))
-            } else {
-                let marginals = whitenedMarginals(cholesky: lz, crossCovariance: kzx, mean: mu, sqrt: ls)
-                means.append(selectingColumn(marginals, 0))
-                variances.append(kdiag + selectingColumn(marginals, 1))
-            }
-            // KL[q ‖ p] (ALGORITHMS §3.4); log|S| from the diagonal of L_S, sign-insensitive.
-            switch model.parametrisation {
-            case .whitened:
-                kls.append(0.5 * (sumOfSquares(ls) + sumOfSquares(mu) - tape.constant(Double(m)) - logDiagonalSquares(ls)))
-            case .unwhitened:
-                kls.append(0.5 * (sumOfSquares(triangularSolve(lz, ls)) + sumOfSquares(triangularSolve(lz, mu))
-                    - tape.constant(Double(m)) + logDeterminant(cholesky: lz) - logDiagonalSquares(ls)))
-            }
+            let q = strategy.marginals(prepared, mean: mu, sqrt: ls)
+            means.append(q.mean)
+            variances.append(q.variance)
+            kls.append(strategy.kl(prepared, mean: mu, sqrt: ls, inducingCount: model.inducingCount))
         }
         let ve = variationalExpectations(model.likelihood, yb, mean: concatenatingColumns(means),
-                                         variance: concatenatingColumns(variances), parameters: lp)
+                                         variance: concatenatingColumns(variances), parameters: p.scoped("likelihood"))
         return (ve, kls.dropFirst().reduce(kls[0], +))
     }
 
-    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
+    public func objective(on tape: Tape, parameters: ParameterLeaves, batch: [Int]?) throws -> Var {
         let xb = batch.map { x.selectingRows($0) } ?? x
         let yb = batch.map { b in b.map { y[$0] } } ?? y
         let (ve, kl) = try terms(on: tape, parameters: parameters, xb: xb, yb: yb)
@@ -274,7 +264,7 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
         while start < x.rows {
             let rows = Array(start..<min(start + chunkSize, x.rows))
             let tape = Tape()
-            let (ve, k) = try terms(on: tape, parameters: parameters.map { tape.leaf($0.value) },
+            let (ve, k) = try terms(on: tape, parameters: ParameterLeaves(parameters, on: tape),
                                     xb: x.selectingRows(rows), yb: rows.map { y[$0] })
             total += ve.scalar
             kl = k.scalar

@@ -1,11 +1,70 @@
 import GPLinearAlgebra
 
-/// How the variational covariance S = L_S L_Sᵀ of q(u) is parametrised.
+/// How the variational covariance S = L_S L_Sᵀ of q(u) is parametrised: the name of a `VariationalFamily`.
 public enum VariationalCovariance: String, Sendable, Codable {
     /// L_S a full lower-triangular matrix (packed; diagonal free in sign, as GPflow's `q_sqrt`).
     case full
     /// L_S diagonal: independent inducing values. O(M) parameters.
     case meanField
+
+    /// The family this choice names.
+    public var family: any VariationalFamily {
+        switch self {
+        case .full: return FullCovarianceFamily()
+        case .meanField: return MeanFieldFamily()
+        }
+    }
+}
+
+/// A q(u) family: how one latent's square root L_S of S is stored in the `q.sqrt` parameter
+/// (docs/methods/sparse-variational.md#variational-families). The strategy (`VariationalStrategy`) never
+/// sees the storage, only the dense L_S node this builds.
+public protocol VariationalFamily: Sendable {
+    /// Stored entries of one L_S of size M.
+    func storedCount(inducingCount m: Int) -> Int
+    /// The stored form of L_S = I.
+    func identity(inducingCount m: Int) -> [Double]
+    /// The dense lower-triangular L_S from its stored entries.
+    func matrix(_ stored: ArraySlice<Double>, inducingCount m: Int) -> Matrix
+    /// The stored entries of a lower-triangular L_S (a mean-field family keeps its diagonal).
+    func stored(_ l: Matrix) -> [Double]
+    /// L_S on the tape from its stored entries (an M(M+1)/2 or M column).
+    func node(_ stored: Var, inducingCount m: Int) -> Var
+}
+
+/// L_S a full lower triangle, stored packed by columns: M(M+1)/2 entries.
+public struct FullCovarianceFamily: VariationalFamily {
+    public init() {}
+    public func storedCount(inducingCount m: Int) -> Int { m * (m + 1) / 2 }
+    public func identity(inducingCount m: Int) -> [Double] {
+        var one: [Double] = []
+        one.reserveCapacity(storedCount(inducingCount: m))
+        for j in 0..<m { for i in j..<m { one.append(i == j ? 1 : 0) } }
+        return one
+    }
+    public func matrix(_ stored: ArraySlice<Double>, inducingCount m: Int) -> Matrix {
+        var out = Matrix(rows: m, cols: m)
+        var k = stored.startIndex
+        for j in 0..<m { for i in j..<m { out[i, j] = stored[k]; k += 1 } }
+        return out
+    }
+    public func stored(_ l: Matrix) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(storedCount(inducingCount: l.rows))
+        for j in 0..<l.rows { for i in j..<l.rows { out.append(l[i, j]) } }
+        return out
+    }
+    public func node(_ stored: Var, inducingCount m: Int) -> Var { lowerTriangular(packed: stored, size: m) }
+}
+
+/// L_S diagonal (independent inducing values): M entries.
+public struct MeanFieldFamily: VariationalFamily {
+    public init() {}
+    public func storedCount(inducingCount m: Int) -> Int { m }
+    public func identity(inducingCount m: Int) -> [Double] { [Double](repeating: 1, count: m) }
+    public func matrix(_ stored: ArraySlice<Double>, inducingCount m: Int) -> Matrix { Matrix(diagonal: Array(stored)) }
+    public func stored(_ l: Matrix) -> [Double] { (0..<l.rows).map { l[$0, $0] } }
+    public func node(_ stored: Var, inducingCount m: Int) -> Var { diagonalMatrix(stored) }
 }
 
 /// How q(u) relates to the prior (docs/methods/sparse-variational.md#whitened-and-unwhitened).
@@ -27,7 +86,7 @@ public struct VariationalDistribution: Parameterised, Sendable {
     public var sqrt: Parameter
 
     /// The number of stored entries of one L_S.
-    public var sqrtSize: Int { covariance == .full ? inducingCount * (inducingCount + 1) / 2 : inducingCount }
+    public var sqrtSize: Int { covariance.family.storedCount(inducingCount: inducingCount) }
 
     /// q equal to N(0, I) for every latent (the whitened prior).
     public init(inducingCount m: Int, latentCount l: Int, covariance: VariationalCovariance) {
@@ -35,12 +94,7 @@ public struct VariationalDistribution: Parameterised, Sendable {
         latentCount = l
         self.covariance = covariance
         mean = Parameter("mean", [Double](repeating: 0, count: m * l), .identity)
-        var one: [Double] = []
-        if covariance == .full {
-            for j in 0..<m { for i in j..<m { one.append(i == j ? 1 : 0) } }
-        } else {
-            one = [Double](repeating: 1, count: m)
-        }
+        let one = covariance.family.identity(inducingCount: m)
         sqrt = Parameter("sqrt", Array([[Double]](repeating: one, count: l).joined()), .identity)
     }
 
@@ -57,31 +111,21 @@ public struct VariationalDistribution: Parameterised, Sendable {
 
     /// L_S for latent l as a dense lower-triangular matrix.
     public func sqrtMatrix(latent l: Int) -> Matrix {
-        let m = inducingCount
-        let packed = Array(sqrt.value[(l * sqrtSize)..<((l + 1) * sqrtSize)])
-        if covariance == .meanField { return Matrix(diagonal: packed) }
-        var out = Matrix(rows: m, cols: m)
-        var k = 0
-        for j in 0..<m { for i in j..<m { out[i, j] = packed[k]; k += 1 } }
-        return out
+        covariance.family.matrix(sqrt.value[(l * sqrtSize)..<((l + 1) * sqrtSize)], inducingCount: inducingCount)
     }
 
     /// Sets m and L_S of latent l (L_S lower triangular; for mean-field, its diagonal is used).
     public mutating func set(latent l: Int, mean m: [Double], sqrt s: Matrix) {
         precondition(m.count == inducingCount)
         for i in 0..<inducingCount { mean.value[l * inducingCount + i] = m[i] }
-        var k = l * sqrtSize
-        if covariance == .meanField {
-            for i in 0..<inducingCount { sqrt.value[k] = s[i, i]; k += 1 }
-        } else {
-            for j in 0..<inducingCount { for i in j..<inducingCount { sqrt.value[k] = s[i, j]; k += 1 } }
-        }
+        let stored = covariance.family.stored(s)
+        sqrt.value.replaceSubrange((l * sqrtSize)..<((l + 1) * sqrtSize), with: stored)
     }
 
     /// L_S of latent l on the tape, from the `sqrt` leaf.
     func sqrtNode(_ leaf: Var, latent l: Int) -> Var {
         let part = latentCount == 1 ? leaf : selectingRows(leaf, Array((l * sqrtSize)..<((l + 1) * sqrtSize)))
-        return covariance == .full ? lowerTriangular(packed: part, size: inducingCount) : diagonalMatrix(part)
+        return covariance.family.node(part, inducingCount: inducingCount)
     }
 
     /// m of latent l on the tape.

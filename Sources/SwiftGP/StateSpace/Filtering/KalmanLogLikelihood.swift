@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// The Kalman filter for scalar Gaussian observations y_k = H x_k + ε_k, ε_k ~ N(0, R), and its
-/// reverse-mode adjoint: the hot path of state-space regression (ALGORITHMS §5.4).
+/// reverse-mode adjoint: the hot path of state-space regression (docs/methods/state-space.md#kalman-filter).
 ///
 /// Forward, with m₁⁻ = 0, P₁⁻ = P∞ and for k ≥ 2 (A = A(Δ_k)):
 ///

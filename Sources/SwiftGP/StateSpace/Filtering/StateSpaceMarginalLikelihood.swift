@@ -21,12 +21,11 @@ public struct StateSpaceMarginalLikelihood: TapeObjective, Sendable {
         set { model.parameters = newValue }
     }
 
-    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
-        let nk = model.kernel.parameters.count
-        let m = model.mean.value(Matrix(column: times), on: Array(parameters[(nk + 1)...]), tape: tape)
+    public func objective(on tape: Tape, parameters p: ParameterLeaves, batch: [Int]?) throws -> Var {
+        let m = model.mean.value(Matrix(column: times), on: p.scoped("mean"), tape: tape)
         let r = tape.leaf(y) - m
         let value = kalmanLogLikelihood(kernel: model.kernel, times: times, residual: r,
-                                        kernelParameters: Array(parameters[0..<nk]), noiseVariance: parameters[nk])
+                                        kernelParameters: p.scoped("kernel"), noiseVariance: p["likelihood.variance"])
         guard value.scalar.isFinite else { throw LinearAlgebraError.nonFinite(size: times.count) }
         return value
     }

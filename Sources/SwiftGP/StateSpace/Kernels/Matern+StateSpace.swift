@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// A radial profile that is a half-integer Matérn of order p (ν = p + ½) and so has an exact
-/// (p + 1)-dimensional state space (ALGORITHMS §5.2). Conformances: `Matern12Profile` (p = 0),
+/// (p + 1)-dimensional state space (docs/methods/state-space.md#matern-sdes). Conformances: `Matern12Profile` (p = 0),
 /// `Matern32Profile` (p = 1), `Matern52Profile` (p = 2).
 /// - Complexity: O(1).
 public protocol MaternProfile: RadialProfile {
@@ -14,7 +14,7 @@ extension Matern32Profile: MaternProfile { public static var maternOrder: Int { 
 extension Matern52Profile: MaternProfile { public static var maternOrder: Int { 2 } }
 
 /// `Matern12`, `Matern32` and `Matern52` on one input are state-space kernels: the companion-form SDE of
-/// `MaternStateSpace` with λ = √(2ν)/ℓ (ALGORITHMS §5.2):
+/// `MaternStateSpace` with λ = √(2ν)/ℓ (docs/methods/state-space.md#matern-sdes):
 ///
 ///     ν = ½:  F = −λ,                                   P∞ = σ²,                     Q_c = 2σ²λ
 ///     ν = 3/2: F = [[0, 1], [−λ², −2λ]],                 P∞ = diag(σ², λ²σ²),         Q_c = 4σ²λ³

@@ -1,14 +1,14 @@
 import GPLinearAlgebra
 
 /// The Hida–Matérn state space: Matérn ⊗ resonator (BayesNewton's product with `Cosine`;
-/// ALGORITHMS §5.3). With the Matérn companion form (F_M, P∞_M, A_M, Q_c^M) of order p and the rotation
+/// docs/methods/state-space.md#hida-matern-kernel). With the Matérn companion form (F_M, P∞_M, A_M, Q_c^M) of order p and the rotation
 /// R(θ) = [[cos θ, −sin θ], [sin θ, cos θ]], the state index (i, a) ↦ 2i + a, d = 2(p + 1):
 ///
 ///     F = F_M ⊗ I₂ + I ⊗ [[0, −ω], [ω, 0]],   A(Δ) = A_M(Δ) ⊗ R(ωΔ),   P∞ = P∞_M ⊗ I₂,
 ///     Q(Δ) = Q_M(Δ) ⊗ I₂,   L = L_M ⊗ I₂,   Q_c = Q_c^M I₂,   H = H_M ⊗ [1, 0],
 ///
 /// so H A(τ) P∞ Hᵀ = k_M(τ) cos ωτ. Spectral density S(ν) = ½[S_M(ν − ω) + S_M(ν + ω)] (two-sided; cvhmax
-/// omits the ½, ALGORITHMS Appendix A.5). Gradients: ∂A/∂λ = ∂A_M/∂λ ⊗ R, ∂A/∂ω = A_M ⊗ Δ J R with
+/// omits the ½, docs/methods/state-space.md#spectral-density). Gradients: ∂A/∂λ = ∂A_M/∂λ ⊗ R, ∂A/∂ω = A_M ⊗ Δ J R with
 /// J = [[0, −1], [1, 0]]; P∞ does not depend on ω.
 /// - Complexity: O(d²) per transition and per gradient contraction.
 extension HidaMatern: StateSpaceKernel {

@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// The posterior of a `StateSpaceGP` given data: the RTS-smoothed states at the (sorted) training times,
-/// f_k | y ~ N(H m^s_k + m(t_k), H P^s_k Hᵀ) (ALGORITHMS §5.4). It equals `ExactPosterior` at every time.
+/// f_k | y ~ N(H m^s_k + m(t_k), H P^s_k Hᵀ) (docs/methods/state-space.md#posterior-and-prediction). It equals `ExactPosterior` at every time.
 ///
 /// Prediction at new times inserts them into the time grid as missing observations and smooths again
 /// (exact, linear in the total number of times), so nothing beyond the data and the model is cached.

@@ -2,7 +2,7 @@ import GPLinearAlgebra
 
 /// log Z_sites(θ) = log ∫ p_θ(f) Πₖ t_k(f_k) df for fixed scalar Gaussian sites t_k(f) = exp(j_k f − ½𝒥_k f²),
 /// as a trainable objective over the kernel's parameters: the M-step of variational EM for CVI
-/// (Chang et al. 2020; ALGORITHMS §5.6, §8.4).
+/// (Chang et al. 2020; docs/methods/state-space.md#cvi-hyperparameters).
 ///
 /// Writing t_k(f) = exp(j_k²/2𝒥_k) √(2π/𝒥_k) N(ỹ_k; f, 1/𝒥_k) with ỹ_k = j_k/𝒥_k,
 ///
@@ -42,14 +42,15 @@ public struct SiteMarginalLikelihood: TapeObjective, Sendable {
         self.constant = c
     }
 
+    /// `kernel.*`.
     public var parameters: [Parameter] {
-        get { kernel.parameters }
+        get { kernel.parameters.map { $0.prefixed("kernel") } }
         set { kernel.parameters = newValue }
     }
 
-    public func objective(on tape: Tape, parameters: [Var], batch: [Int]?) throws -> Var {
+    public func objective(on tape: Tape, parameters p: ParameterLeaves, batch: [Int]?) throws -> Var {
         let value = kalmanLogLikelihood(kernel: kernel, times: times, residual: tape.leaf(pseudo),
-                                        kernelParameters: parameters, noiseVariances: noise)
+                                        kernelParameters: p.scoped("kernel"), noiseVariances: noise)
         guard value.scalar.isFinite else { throw LinearAlgebraError.nonFinite(size: times.count) }
         return value + tape.constant(constant)
     }

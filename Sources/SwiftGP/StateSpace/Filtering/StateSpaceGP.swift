@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// GP regression on one input (time) in linear time: y_k = f(t_k) + ε_k, f ~ GP(m, k) with k a
-/// `StateSpaceKernel`, ε_k ~ N(0, σ²) (ALGORITHMS §5.4). The same model as `ExactGP` with the same
+/// `StateSpaceKernel`, ε_k ~ N(0, σ²) (docs/methods/state-space.md#kalman-filter). The same model as `ExactGP` with the same
 /// kernel value, computed by Kalman filtering and RTS smoothing instead of a dense Cholesky.
 ///
 /// ```swift

@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// The Poisson readout M-step of the latent-factor model as a trainable `Objective` (ALGORITHMS §5.7):
+/// The Poisson readout M-step of the latent-factor model as a trainable `Objective` (docs/methods/state-space.md#readout-m-step):
 ///
 ///     L(C, d) = Σ_trials Σ_k Σ_n [y_kn η_kn − λ_kn] − ½ γ ‖C‖²_F,
 ///     η_kn = c_nᵀ m_k + d_n,   λ_kn = exp(η_kn + ½ c_nᵀ V_k c_n)   (= E_q[e^{c_nᵀz + d_n}]),

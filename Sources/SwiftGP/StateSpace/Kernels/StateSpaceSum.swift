@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// k = Σᵢ kᵢ for state-space kernels kᵢ, with block-diagonal state (ALGORITHMS §5.3):
+/// k = Σᵢ kᵢ for state-space kernels kᵢ, with block-diagonal state (docs/methods/state-space.md#sum-kernels):
 ///
 ///     F = blockdiag(Fᵢ), L = blockdiag(Lᵢ), Q_c = blockdiag(Q_c,ᵢ), P∞ = blockdiag(P∞,ᵢ),
 ///     A(Δ) = blockdiag(Aᵢ(Δ)), Q(Δ) = blockdiag(Qᵢ(Δ)), H = [H₁, H₂, …], S(ω) = Σᵢ Sᵢ(ω).

@@ -1,4 +1,4 @@
-/// Settings of `LatentFactorModel.fit` (ALGORITHMS §5.9). Defaults favour few, well-damped E-steps.
+/// Settings of `LatentFactorModel.fit` (docs/methods/state-space.md#cvhm-em). Defaults favour few, well-damped E-steps.
 /// - Complexity: a value; the costs they control are documented on `LatentFactorModel`.
 public struct LatentFactorFitOptions: Sendable {
     /// Outer EM iterations (at most).

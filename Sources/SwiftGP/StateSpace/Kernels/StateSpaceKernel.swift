@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// A stationary kernel on one input (time) that is also a linear time-invariant SDE (ALGORITHMS §5.1):
+/// A stationary kernel on one input (time) that is also a linear time-invariant SDE (docs/methods/state-space.md#sde-representation):
 ///
 ///     ẋ(t) = F x(t) + L w(t),   w white noise with spectral density Q_c,   f(t) = H x(t),
 ///

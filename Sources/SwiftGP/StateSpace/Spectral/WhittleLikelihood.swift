@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// The Whittle approximate log-likelihood of stationary series sampled on a regular grid (spacing Δ), a
-/// trainable `Objective` for the kernel hyperparameters (Whittle 1953; ALGORITHMS §5.8):
+/// trainable `Objective` for the kernel hyperparameters (Whittle 1953; docs/methods/state-space.md#whittle-likelihood):
 ///
 ///     ℓ_W(θ) = −Σ_series Σ_{k=1}^{⌊(T−1)/2⌋} [log f_θ(λ_k) + I_k/f_θ(λ_k)],   λ_k = 2πk/T,
 ///
@@ -33,7 +33,7 @@ import GPLinearAlgebra
 public struct WhittleLikelihood: Objective, Sendable {
     /// Which spectral density the periodogram is compared with.
     public enum Variant: String, Sendable, Codable {
-        /// The aliased per-sample density f_θ (Whittle 1953; ALGORITHMS §5.8).
+        /// The aliased per-sample density f_θ (Whittle 1953; docs/methods/state-space.md#whittle-likelihood).
         case aliased
         /// The expected periodogram f̄_θ of a length-T sample (debiased Whittle, Sykulski et al. 2019).
         case debiased

@@ -1,62 +1,24 @@
 import GPLinearAlgebra
 
 extension LatentFactorModel {
-    /// Variational EM (see the type's documentation): E-step by CVI, readout M-step, optional Whittle kernel
-    /// M-step, until C and d settle.
+    /// Variational EM (see the type's documentation) on the engine's alternating driver
+    /// (`Trainer.alternate`): E-step by CVI, readout M-step, optional Whittle kernel M-step, until C and d
+    /// (or the ELBO) settle for two iterations.
     /// - Throws: `LinearAlgebraError` from the smoothers or the M-steps' starting points.
     /// - Complexity: iterations × (E-step + M-steps); see the type.
     @discardableResult
     public mutating func fit(_ trials: [LatentTrial], options: LatentFactorFitOptions = LatentFactorFitOptions()) throws -> LatentFactorFit {
         precondition(!trials.isEmpty && trials.allSatisfy { $0.outputCount == outputCount }, "every trial needs \(outputCount) outputs")
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        var generator = SeededGenerator(seed: options.seed)
         if options.initialiseReadout { initialiseReadout(trials) }
-        var sites = trials.map { initialSites($0, maxLogRate: options.maxLogRate) }
-        var posteriors: [LatentPosterior] = []
-        var history: [Double] = []
-        var quiet = 0
-        var converged = false
-        var iteration = 0
-        while iteration < options.iterations {
-            iteration += 1
-            // 1. E-step. The smoothed posterior under given sites does not depend on the readout, so the
-            //    previous E-step's last smoother pass is reused unless the kernels changed.
-            let previous = posteriors
-            posteriors = try trials.indices.map {
-                try eStep(trials[$0], sites: sites[$0], options: options,
-                          previous: previous.isEmpty || (options.learnKernels && iteration > options.kernelWarmup + 1) ? nil : previous[$0])
-            }
-            sites = posteriors.map(\.sites)
-            let total = zip(trials, posteriors).reduce(0.0) { $0 + elbo($1.0, posterior: $1.1) }
-            let elboChange = history.last.map { abs(total - $0) / max(abs(total), 1) } ?? .infinity
-            history.append(total)
-            options.progress?(iteration, total)
-            // 2. Readout M-step.
-            let (oldC, oldD) = (loading, offset)
-            try readoutStep(trials, posteriors, options: options)
-            // 3. Kernel M-step.
-            let learning = options.learnKernels && iteration > options.kernelWarmup
-            if learning { try kernelStep(trials, sites: &sites, options: options, generator: &generator) }
-            // 4. Convergence of the readout.
-            var change = 0.0
-            for i in loading.storage.indices { change = max(change, abs(loading.storage[i] - oldC.storage[i]) / (1 + abs(oldC.storage[i]))) }
-            for i in offset.indices { change = max(change, abs(offset[i] - oldD[i]) / (1 + abs(oldD[i]))) }
-            // Not before the kernels have been learned for a few iterations, when they are.
-            let settled = change < options.tolerance || elboChange < options.elboTolerance
-            quiet = settled && (!options.learnKernels || iteration > options.kernelWarmup + 2) ? quiet + 1 : 0
-            if quiet >= 2 {
-                converged = true
-                break
-            }
-        }
-        // Final E-step with the final parameters.
-        let last = posteriors
-        posteriors = try trials.indices.map {
-            try eStep(trials[$0], sites: sites[$0], options: options, previous: options.learnKernels || last.isEmpty ? nil : last[$0])
-        }
-        return LatentFactorFit(posteriors: posteriors, iterations: iteration, converged: converged, elboHistory: history,
-                               seconds: (clock.now - t0).seconds)
+        var em = LatentFactorEM(model: self, trials: trials, options: options,
+                                sites: trials.map { initialSites($0, maxLogRate: options.maxLogRate) })
+        let progress = options.progress
+        let report = try Trainer.alternate(&em, options: FitOptions(
+            maxIterations: options.iterations, relativeTolerance: options.elboTolerance, patience: 2, seed: options.seed,
+            progress: progress.map { callback in { @Sendable p in callback(p.iteration, p.objective) } }))
+        self = em.model
+        return LatentFactorFit(posteriors: em.posteriors, iterations: report.iterations, converged: report.converged,
+                               elboHistory: report.history, seconds: report.seconds)
     }
 
     /// C and d from PCA of temporally smoothed log-counts (Poisson) or values (Gaussian): with the top n_z
@@ -230,14 +192,60 @@ extension LatentFactorModel {
             }
         }
         for a in 0..<l {
-            var kernel = latents[a]
-            kernel.setTrainable(true, matching: "variance")
-            var objective = WhittleLikelihood(kernel: kernel, periodograms: averaged[a], lengths: trials.map(\.count),
+            var objective = WhittleLikelihood(kernel: latents[a], periodograms: averaged[a], lengths: trials.map(\.count),
                                               spacing: spacing, variant: options.whittleVariant)
             try Trainer.fit(&objective, options: FitOptions(maxIterations: options.kernelIterations))
-            kernel = objective.kernel
-            kernel.setTrainable(false, matching: "variance")
-            latents[a] = kernel
+            latents[a] = objective.kernel
         }
+    }
+}
+
+/// Variational EM for `LatentFactorModel` as an `AlternatingModel`.
+struct LatentFactorEM: AlternatingModel {
+    var model: LatentFactorModel
+    let trials: [LatentTrial]
+    let options: LatentFactorFitOptions
+    var sites: [GaussianSites]
+    var posteriors: [LatentPosterior] = []
+
+    /// 1. E-step. The smoothed posterior under given sites does not depend on the readout, so the previous
+    ///    E-step's last smoother pass is reused unless the kernels changed.
+    mutating func expectationStep(_ context: inout AlternatingContext) throws -> Double {
+        let iteration = context.iteration
+        let previous = posteriors
+        posteriors = try trials.indices.map {
+            try model.eStep(trials[$0], sites: sites[$0], options: options,
+                            previous: previous.isEmpty || (options.learnKernels && iteration > options.kernelWarmup + 1) ? nil : previous[$0])
+        }
+        sites = posteriors.map(\.sites)
+        return zip(trials, posteriors).reduce(0.0) { $0 + model.elbo($1.0, posterior: $1.1) }
+    }
+
+    /// 2. Readout M-step; 3. kernel M-step (after the warm-up); 4. whether C and d settled. The run may not
+    ///    stop before the kernels have been learned for a few iterations, when they are.
+    mutating func maximizationStep(_ context: inout AlternatingContext) throws -> MaximizationOutcome {
+        let iteration = context.iteration
+        let (oldC, oldD) = (model.loading, model.offset)
+        try model.readoutStep(trials, posteriors, options: options)
+        if options.learnKernels && iteration > options.kernelWarmup {
+            try model.kernelStep(trials, sites: &sites, options: options, generator: &context.generator)
+        }
+        var change = 0.0
+        for i in model.loading.storage.indices {
+            change = max(change, abs(model.loading.storage[i] - oldC.storage[i]) / (1 + abs(oldC.storage[i])))
+        }
+        for i in model.offset.indices { change = max(change, abs(model.offset[i] - oldD[i]) / (1 + abs(oldD[i]))) }
+        if options.learnKernels && iteration <= options.kernelWarmup + 2 { return .mustContinue }
+        return change < options.tolerance ? .settled : .undecided
+    }
+
+    /// A final E-step with the final parameters.
+    mutating func finish(_ context: inout AlternatingContext) throws -> Double? {
+        let last = posteriors
+        posteriors = try trials.indices.map {
+            try model.eStep(trials[$0], sites: sites[$0], options: options,
+                            previous: options.learnKernels || last.isEmpty ? nil : last[$0])
+        }
+        return nil
     }
 }

@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// The companion-form state space of a half-integer Matérn kernel of order p ∈ {0, 1, 2}
-/// (ν = p + ½, λ = √(2ν)/ℓ; ALGORITHMS §5.2). The state is (f, f′, …, f⁽ᵖ⁾).
+/// (ν = p + ½, λ = √(2ν)/ℓ; docs/methods/state-space.md#matern-sdes). The state is (f, f′, …, f⁽ᵖ⁾).
 ///
 /// Every matrix is a similarity-scaled version of its λ = 1 form: with D = diag(1, λ, …, λᵖ),
 /// F = λ D F₁ D⁻¹, P∞ = σ² D P₁ D and A(Δ) = D Ã(λΔ) D⁻¹, i.e. A_ij = λ^{i−j} Ã_ij(λΔ), where F₁ is the

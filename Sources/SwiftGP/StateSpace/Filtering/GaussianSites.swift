@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// Gaussian sites t_k(z) = exp(j_kᵀ z − ½ zᵀ 𝒥_k z) on the latent values z_k = Π x_k observed at each
-/// time step (ALGORITHMS §5.5–5.6): exact Gaussian observations, or the pseudo-observations of CVI.
+/// time step (docs/methods/state-space.md#gaussian-sites): exact Gaussian observations, or the pseudo-observations of CVI.
 /// Sites add to the information form of the state: h ← h + Πᵀ j, J ← J + Πᵀ 𝒥 Π. A site with j = 0,
 /// 𝒥 = 0 is a missing observation. Sites are unnormalised (`logNormaliser` of the smoothers accounts for
 /// that), and 𝒥 may be singular.

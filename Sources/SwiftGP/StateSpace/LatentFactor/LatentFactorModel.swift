@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// The cvHM latent-factor model (Dowling, Zhao & Park 2023; ALGORITHMS §5.7, §5.9): n_z independent latent
+/// The cvHM latent-factor model (Dowling, Zhao & Park 2023; docs/methods/state-space.md#latent-factor-model): n_z independent latent
 /// GPs z_l(t), each a state-space kernel (Hida–Matérn or Matérn; the joint state is block diagonal), read
 /// out by N outputs through a linear map,
 ///
@@ -8,7 +8,7 @@ import GPLinearAlgebra
 ///
 /// with C (N × n_z), d and R shared by all trials (which may differ in length).
 ///
-/// `fit` runs variational EM (ALGORITHMS §5.9). Per outer iteration, for every trial:
+/// `fit` runs variational EM (docs/methods/state-space.md#cvhm-em). Per outer iteration, for every trial:
 /// 1. E-step: CVI (§5.6) with sites in latent space, j_k ∈ ℝ^{n_z}, 𝒥_k ∈ ℝ^{n_z×n_z}, smoothed on the
 ///    block-diagonal state by the chosen smoother (cvHM's bidirectional filter by default). For the
 ///    Poisson readout, with λ_n = exp(c_nᵀm_k + d_n + ½c_nᵀV_kc_n):
@@ -24,7 +24,7 @@ import GPLinearAlgebra
 ///    consecutive iterations.
 ///
 /// Identifiability: C trades off against the latent amplitude. Without kernel learning the latent kernels'
-/// variances are fixed (`init` fixes them) and C is free; C then has only a rotation gauge when the latent
+/// variances stay as given (no step moves them) and C is free; C then has only a rotation gauge when the latent
 /// kernels are equal. With kernel learning the gauge moves to unit-norm loading columns before every
 /// kernel M-step (an exact reparametrisation, cvhmax's normalisation) and Whittle learns the latent
 /// variances with the other kernel parameters — never both free at once.
@@ -43,15 +43,11 @@ public struct LatentFactorModel: Sendable {
     public let readout: Readout
     public var jitter: JitterPolicy
 
-    /// A model with `outputs` outputs and the given latent kernels (their variances are fixed, see the
-    /// identifiability note). C and d start at zero; `fit` initialises them from the data unless told not to.
+    /// A model with `outputs` outputs and the given latent kernels (their variances carry the amplitude
+    /// only in the kernel M-step, see the identifiability note). C and d start at zero; `fit` initialises them from the data unless told not to.
     public init(latents: [any StateSpaceKernel], outputs: Int, readout: Readout = .poisson, jitter: JitterPolicy = .standard) {
         precondition(!latents.isEmpty && outputs >= 1)
-        self.latents = latents.map { k in
-            var k = k
-            k.setTrainable(false, matching: "variance")
-            return k
-        }
+        self.latents = latents
         self.loading = Matrix(rows: outputs, cols: latents.count)
         self.offset = [Double](repeating: 0, count: outputs)
         self.noiseVariances = [Double](repeating: 1, count: outputs)

@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// The smoothed marginals p(x_k | all sites) of a state-space model at its time steps, and the log
-/// normaliser of the sites, log Z = log ∫ p(x_{1:T}) Πₖ t_k(Π x_k) dx (ALGORITHMS §5.4–5.6).
+/// normaliser of the sites, log Z = log ∫ p(x_{1:T}) Πₖ t_k(Π x_k) dx (docs/methods/state-space.md#site-absorption).
 ///
 /// Flat storage: `means[k·d + i]`, `covariances[k·d² + i + j·d]` for state dimension d;
 /// `lagOneCovariances[k·d² + …]` = Cov(x_{k+1}, x_k | sites) for k < T − 1 (RTS only).

@@ -1,7 +1,7 @@
 import GPLinearAlgebra
 
 /// Smoothing of a stationary state-space prior x_{1:T} (started at x₁ ~ N(0, P∞)) under Gaussian sites
-/// on z_k = Π x_k (ALGORITHMS §5.4–5.5). Two exact algorithms, equal for stationary priors:
+/// on z_k = Π x_k (docs/methods/state-space.md#smoothers). Two exact algorithms, equal for stationary priors:
 ///
 /// * `.rts` — moment-form Kalman filter, then the Rauch–Tung–Striebel pass
 ///   J_k = P_k A_{k+1}ᵀ (P⁻_{k+1})⁻¹, m^s_k = m_k + J_k(m^s_{k+1} − m⁻_{k+1}),
@@ -18,7 +18,7 @@ import GPLinearAlgebra
 /// P̄ = Π P⁻ Πᵀ, B = I + Wᵀ P̄ W (SPD, ≥ I, factorised by `Cholesky`), U = P⁻ Πᵀ W:
 ///
 ///     P = P⁻ − U B⁻¹ Uᵀ,   m = m⁻ + P Πᵀ r,   r = j − 𝒥 Π m⁻,
-///     log Z += jᵀm̄ − ½ m̄ᵀ𝒥m̄ − ½ log|B| + ½ rᵀ(P̄ − P̄W B⁻¹ WᵀP̄) r,   m̄ = Π m⁻   (ALGORITHMS §5.6).
+///     log Z += jᵀm̄ − ½ m̄ᵀ𝒥m̄ − ½ log|B| + ½ rᵀ(P̄ − P̄W B⁻¹ WᵀP̄) r,   m̄ = Π m⁻   (docs/methods/state-space.md#site-absorption).
 ///
 /// For scalar sites B is a scalar and nothing is factorised. Every factorisation of a covariance or
 /// precision goes through `Cholesky` with `policy`; P∞ is factorised as a latent prior (base jitter).
@@ -193,7 +193,7 @@ public enum StateSpaceSmoother {
     // MARK: - Forward filtering, backward sampling
 
     /// Joint posterior draws of z_{1:T} = Π x_{1:T} under the sites by forward filtering, backward sampling
-    /// (ALGORITHMS §5.8): x_T ~ N(m_T, P_T), then x_k | x_{k+1} ~ N(m_k + J_k(x_{k+1} − m⁻_{k+1}),
+    /// (docs/methods/state-space.md#ffbs): x_T ~ N(m_T, P_T), then x_k | x_{k+1} ~ N(m_k + J_k(x_{k+1} − m⁻_{k+1}),
     /// P_k − J_k P⁻_{k+1} J_kᵀ). The gains and conditional factors are computed once and shared by all draws;
     /// the conditional covariances (possibly singular) are factorised as latent priors (base jitter).
     /// - Returns: `count` draws, each flat T × n (`draw[k·n + i]`).

@@ -2,7 +2,7 @@ import GPLinearAlgebra
 
 /// Conjugate-computation variational inference (Khan & Lin 2017; Chang et al. 2020) for a state-space GP
 /// with a non-Gaussian scalar likelihood p(y_k | f_k), e.g. Poisson (exp link) or Bernoulli
-/// (ALGORITHMS §5.6).
+/// (docs/methods/state-space.md#cvi).
 ///
 /// The approximate posterior is the prior times Gaussian sites on f_k = H x_k,
 /// q(f) ∝ p(f) Πₖ exp(j_k f_k − ½ 𝒥_k f_k²), so every inference step is one smoother pass. One
@@ -132,38 +132,25 @@ public struct StateSpaceCVI: Sendable {
         return maxIterations
     }
 
-    /// Variational EM over the kernel's trainable parameters: repeat { CVI until the sites settle (E-step);
-    /// `mStepIterations` L-BFGS iterations of `SiteMarginalLikelihood` with the sites frozen (M-step) } until
-    /// the ELBO changes by less than `tolerance` (relative). Returns the ELBO history in a `FitReport`.
+    /// Variational EM over the kernel's trainable parameters, on the engine's alternating driver
+    /// (`Trainer.alternate`): repeat { CVI until the sites settle (E-step); `mStepIterations` L-BFGS
+    /// iterations of `SiteMarginalLikelihood` with the sites frozen (M-step) } until the ELBO changes by
+    /// less than `tolerance` (relative). Returns the ELBO history in a `FitReport`.
     /// - Throws: `LinearAlgebraError` from the smoother or at the M-step's starting point.
     @discardableResult
     public mutating func fit(iterations: Int = 30, cviIterations: Int = 100, mStepIterations: Int = 10,
                              tolerance: Double = 1e-8) throws -> FitReport {
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        var history: [Double] = []
-        var converged = false
-        var evaluations = 0
-        var outer = 0
-        while outer < iterations {
-            outer += 1
-            try run(maxIterations: cviIterations, tolerance: 1e-9)
-            let value = elbo
-            if let last = history.last, abs(value - last) <= tolerance * max(1, abs(value)) {
-                history.append(value)
-                converged = true
-                break
-            }
-            history.append(value)
-            var objective = SiteMarginalLikelihood(kernel: kernel, times: times, sites: sites)
-            let report = try Trainer.fit(&objective, options: FitOptions(maxIterations: mStepIterations))
-            evaluations += report.evaluations
-            kernel = objective.kernel
-            states = try StateSpaceSmoother.smooth(kernel: kernel, times: times, sites: sites, method: smoother, policy: jitter)
-        }
-        return FitReport(objective: history.last ?? elbo, iterations: outer, evaluations: evaluations, converged: converged,
-                         stopReason: converged ? "relative tolerance" : "max iterations", history: history,
-                         seconds: (clock.now - t0).seconds, maxJitter: states.jitter, restartObjectives: [])
+        var em = CVIExpectationMaximization(cvi: self, cviIterations: cviIterations, mStepIterations: mStepIterations)
+        let report = try Trainer.alternate(&em, options: FitOptions(maxIterations: iterations, relativeTolerance: tolerance,
+                                                                    patience: 1))
+        self = em.cvi
+        return report
+    }
+
+    /// Re-smooths under the current sites with a new kernel (the M-step's result).
+    mutating func setKernel(_ k: any StateSpaceKernel) throws {
+        kernel = k
+        states = try StateSpaceSmoother.smooth(kernel: kernel, times: times, sites: sites, method: smoother, policy: jitter)
     }
 
     /// The ELBO L = log Z_sites − Σₖ E_q[log t_k] + Σₖ E_q[log p(y_k | f_k)] under the current q.
@@ -195,4 +182,28 @@ public struct StateSpaceCVI: Sendable {
         }
         return GaussianPrediction(mean: mean, variance: variance)
     }
+}
+
+/// Variational EM for `StateSpaceCVI` as an `AlternatingModel`: the E-step runs CVI until the sites settle;
+/// the M-step fits the kernel on log Z_sites(θ) with the sites frozen.
+struct CVIExpectationMaximization: AlternatingModel {
+    var cvi: StateSpaceCVI
+    let cviIterations: Int
+    let mStepIterations: Int
+
+    mutating func expectationStep(_ context: inout AlternatingContext) throws -> Double {
+        try cvi.run(maxIterations: cviIterations, tolerance: 1e-9)
+        context.noteJitter(cvi.states.jitter)
+        return cvi.elbo
+    }
+
+    mutating func maximizationStep(_ context: inout AlternatingContext) throws -> MaximizationOutcome {
+        var objective = SiteMarginalLikelihood(kernel: cvi.kernel, times: cvi.times, sites: cvi.sites)
+        try context.fit(&objective, options: FitOptions(maxIterations: mStepIterations))
+        try cvi.setKernel(objective.kernel)
+        context.noteJitter(cvi.states.jitter)
+        return .undecided
+    }
+
+    mutating func finish(_ context: inout AlternatingContext) throws -> Double? { cvi.elbo }
 }

@@ -1,6 +1,6 @@
 import GPLinearAlgebra
 
-/// The Hida–Matérn kernel on one input (time) (Dowling, Sokół & Park 2021; ALGORITHMS §5.3):
+/// The Hida–Matérn kernel on one input (time) (Dowling, Sokół & Park 2021; docs/methods/state-space.md#hida-matern-kernel):
 ///
 ///     k(τ) = σ² κ_p(λ|τ|) cos(ωτ),   λ = √(2p + 1)/ℓ,
 ///

@@ -1,0 +1,138 @@
+import GPLinearAlgebra
+
+/// A model trained by alternating two steps (variational EM, coordinate ascent): an E-step that infers
+/// latent state with the parameters fixed and returns the bound it attains, then an M-step that moves the
+/// parameters with that state fixed, usually by one `Trainer.fit` run through `context.fit`
+/// (docs/methods/training.md#em-and-alternating-fits).
+///
+/// `Trainer.alternate` drives it with the same `FitOptions` as `Trainer.fit`: `maxIterations` outer
+/// iterations, `relativeTolerance` on the bound with `patience`, `seed`, `restarts`, `progress`, and the
+/// same `FitReport`.
+public protocol AlternatingModel {
+    /// The E-step. Returns the bound (maximised) the model attains after it.
+    mutating func expectationStep(_ context: inout AlternatingContext) throws -> Double
+    /// The M-step. Its outcome can declare the parameters settled or forbid stopping (warm-up).
+    mutating func maximizationStep(_ context: inout AlternatingContext) throws -> MaximizationOutcome
+    /// After the last iteration (e.g. a final E-step with the final parameters). Returns the final bound, or
+    /// nil to report the last E-step's. Default: nil.
+    mutating func finish(_ context: inout AlternatingContext) throws -> Double?
+    /// Moves the starting point of a restart. Default: nothing (a `Parameterised` model perturbs its
+    /// trainable parameters by ξ + N(0, I)).
+    mutating func perturb(using generator: inout SeededGenerator)
+}
+
+extension AlternatingModel {
+    public mutating func finish(_ context: inout AlternatingContext) throws -> Double? { nil }
+    public mutating func perturb(using generator: inout SeededGenerator) {}
+}
+
+extension AlternatingModel where Self: Parameterised {
+    public mutating func perturb(using generator: inout SeededGenerator) {
+        let space = ParameterVector(parameters)
+        var xi = space.unconstrained
+        for i in xi.indices { xi[i] += generator.normal() }
+        parameters = space.parameters(at: xi)
+    }
+}
+
+/// What an M-step says about convergence.
+public enum MaximizationOutcome: Sendable, Equatable {
+    /// No opinion: convergence is judged on the bound alone.
+    case undecided
+    /// The parameters moved less than the model's own tolerance: counts as a quiet iteration.
+    case settled
+    /// The run must not stop after this iteration (e.g. a warm-up phase).
+    case mustContinue
+}
+
+/// What the alternating driver hands to each step: the iteration, the seeded generator, and the one way
+/// to run an inner fit so that its evaluations and jitter count towards the report.
+public struct AlternatingContext {
+    /// The current outer iteration, from 1.
+    public internal(set) var iteration: Int
+    public var generator: SeededGenerator
+    public internal(set) var evaluations = 0
+    public internal(set) var maxJitter = 0.0
+
+    /// Runs `Trainer.fit` on an M-step (or E-step) objective, accumulating its evaluations and jitter.
+    @discardableResult
+    public mutating func fit<O: Objective>(_ objective: inout O, options: FitOptions) throws -> FitReport {
+        let report = try Trainer.fit(&objective, options: options)
+        evaluations += report.evaluations
+        maxJitter = max(maxJitter, report.maxJitter)
+        return report
+    }
+
+    /// Records jitter a step added outside `fit` (e.g. a smoother's factorisations).
+    public mutating func noteJitter(_ jitter: Double) { maxJitter = max(maxJitter, jitter) }
+}
+
+extension Trainer {
+    /// Trains an alternating model: per iteration, the E-step (bound → history, progress), then the M-step;
+    /// stops when the bound's relative change (or a `.settled` M-step) stays below `relativeTolerance` for
+    /// `patience` iterations, unless an M-step said `.mustContinue`, or after `maxIterations`. With
+    /// `restarts`, each restart starts from a perturbed copy and the best final bound is kept.
+    /// - Throws: the steps' errors (a restart that fails is skipped; the first run's failure is rethrown).
+    /// - Complexity: iterations × (E-step + M-step).
+    @discardableResult
+    public static func alternate<M: AlternatingModel>(_ model: inout M, options: FitOptions = FitOptions()) throws -> FitReport {
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        var generator = SeededGenerator(seed: options.seed)
+        var best: (model: M, report: FitReport)? = nil
+        var finals: [Double] = []
+        var firstError: Error? = nil
+        for restart in 0...max(0, options.restarts) {
+            var candidate = model
+            if restart > 0 { candidate.perturb(using: &generator) }
+            var context = AlternatingContext(iteration: 0, generator: SeededGenerator(seed: generator.next()))
+            if restart == 0 { context.generator = SeededGenerator(seed: options.seed) }
+            do {
+                let report = try runAlternating(&candidate, context: &context, options: options, restart: restart)
+                finals.append(report.objective)
+                if best == nil || report.objective > best!.report.objective { best = (candidate, report) }
+            } catch {
+                finals.append(-.infinity)
+                if restart == 0 { firstError = error }
+            }
+        }
+        guard var chosen = best else { throw firstError ?? LinearAlgebraError.nonFinite(size: 0) }
+        model = chosen.model
+        chosen.report.seconds = (clock.now - t0).seconds
+        chosen.report.restartObjectives = options.restarts > 0 ? finals : []
+        return chosen.report
+    }
+
+    private static func runAlternating<M: AlternatingModel>(_ model: inout M, context: inout AlternatingContext,
+                                                            options: FitOptions, restart: Int) throws -> FitReport {
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        var history: [Double] = []
+        var quiet = 0
+        var converged = false
+        var stopReason = "max iterations"
+        while context.iteration < options.maxIterations {
+            context.iteration += 1
+            let bound = try model.expectationStep(&context)
+            let previous = history.last
+            history.append(bound)
+            let elapsed = (clock.now - t0).seconds
+            options.progress?(FitProgress(
+                restart: restart, iteration: context.iteration, maxIterations: options.maxIterations, objective: bound,
+                elapsedSeconds: elapsed,
+                estimatedSecondsLeft: elapsed / Double(context.iteration) * Double(options.maxIterations - context.iteration)))
+            let outcome = try model.maximizationStep(&context)
+            let boundSettled = previous.map { abs(bound - $0) / max(abs(bound), abs($0), 1) <= options.relativeTolerance } ?? false
+            quiet = (boundSettled || outcome == .settled) && outcome != .mustContinue ? quiet + 1 : 0
+            if quiet >= max(1, options.patience) {
+                converged = true
+                stopReason = "relative tolerance"
+                break
+            }
+        }
+        let final = try model.finish(&context) ?? history.last ?? -.infinity
+        return FitReport(objective: final, iterations: context.iteration, evaluations: context.evaluations,
+                         converged: converged, stopReason: stopReason, history: history,
+                         seconds: (clock.now - t0).seconds, maxJitter: context.maxJitter)
+    }
+}

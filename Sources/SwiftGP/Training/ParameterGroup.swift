@@ -1,0 +1,147 @@
+/// A pattern over qualified parameter names (docs/methods/training.md#parameter-groups-and-updaters):
+/// `*` matches any run of characters, everything else itself. `kernel.*` matches every kernel parameter,
+/// `q.*` the variational parameters, `*.variance` every variance, `likelihood.variance` exactly that one.
+/// A pattern without `*` also matches the parameters below it (`kernel` ≡ `kernel.*` plus `kernel`).
+/// - Complexity: O(|pattern| · |name|) per match.
+public struct NamePattern: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let text: String
+
+    public init(_ text: String) { self.text = text }
+    public init(stringLiteral value: String) { self.init(value) }
+    public var description: String { text }
+
+    /// Whether `name` (qualified, without an `[i]` index) matches.
+    public func matches(_ name: String) -> Bool {
+        if !text.contains("*") { return name == text || name.hasPrefix(text + ".") }
+        return Self.glob(Array(text.utf8), Array(name.utf8))
+    }
+
+    private static func glob(_ p: [UInt8], _ s: [UInt8]) -> Bool {
+        // Iterative wildcard matching with backtracking to the last `*`.
+        var i = 0, j = 0, star = -1, mark = 0
+        let asterisk = UInt8(ascii: "*")
+        while j < s.count {
+            if i < p.count && p[i] != asterisk && p[i] == s[j] {
+                i += 1; j += 1
+            } else if i < p.count && p[i] == asterisk {
+                star = i; mark = j; i += 1
+            } else if star >= 0 {
+                i = star + 1; mark += 1; j = mark
+            } else {
+                return false
+            }
+        }
+        while i < p.count && p[i] == asterisk { i += 1 }
+        return i == p.count
+    }
+}
+
+/// What moves a group of parameters during `Trainer.fit`.
+public enum Updater: Sendable {
+    /// The fit's optimiser (`FitOptions.optimizer`: L-BFGS or Adam) on the unconstrained values.
+    case optimizer
+    /// A natural-gradient step on q(u) with the schedule's step size (the objective implements it:
+    /// `ClosedFormUpdate.naturalGradient`).
+    case naturalGradient(NaturalGradientSchedule)
+    /// A conjugate-computation VI site update with damping β ∈ (0, 1] (`ClosedFormUpdate.sites`).
+    case sites(stepSize: Double)
+    /// Stochastic-gradient Hamiltonian Monte Carlo over the unconstrained values; the samples come back
+    /// in `FitReport.samples`.
+    case sampler(SGHMC)
+    /// Not updated.
+    case fixed
+
+    var isClosedForm: Bool {
+        switch self {
+        case .naturalGradient, .sites: return true
+        default: return false
+        }
+    }
+
+    var label: String {
+        switch self {
+        case .optimizer: return "optimizer"
+        case .naturalGradient: return "natural gradient"
+        case .sites: return "CVI sites"
+        case .sampler: return "SGHMC"
+        case .fixed: return "fixed"
+        }
+    }
+}
+
+/// A closed-form (non-gradient) update an objective offers for some of its parameters.
+public enum ClosedFormUpdate: Sendable, Equatable {
+    /// One natural-gradient step of size γ on q(u).
+    case naturalGradient(stepSize: Double)
+    /// One CVI site update with damping β.
+    case sites(stepSize: Double)
+}
+
+/// Parameters selected by name patterns, and the updater that moves them.
+///
+/// `Trainer.fit` assigns every parameter to the FIRST group with a matching pattern. Parameters no group
+/// names are moved by the optimiser. A parameter that is not trainable (`Parameter.isTrainable == false`,
+/// the user's "keep this fixed") stays fixed whatever the groups say.
+public struct ParameterGroup: Sendable {
+    public var patterns: [NamePattern]
+    public var updater: Updater
+
+    public init(_ patterns: [NamePattern], updater: Updater) {
+        self.patterns = patterns
+        self.updater = updater
+    }
+
+    public init(_ patterns: NamePattern..., updater: Updater) { self.init(patterns, updater: updater) }
+
+    public func matches(_ name: String) -> Bool { patterns.contains { $0.matches(name) } }
+}
+
+/// The assignment of a parameter list to updaters: index i of `updaters` moves parameter i.
+struct GroupAssignment {
+    /// One updater per parameter (`.fixed` for non-trainable parameters).
+    let updaters: [Updater]
+    /// The closed-form groups in the order given, each with the names it owns.
+    let closedForm: [(updater: Updater, names: [String])]
+
+    init(_ parameters: [Parameter], groups: [ParameterGroup]) throws {
+        var updaters: [Updater] = []
+        var owned = [[String]](repeating: [], count: groups.count)
+        for p in parameters {
+            guard p.isTrainable else { updaters.append(.fixed); continue }
+            if let g = groups.firstIndex(where: { $0.matches(p.name) }) {
+                updaters.append(groups[g].updater)
+                owned[g].append(p.name)
+            } else {
+                updaters.append(.optimizer)
+            }
+        }
+        self.updaters = updaters
+        closedForm = groups.indices.filter { groups[$0].updater.isClosedForm && !owned[$0].isEmpty }
+            .map { (groups[$0].updater, owned[$0]) }
+        if groups.filter({ if case .sampler = $0.updater { return true } else { return false } }).count > 1 {
+            throw TrainingError.invalidGroups("at most one SGHMC group per fit")
+        }
+    }
+
+    /// A mask over the parameters selecting those moved by a gradient updater of the given kind.
+    func mask(_ select: (Updater) -> Bool) -> [Bool] { updaters.map(select) }
+
+    var samplerSettings: SGHMC? {
+        for u in updaters { if case let .sampler(s) = u { return s } }
+        return nil
+    }
+}
+
+/// Errors of the training engine's set-up (not numerical failures, which stay `LinearAlgebraError`).
+public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The objective does not offer the closed-form update a parameter group asked for.
+    case unsupportedUpdate(updater: String, objective: String)
+    case invalidGroups(String)
+
+    public var description: String {
+        switch self {
+        case let .unsupportedUpdate(u, o): return "\(o) offers no \(u) update"
+        case let .invalidGroups(m): return "invalid parameter groups: \(m)"
+        }
+    }
+}
