@@ -17,7 +17,9 @@ struct FitCommand: ParsableCommand {
             Models: \(ModelKinds.all.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")).
             Kernels: \(KernelExpression.names.joined(separator: ", ")), combined with + and * \
             (usual precedence, parentheses allowed), e.g. "matern52+periodic" or "linear*rbf + matern12". \
-            Lengthscales are per feature (ARD).
+            Lengthscales are per feature (ARD). \(kernelRestrictions)
+            Likelihoods: \(LikelihoodCatalogue.entries.map { "\($0.name) — \($0.summary) [\($0.models.joined(separator: ", "))]" }
+                .joined(separator: "; ")).
 
             Examples:
               swiftgp fit --data train.csv --target y --output model.json
@@ -50,7 +52,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Kernel expression, e.g. matern52 or \"matern52+periodic\".", valueName: "EXPR"))
     var kernel: String = "rbf"
 
-    @Option(help: ArgumentHelp("Likelihood (default: the model's first; exact supports gaussian).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Likelihood: \(LikelihoodCatalogue.names.joined(separator: ", ")) (default: the model's first; "
+                               + "exact supports \(LikelihoodCatalogue.names(acceptedBy: "exact").joined(separator: ", "))).",
+                               valueName: "NAME"))
     var likelihood: String?
 
     @Option(help: "Maximum optimiser iterations per run.")
@@ -90,6 +94,18 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the model file (written atomically).", valueName: "MODEL.json"))
     var output: String
 
+    /// Which models and inputs restrict which kernels, from the kernel catalogue.
+    static var kernelRestrictions: String {
+        let oneColumn = KernelCatalogue.entries.filter { $0.isBase && $0.inputColumns == 1 }.map(\.name)
+        let restricted = ModelKinds.all.filter { $0.acceptedKernels != .dense }.map { kind in
+            let operators = KernelExpression.operators(acceptedBy: kind.acceptedKernels)
+            return "--model \(kind.name) accepts \(KernelCatalogue.baseNames(acceptedBy: kind.acceptedKernels).joined(separator: ", "))"
+                + (operators.isEmpty ? "" : ", combined with \(operators.joined(separator: " and "))")
+        }
+        return (restricted + (oneColumn.isEmpty ? [] : ["\(oneColumn.joined(separator: ", ")) need exactly one feature column (time)"]))
+            .map { $0 + "." }.joined(separator: " ")
+    }
+
     /// The parsed `--features` list, nil for the default.
     var featureList: [String]? {
         features.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -97,8 +113,7 @@ struct FitCommand: ParsableCommand {
 
     func validate() throws {
         do {
-            _ = try KernelExpression(parsing: kernel)
-            _ = try ModelKinds.resolve(model: model, likelihood: likelihood)
+            _ = try ModelKinds.resolve(model: model, likelihood: likelihood, kernel: try KernelExpression(parsing: kernel))
         } catch {
             throw ValidationError("\(error)")
         }

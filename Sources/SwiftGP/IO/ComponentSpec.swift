@@ -10,44 +10,35 @@ public struct ComponentSpec: Codable, Sendable, Equatable {
         self.parameters = parameters.map(ParameterRecord.init)
     }
 
+    /// Records `likelihood` under its `LikelihoodCatalogue` name (e.g. `bernoulli-logit`), or its `kind`
+    /// when no catalogue entry describes it (`likelihood(classCount:)` then rejects it).
+    public init(likelihood: any Likelihood) {
+        self.init(kind: LikelihoodCatalogue.entry(describing: likelihood)?.name ?? likelihood.kind,
+                  parameters: likelihood.parameters)
+    }
+
     /// The Gaussian likelihood with the stored noise variance, constraint (floor) and trainability.
     /// - Throws: `ModelFileError.invalid` if this is not a valid `gaussian` likelihood.
     public func gaussianLikelihood() throws -> GaussianLikelihood {
-        guard kind == "gaussian" else {
+        guard kind == "gaussian", let likelihood = try likelihood(classCount: nil) as? GaussianLikelihood else {
             throw ModelFileError.invalid(detail: "likelihood '\(kind)' where 'gaussian' was expected")
         }
-        try expect(["variance"], scalar: true, at: "likelihood")
-        var likelihood = GaussianLikelihood()
-        likelihood.parameters = try parameters.map { try $0.parameter(at: "likelihood") }
         return likelihood
     }
 
-    /// The stored likelihood: `gaussian`, `bernoulli` (probit), `bernoulli-logit`, `poisson`, `studentt`
-    /// (3 degrees of freedom) or `softmax` (with `classCount` classes).
+    /// The stored likelihood, one of `LikelihoodCatalogue.names` (a `softmax` with `classCount` classes),
+    /// with the stored parameter values, constraints and trainability.
     /// - Throws: `ModelFileError.invalid` for an unknown kind or bad parameters.
     public func likelihood(classCount: Int?) throws -> any Likelihood {
-        var likelihood: any Likelihood
-        switch kind {
-        case "gaussian": return try gaussianLikelihood()
-        case "bernoulli":
-            try expect([], scalar: true, at: "likelihood")
-            likelihood = Bernoulli(link: .probit)
-        case "bernoulli-logit":
-            try expect([], scalar: true, at: "likelihood")
-            likelihood = Bernoulli(link: .logit)
-        case "poisson":
-            try expect([], scalar: true, at: "likelihood")
-            likelihood = Poisson()
-        case "studentt":
-            try expect(["scale"], scalar: true, at: "likelihood")
-            likelihood = StudentT()
-        case "softmax":
-            try expect([], scalar: true, at: "likelihood")
-            guard let c = classCount, c >= 2 else { throw ModelFileError.invalid(detail: "a softmax likelihood needs its 'classes'") }
-            likelihood = Softmax(classes: c)
-        default:
-            throw ModelFileError.invalid(detail: "unknown likelihood '\(kind)' (known: gaussian, bernoulli, bernoulli-logit, poisson, studentt, softmax)")
+        guard let entry = LikelihoodCatalogue.entry(named: kind) else {
+            throw ModelFileError.invalid(
+                detail: "unknown likelihood '\(kind)' (known: \(LikelihoodCatalogue.names.joined(separator: ", ")))")
         }
+        try expect(entry.parameterNames, scalar: true, at: "likelihood")
+        if entry.needsClassCount {
+            guard let c = classCount, c >= 2 else { throw ModelFileError.invalid(detail: "a \(kind) likelihood needs its 'classes'") }
+        }
+        var likelihood = entry.make(classCount: classCount)
         likelihood.parameters = try parameters.map { try $0.parameter(at: "likelihood") }
         return likelihood
     }

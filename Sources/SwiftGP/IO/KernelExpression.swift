@@ -16,20 +16,30 @@ public enum KernelExpressionError: Error, Equatable, Sendable, CustomStringConve
 /// A parsed kernel expression: base kernel names combined with `+` and `*` (usual precedence,
 /// parentheses allowed, whitespace ignored), e.g. `rbf`, `matern52+periodic`, `linear*rbf + matern12`.
 ///
-/// `makeKernel(dimension:)` builds it with ARD parameters of the feature dimension d:
-/// `rbf` → `RBF(lengthscale: ones(d))`, `periodic` → `Periodic(lengthscale: ones(d), period: ones(d))`,
-/// `linear` → `Linear(variance: ones(d))`, and likewise for `matern12`, `matern32`, `matern52`, `rq`.
+/// The names are `KernelCatalogue`'s base kernels; `+` builds its `sum` kind, `*` its `product` kind.
+/// `makeKernel(dimension:)` builds every base kernel at its catalogue defaults with ARD parameters of the
+/// feature dimension d: `rbf` → `RBF(lengthscale: ones(d))`, `periodic` → `Periodic(lengthscale: ones(d),
+/// period: ones(d))`, `linear` → `Linear(variance: ones(d))`, and likewise for the others.
 public indirect enum KernelExpression: Sendable, Equatable, CustomStringConvertible {
     case base(String)
     case sum([KernelExpression])
     case product([KernelExpression])
 
-    /// The base kernel names.
-    public static let names = ["rbf", "matern12", "matern32", "matern52", "rq", "periodic", "linear",
-                               "hidamatern12", "hidamatern32", "hidamatern52"]
+    /// The base kernel names: `KernelCatalogue.baseNames`.
+    public static var names: [String] { KernelCatalogue.baseNames }
 
     /// Names of kernels defined on one input column only (time).
-    public static let oneDimensional: Set<String> = ["hidamatern12", "hidamatern32", "hidamatern52"]
+    public static var oneDimensional: Set<String> {
+        Set(KernelCatalogue.entries.filter { $0.isBase && $0.inputColumns == 1 }.map(\.name))
+    }
+
+    /// The operators and the catalogue kinds they build.
+    public static let operators: [(symbol: String, kind: String)] = [("+", "sum"), ("*", "product")]
+
+    /// The operators a model of `family` accepts (those whose kind it accepts).
+    public static func operators(acceptedBy family: KernelCatalogue.Models) -> [String] {
+        operators.filter { KernelCatalogue.entry(named: $0.kind)?.isAccepted(by: family) ?? false }.map(\.symbol)
+    }
 
     /// The base kernel names this expression uses.
     public var baseNames: [String] {
@@ -41,6 +51,18 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
 
     /// The first base kernel that needs exactly one input column, if any.
     public var oneDimensionalName: String? { baseNames.first { Self.oneDimensional.contains($0) } }
+
+    /// The first part of this expression whose catalogue kind a model of `family` does not accept: a base
+    /// name, or a whole sum or product written out; nil when it accepts every part.
+    public func firstPart(notAcceptedBy family: KernelCatalogue.Models) -> String? {
+        let (kind, parts): (String, [KernelExpression]) = switch self {
+        case let .base(name): (name, [])
+        case let .sum(ts): ("sum", ts)
+        case let .product(fs): ("product", fs)
+        }
+        guard KernelCatalogue.entry(named: kind)?.isAccepted(by: family) ?? false else { return description }
+        return parts.lazy.compactMap { $0.firstPart(notAcceptedBy: family) }.first
+    }
 
     /// Parses `text`. - Throws: `KernelExpressionError`.
     public init(parsing text: String) throws {
@@ -56,24 +78,16 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
         }
     }
 
-    /// The kernel for inputs with `dimension` columns.
+    /// The kernel for inputs with `dimension` columns, every base kernel at its catalogue defaults.
     public func makeKernel(dimension d: Int) -> any Kernel {
-        let ones = [Double](repeating: 1, count: d)
         switch self {
         case let .sum(ts): return SumKernel(ts.map { $0.makeKernel(dimension: d) })
         case let .product(fs): return ProductKernel(fs.map { $0.makeKernel(dimension: d) })
-        case .base("rbf"): return RBF(lengthscale: ones)
-        case .base("matern12"): return Matern12(lengthscale: ones)
-        case .base("matern32"): return Matern32(lengthscale: ones)
-        case .base("matern52"): return Matern52(lengthscale: ones)
-        case .base("rq"): return RationalQuadratic(lengthscale: ones)
-        case .base("periodic"): return Periodic(lengthscale: ones, period: ones)
-        case .base("linear"): return Linear(variance: ones)
-        // Hida–Matérn: Matérn × cos(ωτ); ω starts at 1 (on standardised time), where its gradient is non-zero.
-        case .base("hidamatern12"): return HidaMatern(order: 0, frequency: 1)
-        case .base("hidamatern32"): return HidaMatern(order: 1, frequency: 1)
-        case .base("hidamatern52"): return HidaMatern(order: 2, frequency: 1)
-        case let .base(name): preconditionFailure("unvalidated kernel name \(name)")
+        case let .base(name):
+            guard let entry = KernelCatalogue.entry(named: name), entry.isBase else {
+                preconditionFailure("unvalidated kernel name \(name)")
+            }
+            return entry.make(dimension: d)
         }
     }
 

@@ -3,8 +3,8 @@ import Foundation
 /// A kernel as a Codable tree, the form kernels take in model files:
 /// `{"kind": "sum", "parameters": [], "children": [{"kind": "matern52", "parameters": [...]}, ...]}`.
 ///
-/// `KernelSpec(kernel)` records any kernel; `makeKernel()` rebuilds one of the known kinds (`kinds`) with
-/// exactly the stored parameter values, constraints and trainability. Each node stores only its own
+/// `KernelSpec(kernel)` records any kernel; `makeKernel()` rebuilds one of the kinds of `KernelCatalogue`
+/// with exactly the stored parameter values, constraints and trainability. Each node stores only its own
 /// parameters (a `scaled` node its `scale`); composites store their children.
 public struct KernelSpec: Codable, Sendable, Equatable {
     public var kind: String
@@ -13,9 +13,8 @@ public struct KernelSpec: Codable, Sendable, Equatable {
     /// The input columns an `active` kernel sees.
     public var dimensions: [Int]?
 
-    /// The kinds `makeKernel()` can rebuild.
-    public static let kinds = ["rbf", "matern12", "matern32", "matern52", "rq", "periodic", "linear", "white",
-                               "constant", "sum", "product", "scaled", "active"]
+    /// The kinds `makeKernel()` can rebuild: `KernelCatalogue.names`.
+    public static var kinds: [String] { KernelCatalogue.names }
 
     public init(kind: String, parameters: [ParameterRecord] = [], children: [KernelSpec] = [], dimensions: [Int]? = nil) {
         self.kind = kind
@@ -24,13 +23,19 @@ public struct KernelSpec: Codable, Sendable, Equatable {
         self.dimensions = dimensions
     }
 
-    /// Records `kernel` and its sub-kernels.
+    /// Records `kernel` and its sub-kernels (a kind outside the catalogue is recorded too, with every
+    /// parameter that is not a child's as its own; `makeKernel()` then rejects it).
     public init(_ kernel: any Kernel) {
         let children = kernel.children
-        let all = kernel.parameters
-        let own = all.count - children.reduce(0) { $0 + $1.parameters.count }
-        self.init(kind: kernel.kind, parameters: all.prefix(own).map(ParameterRecord.init),
-                  children: children.map(KernelSpec.init), dimensions: (kernel as? ActiveDimensionsKernel)?.activeDimensions)
+        if let entry = KernelCatalogue.entry(named: kernel.kind) {
+            let (own, dimensions) = entry.record(kernel)
+            self.init(kind: kernel.kind, parameters: own.map(ParameterRecord.init), children: children.map(KernelSpec.init),
+                      dimensions: dimensions)
+        } else {
+            let all = kernel.parameters
+            let own = all.count - children.reduce(0) { $0 + $1.parameters.count }
+            self.init(kind: kernel.kind, parameters: all.prefix(own).map(ParameterRecord.init), children: children.map(KernelSpec.init))
+        }
     }
 
     private enum CodingKeys: String, CodingKey { case kind, parameters, children, dimensions }
@@ -60,77 +65,61 @@ public struct KernelSpec: Codable, Sendable, Equatable {
         return kernel
     }
 
-    /// The kernel's shape with placeholder values; parameters are assigned afterwards.
+    /// The kernel's shape, built by its catalogue entry with placeholder (default) values of the stored
+    /// lengths; parameters are assigned afterwards.
     private func structure(at path: String) throws -> any Kernel {
-        let (names, childCount) = try Self.layout(of: kind, at: path)
-        guard parameters.map(\.name) == names else {
+        let entry = try Self.entry(of: kind, at: path)
+        guard parameters.map(\.name) == entry.parameterNames else {
             throw ModelFileError.invalid(detail: "\(path) (\(kind)) has parameters [\(parameters.map(\.name).joined(separator: ", "))], "
-                                         + "expected [\(names.joined(separator: ", "))]")
+                                         + "expected [\(entry.parameterNames.joined(separator: ", "))]")
         }
-        if let n = childCount, children.count != n {
-            throw ModelFileError.invalid(detail: "\(path) (\(kind)) has \(children.count) children, expected \(n)")
-        }
-        if childCount == nil && children.isEmpty {
+        switch entry.children {
+        case .none where !children.isEmpty, .one where children.count != 1:
+            throw ModelFileError.invalid(detail: "\(path) (\(kind)) has \(children.count) children, expected \(entry.children == .one ? 1 : 0)")
+        case .oneOrMore where children.isEmpty:
             throw ModelFileError.invalid(detail: "\(path) (\(kind)) has no children")
+        default: break
         }
-        let count = { (name: String) in self.parameters.first { $0.name == name }!.value.count }
-        for p in parameters where !["lengthscale", "period"].contains(p.name) && !(kind == "linear") && p.value.count != 1 {
+        for (p, slot) in zip(parameters, entry.parameters) where slot.shape == .scalar && p.value.count != 1 {
             throw ModelFileError.invalid(detail: "\(path).\(p.name) must be a single value, found \(p.value.count)")
         }
-        let ones = { (name: String) in [Double](repeating: 1, count: count(name)) }
         let kids = try children.enumerated().map { try $1.structure(at: "\(path).\($0)") }
-        switch kind {
-        case "rbf": return RBF(lengthscale: ones("lengthscale"))
-        case "matern12": return Matern12(lengthscale: ones("lengthscale"))
-        case "matern32": return Matern32(lengthscale: ones("lengthscale"))
-        case "matern52": return Matern52(lengthscale: ones("lengthscale"))
-        case "rq": return RationalQuadratic(lengthscale: ones("lengthscale"))
-        case "periodic": return Periodic(lengthscale: ones("lengthscale"), period: ones("period"))
-        case "linear": return Linear(variance: ones("variance"))
-        case "white": return White()
-        case "constant": return ConstantKernel()
-        case "hidamatern12": return HidaMatern(order: 0)
-        case "hidamatern32": return HidaMatern(order: 1)
-        case "hidamatern52": return HidaMatern(order: 2)
-        case "sum": return SumKernel(kids)
-        case "product": return ProductKernel(kids)
-        case "scaled": return ScaledKernel(kids[0])
-        default:
+        var columns: [Int] = []
+        if entry.recordsDimensions {
             guard let dims = dimensions, !dims.isEmpty else {
-                throw ModelFileError.invalid(detail: "\(path) (active) needs a non-empty 'dimensions' list")
+                throw ModelFileError.invalid(detail: "\(path) (\(kind)) needs a non-empty 'dimensions' list")
             }
-            return ActiveDimensionsKernel(kids[0], dimensions: dims)
+            columns = dims
         }
+        let placeholders = zip(parameters, entry.parameters).map { [Double](repeating: $1.defaultValue, count: $0.value.count) }
+        return entry.make(KernelCatalogue.Parts(values: placeholders, children: kids, dimensions: columns))
     }
 
-    /// Own parameter names and the number of children (nil: one or more) of each kind.
-    private static func layout(of kind: String, at path: String) throws -> ([String], Int?) {
-        switch kind {
-        case "rbf", "matern12", "matern32", "matern52": return (["lengthscale", "variance"], 0)
-        case "rq": return (["lengthscale", "variance", "alpha"], 0)
-        case "periodic": return (["lengthscale", "period", "variance"], 0)
-        case "linear", "white", "constant": return (["variance"], 0)
-        case "hidamatern12", "hidamatern32", "hidamatern52": return (["lengthscale", "variance", "frequency"], 0)
-        case "sum", "product": return ([], nil)
-        case "scaled": return (["scale"], 1)
-        case "active": return ([], 1)
-        default:
+    /// The catalogue entry of `kind`. - Throws: `ModelFileError.invalid` listing the known kinds.
+    private static func entry(of kind: String, at path: String) throws -> KernelCatalogue.Entry {
+        guard let entry = KernelCatalogue.entry(named: kind) else {
             throw ModelFileError.invalid(
                 detail: "\(path): unknown kernel kind '\(kind)' (known: \(kinds.joined(separator: ", ")))")
         }
+        return entry
     }
 
-    /// Checks per-dimension parameters against `d` input columns.
+    /// Checks per-dimension parameters, active dimensions and kinds defined on one input column against
+    /// `d` input columns.
     private func validate(dimension d: Int, at path: String) throws {
+        guard let entry = KernelCatalogue.entry(named: kind) else { return }   // `structure` names the unknown kind
         var childDimension = d
-        if kind == "active", let dims = dimensions {
+        if entry.recordsDimensions, let dims = dimensions {
             for j in dims where j < 0 || j >= d {
                 throw ModelFileError.invalid(detail: "\(path): active dimension \(j) outside the \(d) input columns")
             }
             childDimension = dims.count
         }
-        let perDimension = kind == "linear" ? ["variance"] : ["lengthscale", "period"]
-        for p in parameters where perDimension.contains(p.name) && p.value.count != 1 && p.value.count != d {
+        if let columns = entry.inputColumns, d != columns {
+            throw ModelFileError.invalid(
+                detail: "\(path) (\(kind)) is defined on \(columns) input column\(columns == 1 ? " (time)" : "s") but sees \(d)")
+        }
+        for (p, slot) in zip(parameters, entry.parameters) where slot.shape == .perDimension && p.value.count != 1 && p.value.count != d {
             throw ModelFileError.invalid(
                 detail: "\(path).\(p.name) has \(p.value.count) values but the model has \(d) input columns")
         }

@@ -8,7 +8,7 @@ public struct ExactModelKind: ModelKind {
     public init() {}
     public var name: String { "exact" }
     public var summary: String { "exact GP regression (O(n³); up to a few thousand points)" }
-    public var likelihoods: [String] { ["gaussian"] }
+    public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "log marginal likelihood" }
     public func task(for likelihood: String) -> ModelTask { .regression }
 

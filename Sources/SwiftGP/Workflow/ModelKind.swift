@@ -13,6 +13,9 @@ public protocol ModelKind: Sendable {
     var summary: String { get }
     /// The `--likelihood` names this kind supports; the first is the default.
     var likelihoods: [String] { get }
+    /// The kernel family this kind accepts: the `KernelCatalogue` kinds whose `models` contain it
+    /// (default: `.dense`, every kind).
+    var acceptedKernels: KernelCatalogue.Models { get }
     /// What `objective` means for this kind ("log marginal likelihood", "ELBO", …).
     var objectiveName: String { get }
     /// Regression or classification, by likelihood.
@@ -22,6 +25,10 @@ public protocol ModelKind: Sendable {
     /// Rebuilds a predictor from a loaded file (already checked by `ModelFile.validate`).
     /// - Throws: `ModelFileError` for contents this kind cannot use.
     func predictor(for file: ModelFile) throws -> any ModelPredictor
+}
+
+extension ModelKind {
+    public var acceptedKernels: KernelCatalogue.Models { .dense }
 }
 
 /// Predicts at standardised inputs, on the scale the model was trained on.
@@ -96,16 +103,22 @@ public struct FitSettings: Sendable {
     }
 }
 
-/// A model or likelihood name that does not exist (a usage error).
+/// A model name that does not exist, or a likelihood or kernel the model does not accept (a usage error).
 public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownModel(String, valid: [String])
     case unsupportedLikelihood(model: String, likelihood: String, supported: [String])
+    /// `kernel` is the offending part of the expression; `supported` the base kernels and `operators` the
+    /// operators the model accepts.
+    case unsupportedKernel(model: String, kernel: String, supported: [String], operators: [String])
 
     public var description: String {
         switch self {
         case let .unknownModel(m, v): return "unknown model '\(m)' (valid models: \(v.joined(separator: ", ")))"
         case let .unsupportedLikelihood(m, l, s):
             return "likelihood '\(l)' is not available for model '\(m)' (\(m) supports: \(s.joined(separator: ", ")))"
+        case let .unsupportedKernel(m, k, s, o):
+            let combined = o.isEmpty ? "" : ", combined with \(o.joined(separator: " and "))"
+            return "kernel '\(k)' is not available for model '\(m)' (\(m) supports: \(s.joined(separator: ", "))\(combined))"
         }
     }
 }
@@ -124,13 +137,19 @@ public enum ModelKinds {
         return kind
     }
 
-    /// The kind and likelihood for `model`/`likelihood` (nil: the kind's default).
+    /// The kind and likelihood for `model`/`likelihood` (nil: the kind's default), after checking that the
+    /// kind accepts `kernel` (when given) by the kernel catalogue.
     /// - Throws: `ConfigurationError`.
-    public static func resolve(model: String, likelihood: String?) throws -> (any ModelKind, String) {
+    public static func resolve(model: String, likelihood: String?, kernel: KernelExpression? = nil) throws -> (any ModelKind, String) {
         let kind = try named(model)
         let l = likelihood ?? kind.likelihoods[0]
         guard kind.likelihoods.contains(l) else {
             throw ConfigurationError.unsupportedLikelihood(model: model, likelihood: l, supported: kind.likelihoods)
+        }
+        if let part = kernel?.firstPart(notAcceptedBy: kind.acceptedKernels) {
+            throw ConfigurationError.unsupportedKernel(
+                model: model, kernel: part, supported: KernelCatalogue.baseNames(acceptedBy: kind.acceptedKernels),
+                operators: KernelExpression.operators(acceptedBy: kind.acceptedKernels))
         }
         return (kind, l)
     }

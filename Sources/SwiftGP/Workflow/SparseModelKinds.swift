@@ -1,29 +1,6 @@
 import Foundation
 import GPLinearAlgebra
 
-/// The likelihood names the sparse kinds accept, and what each means for the task and the model.
-enum LikelihoodChoice {
-    static func make(_ name: String, classCount: Int?) -> any Likelihood {
-        switch name {
-        case "bernoulli": return Bernoulli(link: .probit)
-        case "bernoulli-logit": return Bernoulli(link: .logit)
-        case "poisson": return Poisson()
-        case "studentt": return StudentT()
-        case "softmax": return Softmax(classes: classCount ?? 2)
-        default: return GaussianLikelihood()
-        }
-    }
-
-    static func task(_ name: String) -> ModelTask {
-        switch name {
-        case "bernoulli", "bernoulli-logit": return .binaryClassification
-        case "softmax": return .multiclassClassification
-        case "poisson": return .countRegression
-        default: return .regression
-        }
-    }
-}
-
 /// `--model sgpr`: sparse GP regression with Titsias's collapsed bound (deterministic, L-BFGS).
 /// The model file holds Z and the hyperparameters; the optimal q(u) is stored so prediction needs no data.
 /// - Complexity: O(n M² + M³) per iteration, O(n M) memory.
@@ -31,7 +8,7 @@ public struct SGPRModelKind: ModelKind {
     public init() {}
     public var name: String { "sgpr" }
     public var summary: String { "sparse GP regression, collapsed bound (O(n M²); --inducing M)" }
-    public var likelihoods: [String] { ["gaussian"] }
+    public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "collapsed ELBO (SGPR)" }
     public func task(for likelihood: String) -> ModelTask { .regression }
 
@@ -61,17 +38,16 @@ public struct SVGPModelKind: ModelKind {
     public init() {}
     public var name: String { "svgp" }
     public var summary: String { "sparse variational GP, minibatches, any likelihood (O(B M²) per step; --inducing M --batch-size B)" }
-    public var likelihoods: [String] { ["gaussian", "bernoulli", "bernoulli-logit", "poisson", "studentt", "softmax"] }
+    public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "ELBO" }
-    public func task(for likelihood: String) -> ModelTask { LikelihoodChoice.task(likelihood) }
+    public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
     public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
-        let name = settings.likelihood ?? "gaussian"
-        var likelihood = LikelihoodChoice.make(name, classCount: data.classes?.count)
-        if var gaussian = likelihood as? GaussianLikelihood {
-            gaussian = GaussianLikelihood(variance: 1, floor: settings.noiseFloor)
-            likelihood = gaussian
+        let name = settings.likelihood ?? likelihoods[0]
+        guard let entry = LikelihoodCatalogue.entry(named: name), entry.isAccepted(by: self.name) else {
+            throw ConfigurationError.unsupportedLikelihood(model: self.name, likelihood: name, supported: likelihoods)
         }
+        let likelihood = entry.make(classCount: data.classes?.count, noiseFloor: settings.noiseFloor)
         let m = min(settings.inducing, data.x.rows)
         var model = try SVGP(kernel: settings.kernel.makeKernel(dimension: data.x.cols), likelihood: likelihood,
                              inducing: InducingPoints.kMeans(of: data.x, count: m, seed: settings.options.seed))
@@ -87,7 +63,7 @@ public struct SVGPModelKind: ModelKind {
                                        stepSize: name == "gaussian" && settings.batchSize == nil ? 1 : 0.1,
                                        initialStepSize: name == "gaussian" ? nil : 1e-3, rampIterations: name == "gaussian" ? 0 : 50) : nil)
         let posterior = try model.posterior()
-        let task = LikelihoodChoice.task(name)
+        let task = entry.task
         return TrainedState(
             kernel: KernelSpec(model.kernel), likelihood: ComponentSpec(kind: name, parameters: model.likelihood.parameters),
             mean: ComponentSpec(kind: "zero", parameters: []), jitterPolicy: model.jitter, report: report,

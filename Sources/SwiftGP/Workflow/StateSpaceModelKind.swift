@@ -10,9 +10,10 @@ public struct StateSpaceModelKind: ModelKind {
     public init() {}
     public var name: String { "statespace" }
     public var summary: String { "state-space GP on one input (time), O(T): Matérn / Hida–Matérn kernels" }
-    public var likelihoods: [String] { ["gaussian", "poisson"] }
+    public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
+    public var acceptedKernels: KernelCatalogue.Models { .stateSpace }
     public var objectiveName: String { "log marginal likelihood (Kalman) / ELBO (CVI)" }
-    public func task(for likelihood: String) -> ModelTask { likelihood == "poisson" ? .countRegression : .regression }
+    public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
     static func kernel(_ k: any Kernel) throws -> any StateSpaceKernel {
         guard let s = stateSpaceForm(of: k) else { throw StateSpaceError.noStateSpaceForm(kernel: k.summary) }

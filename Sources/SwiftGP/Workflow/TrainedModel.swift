@@ -19,7 +19,7 @@ public struct TrainedModel: Sendable {
     /// - Throws: `ConfigurationError`, `DatasetError` (constant target, labels that are not binary),
     ///   `LinearAlgebraError` when training fails numerically.
     public static func fit(_ data: Dataset, settings: FitSettings) throws -> TrainedModel {
-        let (kind, likelihood) = try ModelKinds.resolve(model: settings.model, likelihood: settings.likelihood)
+        let (kind, likelihood) = try ModelKinds.resolve(model: settings.model, likelihood: settings.likelihood, kernel: settings.kernel)
         let task = kind.task(for: likelihood)
         let target = data.target ?? "y"
         var y = data.y

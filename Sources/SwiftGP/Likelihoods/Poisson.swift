@@ -1,0 +1,38 @@
+import GPLinearAlgebra
+
+/// Counts with an exponential link: y ~ Poisson(b·e^f) with exposure b > 0 (bin size).
+/// Closed forms: E = y(μ + log b) − b e^{μ+v/2} − log y!, ∂E/∂μ = y − b e^{μ+v/2}, ∂E/∂v = −½ b e^{μ+v/2};
+/// predictive mean b e^{μ+v/2}, variance b e^{μ+v/2} + b² e^{2μ+v}(e^v − 1).
+public struct Poisson: ScalarLikelihood {
+    public let exposure: Double
+
+    public init(exposure: Double = 1) {
+        precondition(exposure > 0, "Poisson exposure must be positive")
+        self.exposure = exposure
+    }
+
+    public var kind: String { "poisson" }
+    public var parameters: [Parameter] { get { [] } set {} }
+
+    public func firstInvalidTarget(_ y: [Double]) -> Int? { y.firstIndex { $0 < 0 || $0 != $0.rounded() || !$0.isFinite } }
+
+    public func logDensity(_ y: Double, _ f: Double) -> (value: Double, df: Double, dParameters: [Double]) {
+        let rate = exposure * Math.exp(f)
+        return (y * (f + Math.log(exposure)) - rate - Math.logFactorial(y), y - rate, [])
+    }
+
+    public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
+        let r = exposure * Math.exp(f)
+        return (r, r)
+    }
+
+    public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
+        let r = exposure * Math.exp(mean + 0.5 * variance)
+        return (y * (mean + Math.log(exposure)) - r - Math.logFactorial(y), y - r, -0.5 * r, [])
+    }
+
+    public func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double) {
+        let m = exposure * Math.exp(mean + 0.5 * variance)
+        return (m, m + m * m * Math.expm1(variance))
+    }
+}

@@ -1,0 +1,35 @@
+import GPLinearAlgebra
+
+/// Heavy-tailed regression noise: y = f + ε, ε ~ Student-t(ν, scale σ). σ is trainable; the degrees
+/// of freedom ν are fixed (their gradient needs the digamma function). Expectations by quadrature.
+public struct StudentT: ScalarLikelihood {
+    public var scale: Parameter
+    public let degreesOfFreedom: Double
+
+    public init(scale: Double = 1, degreesOfFreedom: Double = 3) {
+        precondition(degreesOfFreedom > 0, "degrees of freedom must be positive")
+        self.scale = Parameter("scale", scale, .positive(lowerBound: 1e-6))
+        self.degreesOfFreedom = degreesOfFreedom
+    }
+
+    public var kind: String { "studentt" }
+    public var parameters: [Parameter] {
+        get { [scale] }
+        set { scale.assign(from: newValue[0]) }
+    }
+
+    public func logDensity(_ y: Double, _ f: Double) -> (value: Double, df: Double, dParameters: [Double]) {
+        let nu = degreesOfFreedom, s = scale.scalar
+        let u = (y - f) * (y - f)
+        let value = Math.lgamma((nu + 1) / 2) - Math.lgamma(nu / 2) - 0.5 * Math.log(nu * Double.pi) - Math.log(s)
+            - (nu + 1) / 2 * Math.log1p(u / (nu * s * s))
+        let df = (nu + 1) * (y - f) / (nu * s * s + u)
+        let ds = -1 / s + (nu + 1) * u / (s * (nu * s * s + u))
+        return (value, df, [ds])
+    }
+
+    public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
+        let nu = degreesOfFreedom
+        return (f, nu > 2 ? scale.scalar * scale.scalar * nu / (nu - 2) : .infinity)
+    }
+}
