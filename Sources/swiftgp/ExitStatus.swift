@@ -44,6 +44,8 @@ struct Failure {
         case let e as ConfigurationError: (status, message) = (.usage, e.description)
         case let e as ValidationError: (status, message) = (.usage, e.message)
         case let e as KernelExpressionError: (status, message) = (.usage, e.description)
+        case let e as TrainingError: (status, message) = (.usage, e.description)
+        case let e as Prior.InvalidPrior: (status, message) = (.usage, e.description)
         case let e as LinearAlgebraError: (status, message) = (.numerical, Failure.numericalAdvice(e))
         default: (status, message) = (.internalError, "internal error: \(error)")
         }

@@ -82,6 +82,12 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Random seed (restart perturbations, minibatches).")
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp("A prior on parameters (MAP), repeatable: NAME=" + Prior.forms.joined(separator: "|")
+                               + ", e.g. \"kernel.lengthscale=lognormal(0,1)\"; NAME is a qualified name, a pattern with *, "
+                               + "or a name suffix (lengthscale). On the standardised scale; saved in the model file.",
+                               valueName: "NAME=PRIOR"))
+    var prior: [String] = []
+
     @Option(help: ArgumentHelp("Lower bound of the noise variance, on the standardised scale.", valueName: "VARIANCE"))
     var noiseFloor: Double = 1e-6
 
@@ -124,6 +130,9 @@ struct FitCommand: ParsableCommand {
             }
             if list.contains(target) { throw ValidationError("--features includes the target '\(target)'") }
         }
+        for p in prior {
+            do { _ = try ParameterPrior(parsing: p) } catch { throw ValidationError("--prior: \(error)") }
+        }
         guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
         guard restarts >= 0 else { throw ValidationError("--restarts must be at least 0") }
         guard noiseFloor >= 0, noiseFloor.isFinite else { throw ValidationError("--noise-floor must be a finite number ≥ 0") }
@@ -147,6 +156,7 @@ struct FitCommand: ParsableCommand {
         let perEpoch = batchSize.map { (dataset.count + $0 - 1) / $0 } ?? 1
         var options = FitOptions(maxIterations: epochs.map { $0 * perEpoch } ?? iterations, seed: seed, restarts: restarts)
         if let printer { options.progress = { printer.report($0) } }
+        options.priors = try prior.map { try ParameterPrior(parsing: $0) }
         var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                    standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
         settings.inducing = inducing

@@ -24,30 +24,44 @@ enum ParameterValue: Encodable {
     }
 }
 
-/// A likelihood or mean function: kind, parameter values and which parameters are fixed.
+/// A likelihood or mean function: kind, parameter values, which parameters are fixed, and their priors.
 struct ComponentNode: Encodable {
     let kind: String
     let parameters: [String: ParameterValue]
     let fixed: [String]
+    let priors: [String: String]
     private let order: [String]
 
-    enum CodingKeys: String, CodingKey { case kind, parameters, fixed }
+    enum CodingKeys: String, CodingKey { case kind, parameters, fixed, priors }
 
     init(kind: String, parameters: [ParameterRecord]) {
         self.kind = kind
-        self.parameters = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, ParameterValue($0.value)) })
+        self.parameters = Dictionary(parameters.map { ($0.name, ParameterValue($0.value)) }, uniquingKeysWith: { a, _ in a })
         fixed = parameters.filter { !$0.trainable }.map(\.name)
+        priors = Dictionary(parameters.compactMap { p in p.prior.map { (p.name, $0) } }, uniquingKeysWith: { a, _ in a })
         order = parameters.map(\.name)
     }
 
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(fixed, forKey: .fixed)
+        if !priors.isEmpty { try c.encode(priors, forKey: .priors) }
+    }
+
+    private func notes(_ name: String) -> String {
+        (fixed.contains(name) ? " (fixed)" : "") + (priors[name].map { " (prior \($0))" } ?? "")
+    }
+
     var inline: String {
-        order.isEmpty ? kind : "\(kind): " + order.map { "\($0) \(parameters[$0]!.text)\(fixed.contains($0) ? " (fixed)" : "")" }
+        order.isEmpty ? kind : "\(kind): " + order.map { "\($0) \(parameters[$0]?.text ?? "?")\(notes($0))" }
             .joined(separator: ", ")
     }
 
     func lines(indent: String) -> [String] {
-        order.map { "\(indent)\($0.padding(toLength: 12, withPad: " ", startingAt: 0)) \(parameters[$0]!.text)"
-            + (fixed.contains($0) ? "  (fixed)" : "") }
+        order.map { "\(indent)\($0.padding(toLength: 12, withPad: " ", startingAt: 0)) \(parameters[$0]?.text ?? "?")"
+            + notes($0).replacingOccurrences(of: " (", with: "  (") }
     }
 }
 
@@ -63,13 +77,14 @@ struct KernelNode: Encodable {
         dimensions = spec.dimensions
     }
 
-    enum CodingKeys: String, CodingKey { case kind, parameters, fixed, children, dimensions }
+    enum CodingKeys: String, CodingKey { case kind, parameters, fixed, priors, children, dimensions }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(node.kind, forKey: .kind)
         try c.encode(node.parameters, forKey: .parameters)
         try c.encode(node.fixed, forKey: .fixed)
+        if !node.priors.isEmpty { try c.encode(node.priors, forKey: .priors) }
         try c.encode(children, forKey: .children)
         try c.encodeIfPresent(dimensions, forKey: .dimensions)
     }

@@ -110,7 +110,7 @@ func denseELBO(kernel: any Kernel, likelihood: any ScalarLikelihood, times: [Dou
     }
 }
 
-/// Variational EM for CVI hyperparameters (§5.6, §8.4).
+/// Variational EM for CVI hyperparameters (docs/methods/state-space.md#cvi-hyperparameters).
 @Suite struct StateSpaceCVILearningTests {
     func counts(seed: UInt64) -> (t: [Double], y: [Double], f: [Double]) {
         var g = SeededGenerator(seed: seed)

@@ -163,7 +163,7 @@ func alignedR2(estimates: [Matrix], truth: [Matrix]) throws -> Double {
         }
     }
 
-    /// The latent-space site update is the CVI step of §5.7: ĵ = g + 𝒥̂m, 𝒥̂ = −2G with g = ∂E/∂m and
+    /// The latent-space site update is the CVI step of docs/methods/state-space.md#latent-factor-model: ĵ = g + 𝒥̂m, 𝒥̂ = −2G with g = ∂E/∂m and
     /// G = ∂E/∂V of E(m, V) = Σ_n [y_n(c_nᵀm + d_n) − exp(c_nᵀm + d_n + ½c_nᵀVc_n)], by central differences.
     @Test func siteUpdateIsTheConjugateStep() {
         let n = 9

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One parameter as stored in a model file: name, constrained values, constraint and trainability.
+/// One parameter as stored in a model file: name, constrained values, constraint, trainability and prior.
 ///
 /// The on-disk form is independent of `Parameter`'s in-memory layout so the file format can stay stable:
 /// `{"name": "lengthscale", "value": [1.2, 0.8], "constraint": {"type": "positive", "lower": 0},
@@ -10,12 +10,15 @@ public struct ParameterRecord: Codable, Sendable, Equatable {
     public var value: [Double]
     public var constraint: ConstraintRecord
     public var trainable: Bool
+    /// The prior on the constrained values in `--prior` form (`lognormal(0,1)`); absent without one.
+    public var prior: String?
 
     public init(_ p: Parameter) {
         name = p.name
         value = p.value
         constraint = ConstraintRecord(p.constraint)
         trainable = p.isTrainable
+        prior = p.prior?.description
     }
 
     /// The parameter, after checking that every value is finite and inside its constraint.
@@ -31,6 +34,11 @@ public struct ParameterRecord: Codable, Sendable, Equatable {
         var p = Parameter(name, [Double](repeating: 1, count: value.count), .identity, trainable: trainable)
         p.value = value
         p.constraint = c
+        if let text = prior {
+            do { p.prior = try Prior(parsing: text) } catch {
+                throw ModelFileError.invalid(detail: "parameter '\(qualified)' has an invalid prior: \(error)")
+            }
+        }
         return p
     }
 }

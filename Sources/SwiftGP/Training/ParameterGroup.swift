@@ -36,6 +36,46 @@ public struct NamePattern: Sendable, Hashable, ExpressibleByStringLiteral, Custo
     }
 }
 
+/// A prior to place on every parameter a pattern names (`FitOptions.priors`, `swiftgp fit --prior`).
+/// The pattern matches a qualified name as `NamePattern` does, or as a dotted suffix of it
+/// (`lengthscale` names `kernel.0.lengthscale`).
+public struct ParameterPrior: Sendable, Equatable, CustomStringConvertible {
+    public var pattern: NamePattern
+    public var prior: Prior
+
+    public init(_ pattern: NamePattern, _ prior: Prior) {
+        self.pattern = pattern
+        self.prior = prior
+    }
+
+    /// Parses `NAME=prior(args)`, e.g. `kernel.lengthscale=lognormal(0,1)`.
+    /// - Throws: `Prior.InvalidPrior` naming the problem.
+    public init(parsing text: String) throws {
+        guard let eq = text.firstIndex(of: "=") else {
+            throw Prior.InvalidPrior(description: "prior '\(text)' is not of the form NAME=prior(args), e.g. kernel.lengthscale=lognormal(0,1)")
+        }
+        let name = text[..<eq].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { throw Prior.InvalidPrior(description: "prior '\(text)' names no parameter") }
+        self.init(NamePattern(name), try Prior(parsing: String(text[text.index(after: eq)...])))
+    }
+
+    public func matches(_ name: String) -> Bool { pattern.matches(name) || name.hasSuffix("." + pattern.text) }
+    public var description: String { "\(pattern)=\(prior)" }
+
+    /// Sets the prior on every parameter it names.
+    /// - Throws: `TrainingError.unmatchedPrior` when it names none.
+    static func apply(_ priors: [ParameterPrior], to parameters: inout [Parameter]) throws {
+        for p in priors {
+            var hit = false
+            for i in parameters.indices where p.matches(parameters[i].name) {
+                parameters[i].prior = p.prior
+                hit = true
+            }
+            if !hit { throw TrainingError.unmatchedPrior(p.description, parameters: parameters.map(\.name)) }
+        }
+    }
+}
+
 /// What moves a group of parameters during `Trainer.fit`.
 public enum Updater: Sendable {
     /// The fit's optimiser (`FitOptions.optimizer`: L-BFGS or Adam) on the unconstrained values.
@@ -137,11 +177,15 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The objective does not offer the closed-form update a parameter group asked for.
     case unsupportedUpdate(updater: String, objective: String)
     case invalidGroups(String)
+    /// A prior (`FitOptions.priors`) whose pattern names no parameter.
+    case unmatchedPrior(String, parameters: [String])
 
     public var description: String {
         switch self {
         case let .unsupportedUpdate(u, o): return "\(o) offers no \(u) update"
         case let .invalidGroups(m): return "invalid parameter groups: \(m)"
+        case let .unmatchedPrior(p, names):
+            return "prior '\(p)' names no parameter (parameters: \(names.joined(separator: ", ")))"
         }
     }
 }

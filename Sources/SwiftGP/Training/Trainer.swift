@@ -43,6 +43,8 @@ public struct FitOptions: Sendable {
     public var restarts: Int
     /// Parameter groups with their updaters; parameters no group names are moved by `optimizer`.
     public var groups: [ParameterGroup]
+    /// Priors placed on the parameters they name before training (MAP); they stay on the trained model.
+    public var priors: [ParameterPrior] = []
     public var progress: (@Sendable (FitProgress) -> Void)?
 
     public init(optimizer: OptimizerChoice = .lbfgs(), maxIterations: Int = 1000, gradientTolerance: Double = 1e-5,
@@ -115,7 +117,11 @@ public enum Trainer {
     public static func fit<O: Objective>(_ objective: inout O, options: FitOptions = FitOptions()) throws -> FitReport {
         let clock = ContinuousClock()
         let t0 = clock.now
-        let parameters = objective.parameters
+        var parameters = objective.parameters
+        if !options.priors.isEmpty {
+            try ParameterPrior.apply(options.priors, to: &parameters)
+            objective.parameters = parameters
+        }
         let assignment = try GroupAssignment(parameters, groups: options.groups)
         let space = ParameterVector(parameters, selecting: assignment.mask { if case .optimizer = $0 { return true } else { return false } })
         let start = space.unconstrained

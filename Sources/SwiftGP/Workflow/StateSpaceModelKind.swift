@@ -1,7 +1,7 @@
 import Foundation
 import GPLinearAlgebra
 /// `--model statespace`: GP regression or count regression on one input (time) in linear time
-/// (ALGORITHMS §5). Gaussian: `StateSpaceGP` trained on the Kalman log marginal likelihood. Poisson
+/// (docs/methods/state-space.md#overview). Gaussian: `StateSpaceGP` trained on the Kalman log marginal likelihood. Poisson
 /// (counts, exp link): `StateSpaceCVI`, hyperparameters by variational EM. The model file embeds the
 /// training data, from which the posterior is rebuilt on load.
 /// Register it with one entry in `ModelKinds.all`.
@@ -26,7 +26,7 @@ public struct StateSpaceModelKind: ModelKind {
         let stored = TrainingData(x: data.x.storage.map { [$0] }, y: data.y)
         if settings.likelihood == "poisson" {
             var cvi = try StateSpaceCVI(kernel: kernel, likelihood: Poisson(), times: data.x.storage, y: data.y)
-            let report = try cvi.fit(iterations: settings.options.maxIterations)
+            let report = try cvi.fit(iterations: settings.options.maxIterations, priors: settings.options.priors)
             return TrainedState(kernel: KernelSpec(cvi.kernel), likelihood: ComponentSpec(kind: "poisson", parameters: []),
                                 mean: ComponentSpec(kind: "zero", parameters: []), jitterPolicy: cvi.jitter, report: report,
                                 data: stored, predictor: StateSpaceCountPredictor(cvi: cvi))

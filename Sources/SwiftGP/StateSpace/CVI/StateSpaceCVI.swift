@@ -135,12 +135,15 @@ public struct StateSpaceCVI: Sendable {
     /// Variational EM over the kernel's trainable parameters, on the engine's alternating driver
     /// (`Trainer.alternate`): repeat { CVI until the sites settle (E-step); `mStepIterations` L-BFGS
     /// iterations of `SiteMarginalLikelihood` with the sites frozen (M-step) } until the ELBO changes by
-    /// less than `tolerance` (relative). Returns the ELBO history in a `FitReport`.
-    /// - Throws: `LinearAlgebraError` from the smoother or at the M-step's starting point.
+    /// less than `tolerance` (relative). Returns the ELBO history in a `FitReport`. `priors` (on `kernel.*`)
+    /// join the M-step's objective (MAP).
+    /// - Throws: `LinearAlgebraError` from the smoother or at the M-step's starting point; `TrainingError`
+    ///   for a prior that names no kernel parameter.
     @discardableResult
     public mutating func fit(iterations: Int = 30, cviIterations: Int = 100, mStepIterations: Int = 10,
-                             tolerance: Double = 1e-8) throws -> FitReport {
-        var em = CVIExpectationMaximization(cvi: self, cviIterations: cviIterations, mStepIterations: mStepIterations)
+                             tolerance: Double = 1e-8, priors: [ParameterPrior] = []) throws -> FitReport {
+        var em = CVIExpectationMaximization(cvi: self, cviIterations: cviIterations, mStepIterations: mStepIterations,
+                                            priors: priors)
         let report = try Trainer.alternate(&em, options: FitOptions(maxIterations: iterations, relativeTolerance: tolerance,
                                                                     patience: 1))
         self = em.cvi
@@ -190,6 +193,7 @@ struct CVIExpectationMaximization: AlternatingModel {
     var cvi: StateSpaceCVI
     let cviIterations: Int
     let mStepIterations: Int
+    let priors: [ParameterPrior]
 
     mutating func expectationStep(_ context: inout AlternatingContext) throws -> Double {
         try cvi.run(maxIterations: cviIterations, tolerance: 1e-9)
@@ -199,7 +203,9 @@ struct CVIExpectationMaximization: AlternatingModel {
 
     mutating func maximizationStep(_ context: inout AlternatingContext) throws -> MaximizationOutcome {
         var objective = SiteMarginalLikelihood(kernel: cvi.kernel, times: cvi.times, sites: cvi.sites)
-        try context.fit(&objective, options: FitOptions(maxIterations: mStepIterations))
+        var options = FitOptions(maxIterations: mStepIterations)
+        options.priors = priors
+        try context.fit(&objective, options: options)
         try cvi.setKernel(objective.kernel)
         context.noteJitter(cvi.states.jitter)
         return .undecided

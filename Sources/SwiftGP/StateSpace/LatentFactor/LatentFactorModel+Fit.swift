@@ -77,7 +77,7 @@ extension LatentFactorModel {
         }
     }
 
-    /// The readout M-step (§5.7).
+    /// The readout M-step (docs/methods/state-space.md#readout-m-step).
     mutating func readoutStep(_ trials: [LatentTrial], _ posteriors: [LatentPosterior], options: LatentFactorFitOptions) throws {
         switch readout {
         case .poisson:
@@ -167,7 +167,7 @@ extension LatentFactorModel {
         }
     }
 
-    /// The Whittle kernel M-step (§5.8–5.9): in the unit-norm-loading gauge, per latent, maximise ℓ_W at the
+    /// The Whittle kernel M-step (docs/methods/state-space.md#kernel-m-step): in the unit-norm-loading gauge, per latent, maximise ℓ_W at the
     /// periodogram averaged over FFBS draws of that latent in every trial, over the kernel's trainable
     /// parameters and its variance (which now carries the latent's amplitude).
     mutating func kernelStep(_ trials: [LatentTrial], sites: inout [GaussianSites], options: LatentFactorFitOptions,

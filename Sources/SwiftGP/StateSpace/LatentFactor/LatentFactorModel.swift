@@ -9,14 +9,14 @@ import GPLinearAlgebra
 /// with C (N × n_z), d and R shared by all trials (which may differ in length).
 ///
 /// `fit` runs variational EM (docs/methods/state-space.md#cvhm-em). Per outer iteration, for every trial:
-/// 1. E-step: CVI (§5.6) with sites in latent space, j_k ∈ ℝ^{n_z}, 𝒥_k ∈ ℝ^{n_z×n_z}, smoothed on the
+/// 1. E-step: CVI (docs/methods/state-space.md#cvi) with sites in latent space, j_k ∈ ℝ^{n_z}, 𝒥_k ∈ ℝ^{n_z×n_z}, smoothed on the
 ///    block-diagonal state by the chosen smoother (cvHM's bidirectional filter by default). For the
 ///    Poisson readout, with λ_n = exp(c_nᵀm_k + d_n + ½c_nᵀV_kc_n):
 ///    g_k = Σ_n (y_kn − λ_n) c_n, 𝒥̂_k = Σ_n λ_n c_n c_nᵀ ⪰ 0, ĵ_k = g_k + 𝒥̂_k m_k, damped by β.
 ///    Gaussian sites are exact: 𝒥 = CᵀR⁻¹C, j = CᵀR⁻¹(y − d).
 /// 2. Readout M-step: Poisson — `PoissonReadoutObjective` maximised by the shared engine (`Trainer.fit`,
 ///    L-BFGS); Gaussian — the closed form [C d] = (Σ y[mᵀ 1])(Σ [[V + mmᵀ, m], [mᵀ, 1]])⁻¹ per output, then R.
-/// 3. Optional kernel M-step: for each latent, the Whittle likelihood (§5.8) at the posterior-averaged
+/// 3. Optional kernel M-step: for each latent, the Whittle likelihood (docs/methods/state-space.md#whittle-likelihood) at the posterior-averaged
 ///    periodogram of forward-filtering-backward-sampling draws (estimator (i)), maximised over the kernel's
 ///    trainable parameters by `Trainer.fit` — by default in its debiased form, because trials are short.
 ///    Requires regular bins.
@@ -76,7 +76,7 @@ public struct LatentFactorModel: Sendable {
 
     // MARK: - E-step
 
-    /// The latent-space site update (§5.7) at marginals (m_k, V_k), damped by β. Poisson only.
+    /// The latent-space site update (docs/methods/state-space.md#latent-factor-model) at marginals (m_k, V_k), damped by β. Poisson only.
     func updateSites(_ sites: inout GaussianSites, trial: LatentTrial, means: [Double], covariances: [Double], step beta: Double,
                      maxLogRate: Double) {
         let n = outputCount, l = latentCount, ll = l * l
