@@ -5,8 +5,9 @@ import GPLinearAlgebra
 ///
 /// Kind-independent fields describe the data (features, target, standardisation) and the training run;
 /// `kernel`, `likelihood` and `mean` hold the learned components; `data` holds the (standardised)
-/// training data for kinds whose posterior needs it, and `state` any further arrays a kind needs
-/// (inducing points, variational parameters, …). Numbers round-trip exactly.
+/// training data for kinds whose posterior needs it, and `state` what else a kind needs, typed per kind
+/// (`ModelState`: inducing points and q(u), …). Numbers round-trip exactly.
+/// - Complexity: reading and writing are linear in the numbers stored (n d for `data`, the kind's `state`).
 public struct ModelFile: Codable, Sendable, Equatable {
     public static let formatName = "swiftgp-model"
     /// The version this SwiftGP writes; it reads this one and earlier ones.
@@ -28,7 +29,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
     public var training: TrainingRecord
     public var jitterPolicy: JitterRecord
     public var data: TrainingData?
-    public var state: [String: [Double]]?
+    /// The kind's own state; nil for kinds that keep none.
+    public var state: ModelState?
 
     enum CodingKeys: String, CodingKey {
         case format, version, model, task, kernel, likelihood, mean, features, target, classes, standardization,
@@ -39,7 +41,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
     public init(model: String, task: ModelTask, kernel: KernelSpec, likelihood: ComponentSpec, mean: ComponentSpec,
                 features: [String], target: String, classes: [Double]? = nil, standardization: StoredStandardization,
                 training: TrainingRecord, jitterPolicy: JitterRecord, data: TrainingData? = nil,
-                state: [String: [Double]]? = nil) {
+                state: ModelState? = nil) {
         self.model = model
         self.task = task
         self.kernel = kernel
@@ -98,6 +100,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
         let file: ModelFile
         do { file = try JSONDecoder().decode(ModelFile.self, from: bytes) } catch let error as DecodingError {
             throw ModelFileError.invalidFile(path: source, detail: decodingErrorDetail(error))
+        } catch let error as ModelFileError {
+            throw error.naming(source)   // a typed part (`state`) that failed its own checks
         }
         do { try file.validate() } catch let error as ModelFileError { throw error.naming(source) }
         return file
@@ -117,6 +121,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
                 throw ModelFileError.invalid(detail: "'data.x' row \(i) has \(row.count) values for \(d) features")
             }
         }
+        try state?.validate(featureCount: d)
         if task == .binaryClassification && classes?.count != 2 {
             throw ModelFileError.invalid(detail: "a binary classifier needs two 'classes'")
         }

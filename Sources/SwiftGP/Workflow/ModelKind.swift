@@ -53,11 +53,12 @@ public struct TrainedState: Sendable {
     public var jitterPolicy: JitterPolicy
     public var report: FitReport
     public var data: TrainingData?
-    public var state: [String: [Double]]?
+    /// The kind's typed state for the model file (nil for kinds that keep none).
+    public var state: ModelState?
     public var predictor: any ModelPredictor
 
     public init(kernel: KernelSpec, likelihood: ComponentSpec, mean: ComponentSpec, jitterPolicy: JitterPolicy,
-                report: FitReport, data: TrainingData? = nil, state: [String: [Double]]? = nil,
+                report: FitReport, data: TrainingData? = nil, state: ModelState? = nil,
                 predictor: any ModelPredictor) {
         self.kernel = kernel
         self.likelihood = likelihood

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The kind-specific part of a model file (`state`): one case per kind (or family of kinds) that keeps
+/// more than kernel, likelihood, mean and training data. Kinds without state (`exact`, `statespace`)
+/// store none.
+///
+/// Encoded as the payload's own JSON object, without a tag, so format-version-1 files read unchanged;
+/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`).
+/// - Complexity: that of the payload (for inducing points O(M d + M² L) numbers).
+public enum ModelState: Codable, Sendable, Equatable {
+    /// `sgpr`, `svgp`: the inducing inputs and the projected q(u).
+    case inducingPoints(InducingPointState)
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// - Throws: `ModelFileError.invalid` for an object no case recognises or a payload that fails its
+    ///   checks; `DecodingError` when `state` is not an object or a key is missing or mistyped.
+    public init(from decoder: any Decoder) throws {
+        let keys = try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue)
+        if keys.contains(InducingPointState.CodingKeys.inducing.stringValue) {
+            self = .inducingPoints(try InducingPointState(from: decoder))
+            return
+        }
+        throw ModelFileError.invalid(
+            detail: "'state' holds \(keys.isEmpty ? "no keys" : keys.sorted().map { "'\($0)'" }.joined(separator: ", ")); "
+                + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt)")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case let .inducingPoints(state): try state.encode(to: encoder)
+        }
+    }
+
+    /// Kind-independent checks against the file's features (`ModelFile.validate`).
+    func validate(featureCount d: Int) throws {
+        switch self {
+        case let .inducingPoints(state): try state.validate(featureCount: d)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GPLinearAlgebra
+
+/// `--model svgp`: the sparse variational GP with minibatches (Adam, optionally natural gradients on
+/// q(u)) for any likelihood: gaussian, studentt, poisson (counts), bernoulli / bernoulli-logit (binary),
+/// softmax (multi-class). The model file's `state` holds Z and q(u) (`InducingPointState`).
+/// - Complexity: O(|B| M² + M³) per iteration, O(n d + M²) memory.
+public struct SVGPModelKind: ModelKind {
+    public init() {}
+    public var name: String { "svgp" }
+    public var summary: String { "sparse variational GP, minibatches, any likelihood (O(B M²) per step; --inducing M --batch-size B)" }
+    public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
+    public var objectiveName: String { "ELBO" }
+    public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
+
+    public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
+        let name = settings.likelihood ?? likelihoods[0]
+        guard let entry = LikelihoodCatalogue.entry(named: name), entry.isAccepted(by: self.name) else {
+            throw ConfigurationError.unsupportedLikelihood(model: self.name, likelihood: name, supported: likelihoods)
+        }
+        let likelihood = entry.make(classCount: data.classes?.count, noiseFloor: settings.noiseFloor)
+        let m = min(settings.inducing, data.x.rows)
+        var model = try SVGP(kernel: settings.kernel.makeKernel(dimension: data.x.cols), likelihood: likelihood,
+                             inducing: InducingPoints.kMeans(of: data.x, count: m, seed: settings.options.seed))
+        var options = settings.options
+        options.optimizer = .adam(learningRate: settings.learningRate)
+        options.batchSize = settings.batchSize
+        options.relativeTolerance = 0   // minibatch objectives are noisy: run the iteration budget
+        // Natural gradients are the default for a Gaussian likelihood (conjugate: q(u) moves to the batch
+        // optimum direction exactly), selectable for the others (with a ramped step size).
+        let useNatural = settings.naturalGradients ?? (name == "gaussian")
+        let report = try model.fit(data.x, data.y, options: options,
+                                   naturalGradients: useNatural ? NaturalGradientSchedule(
+                                       stepSize: name == "gaussian" && settings.batchSize == nil ? 1 : 0.1,
+                                       initialStepSize: name == "gaussian" ? nil : 1e-3, rampIterations: name == "gaussian" ? 0 : 50) : nil)
+        let posterior = try model.posterior()
+        let task = entry.task
+        return TrainedState(
+            kernel: KernelSpec(model.kernel), likelihood: ComponentSpec(kind: name, parameters: model.likelihood.parameters),
+            mean: ComponentSpec(kind: "zero", parameters: []), jitterPolicy: model.jitter, report: report,
+            state: .inducingPoints(InducingPointState(posterior)), predictor: InducingPredictor(posterior: posterior, task: task, classes: data.classes))
+    }
+
+    public func predictor(for file: ModelFile) throws -> any ModelPredictor {
+        try InducingPredictor(file: file, likelihood: try file.likelihood.likelihood(classCount: file.classes?.count))
+    }
+}
