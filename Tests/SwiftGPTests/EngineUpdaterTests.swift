@@ -43,48 +43,56 @@ struct MixtureLogLikelihood: Objective {
         }
     }
 
-    func evaluate(batch: [Int]?) throws -> Evaluation {
+    /// log π − ½(x − μ₀)² and log(1 − π) − ½(x − μ₁)².
+    func componentTerms(_ xi: Double) -> (Double, Double) {
+        let (m0, m1, p) = (means.value[0], means.value[1], weight.scalar)
+        return (Math.log(p) - 0.5 * (xi - m0) * (xi - m0), Math.log(1 - p) - 0.5 * (xi - m1) * (xi - m1))
+    }
+
+    /// p(component 0 | xᵢ) at every point.
+    var responsibilities: [Double] {
+        x.map { xi in
+            let (a, b) = componentTerms(xi)
+            return Math.exp(a - Math.logSumExp([a, b]))
+        }
+    }
+
+    /// Σᵢ [rᵢ log(π N(xᵢ; μ₀)) + (1 − rᵢ) log((1−π) N(xᵢ; μ₁))] and its gradient, up to the constant.
+    func weightedTerms(_ r: [Double]) -> Evaluation {
         let (m0, m1, p) = (means.value[0], means.value[1], weight.scalar)
         var value = 0.0, g0 = 0.0, g1 = 0.0, gp = 0.0
-        for xi in x {
-            let a = Math.log(p) - 0.5 * (xi - m0) * (xi - m0), b = Math.log(1 - p) - 0.5 * (xi - m1) * (xi - m1)
-            let l = Math.logSumExp([a, b])
-            let r = Math.exp(a - l)
-            value += l - 0.5 * Math.logTwoPi
-            g0 += r * (xi - m0)
-            g1 += (1 - r) * (xi - m1)
-            gp += r / p - (1 - r) / (1 - p)
+        for (xi, ri) in zip(x, r) {
+            let (a, b) = componentTerms(xi)
+            value += ri * a + (1 - ri) * b
+            g0 += ri * (xi - m0)
+            g1 += (1 - ri) * (xi - m1)
+            gp += ri / p - (1 - ri) / (1 - p)
         }
         return Evaluation(value: value, gradient: [[g0, g1], [gp]])
+    }
+
+    /// By Fisher's identity the marginal's gradient is the complete-data gradient at the current responsibilities.
+    func evaluate(batch: [Int]?) throws -> Evaluation {
+        var e = weightedTerms(responsibilities)
+        e.value = x.reduce(0) { acc, xi in
+            let (a, b) = componentTerms(xi)
+            return acc + Math.logSumExp([a, b]) - 0.5 * Math.logTwoPi
+        }
+        return e
     }
 }
 
 /// The expected complete-data log-likelihood of the mixture at fixed responsibilities (the M-step objective).
 struct MixtureCompleteData: Objective {
-    var means: Parameter
-    var weight: Parameter
-    let x: [Double]
+    var model: MixtureLogLikelihood
     let responsibilities: [Double]
 
     var parameters: [Parameter] {
-        get { [means, weight] }
-        set {
-            means.assign(from: newValue[0])
-            weight.assign(from: newValue[1])
-        }
+        get { model.parameters }
+        set { model.parameters = newValue }
     }
 
-    func evaluate(batch: [Int]?) throws -> Evaluation {
-        let (m0, m1, p) = (means.value[0], means.value[1], weight.scalar)
-        var value = 0.0, g0 = 0.0, g1 = 0.0, gp = 0.0
-        for (xi, r) in zip(x, responsibilities) {
-            value += r * (Math.log(p) - 0.5 * (xi - m0) * (xi - m0)) + (1 - r) * (Math.log(1 - p) - 0.5 * (xi - m1) * (xi - m1))
-            g0 += r * (xi - m0)
-            g1 += (1 - r) * (xi - m1)
-            gp += r / p - (1 - r) / (1 - p)
-        }
-        return Evaluation(value: value, gradient: [[g0, g1], [gp]])
-    }
+    func evaluate(batch: [Int]?) throws -> Evaluation { model.weightedTerms(responsibilities) }
 }
 
 /// EM for the mixture on the engine's alternating driver: E-step = responsibilities (returns the marginal
@@ -94,18 +102,14 @@ struct MixtureEM: AlternatingModel {
     var responsibilities: [Double] = []
 
     mutating func expectationStep(_ context: inout AlternatingContext) throws -> Double {
-        let (m0, m1, p) = (model.means.value[0], model.means.value[1], model.weight.scalar)
-        responsibilities = model.x.map { xi in
-            let a = Math.log(p) - 0.5 * (xi - m0) * (xi - m0), b = Math.log(1 - p) - 0.5 * (xi - m1) * (xi - m1)
-            return Math.exp(a - Math.logSumExp([a, b]))
-        }
+        responsibilities = model.responsibilities
         return try model.evaluate(batch: nil).value
     }
 
     mutating func maximizationStep(_ context: inout AlternatingContext) throws -> MaximizationOutcome {
-        var m = MixtureCompleteData(means: model.means, weight: model.weight, x: model.x, responsibilities: responsibilities)
+        var m = MixtureCompleteData(model: model, responsibilities: responsibilities)
         try context.fit(&m, options: FitOptions(gradientTolerance: 1e-10, relativeTolerance: 1e-14))
-        model.parameters = m.parameters
+        model = m.model
         return .undecided
     }
 }
