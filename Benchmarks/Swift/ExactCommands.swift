@@ -126,8 +126,10 @@ func exactFit(_ args: Arguments) throws {
     let repeats = try args.int("repeats", default: 1)
     guard train.d == test.d else { throw BenchError("train has \(train.d) inputs, test has \(test.d)") }
     guard repeats >= 1 else { throw BenchError("--repeats must be >= 1") }
-    let options = FitOptions(optimizer: .lbfgs(memory: 10), maxIterations: iterations, gradientTolerance: 1e-5,
+    // One L-BFGS run from the peers' start (no start screen): the same algorithm on every side.
+    var options = FitOptions(optimizer: .lbfgs(memory: 10), maxIterations: iterations, gradientTolerance: 1e-5,
                              relativeTolerance: 1e7 * Double.ulpOfOne, patience: 1)
+    options.screen = nil
     var fitTimes: [Double] = [], predictTimes: [Double] = []
     var report: FitReport? = nil
     var fitted = initialModel(dimension: train.d)

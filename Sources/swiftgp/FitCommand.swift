@@ -166,5 +166,7 @@ struct FitCommand: ParsableCommand {
         let fitted = try TrainedModel.fit(dataset, settings: settings)
         try fitted.save(to: output)
         printer?.finish(fitted.file, output: output)
+        // Degenerate fits are reported even with --quiet: they change what the model means.
+        for w in fitted.file.training.warnings ?? [] { Console.error("fit: warning: \(w)") }
     }
 }

@@ -25,10 +25,11 @@ struct InfoReport: Encodable {
     let restarts: Int
     let seed: UInt64
     let formatVersion: Int
+    let warnings: [String]
 
     enum CodingKeys: String, CodingKey {
         case model, task, likelihood, mean, kernel, features, target, points, standardized, objective, iterations,
-             evaluations, jitter, converged, restarts, seed
+             evaluations, jitter, converged, restarts, seed, warnings
         case kernelSummary = "kernel_summary", objectiveName = "objective_name"
         case objectiveStandardized = "objective_standardized", trainingSeconds = "training_seconds"
         case stopReason = "stop_reason", formatVersion = "format_version"
@@ -58,6 +59,7 @@ struct InfoReport: Encodable {
         restarts = t.restarts
         seed = t.seed
         formatVersion = file.version
+        warnings = t.warnings ?? []
     }
 
     func json() throws -> String {
@@ -81,6 +83,7 @@ struct InfoReport: Encodable {
         ].map { "\($0.0.padding(toLength: 14, withPad: " ", startingAt: 0))\($0.1)" }
         lines.append("kernel        \(kernelSummary)")
         lines += kernel.lines(indent: "  ")
+        lines += warnings.map { "warning       \($0)" }
         return lines.joined(separator: "\n")
     }
 }

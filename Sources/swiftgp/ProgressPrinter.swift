@@ -42,6 +42,9 @@ final class ProgressPrinter: @unchecked Sendable {
         let t = file.training
         Console.error("fit: stopped (\(t.stopReason)) after \(plural(t.iterations, "iteration")); \(t.objectiveName) "
                       + "\(String(format: "%.6g", t.objective)); \(format(t.seconds)); jitter \(String(format: "%g", t.jitter))")
+        if let n = t.screenStarts, let s = t.screenSeconds {
+            Console.error("fit: start screen evaluated \(plural(n, "starting point")) in \(format(s))")
+        }
         Console.error("fit: wrote \(file.model) model (\(plural(file.features.count, "feature")), "
                       + "\(plural(t.points, "point"))) to \(output)")
     }

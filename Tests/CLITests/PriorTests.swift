@@ -60,3 +60,24 @@ import SwiftGP
         }
     }
 }
+
+/// Issue 11: a degenerate fit says so on stderr (even with --quiet), in the model file and in `info`.
+@Suite struct DegenerateFitWarningTests {
+    @Test func noiseFreeDataWarnThatTheNoiseIsAtItsFloor() throws {
+        try Scratch.with { dir in
+            let rows = (0..<40).map { i -> String in
+                let x = -2 + 4 * Double(i) / 39
+                return "\(x),\(Foundation.sin(2 * x))"
+            }
+            let data = try Scratch.write("x,y\n" + rows.joined(separator: "\n") + "\n", "smooth.csv", in: dir)
+            let model = dir.appendingPathComponent("m.json").path
+            let fit = try CLI.run(["fit", "--data", data, "--target", "y", "--model", "exact", "--quiet", "--output", model])
+            #expect(fit.status == 0, "\(fit.stderr)")
+            #expect(fit.stderr.contains("warning") && fit.stderr.contains("likelihood.variance"), "\(fit.stderr)")
+            let file = try ModelFile.load(from: model)
+            #expect(file.training.warnings?.contains { $0.contains("lower bound") } == true)
+            let info = try CLI.run(["info", "--model", model])
+            #expect(info.stdout.contains("warning"), "\(info.stdout)")
+        }
+    }
+}

@@ -14,6 +14,9 @@ struct QuadratureOnly<Base: ScalarLikelihood>: ScalarLikelihood {
         set { base.parameters = newValue }
     }
     func logDensity(_ y: Double, _ f: Double) -> (value: Double, df: Double, dParameters: [Double]) { base.logDensity(y, f) }
+    func logDensityCurvature(_ y: Double, _ f: Double) -> Double { base.logDensityCurvature(y, f) }
+    var quadratureScale: Double { base.quadratureScale }
+    func featurePoint(for y: Double) -> Double? { base.featurePoint(for: y) }
     func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) { base.conditionalMoments(f) }
 }
 

@@ -15,6 +15,8 @@ public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
         self.y = y
     }
 
+    public var dataSummary: DataSummary? { DataSummary(x: x, y: y) }
+
     public func objective(on tape: Tape, parameters p: ParameterLeaves, batch: [Int]?) throws -> Var {
         let m = model.mean.value(x, on: p.scoped("mean"), tape: tape)
         let r = tape.leaf(y) - m

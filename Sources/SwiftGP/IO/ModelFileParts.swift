@@ -64,11 +64,17 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var restartObjectives: [Double]
     public var seed: UInt64
     public var maxIterations: Int
+    /// Starting points the default screen evaluated, and what it cost (absent without a screen).
+    public var screenStarts: Int?
+    public var screenSeconds: Double?
+    /// Why the fit may be degenerate (`FitWarning` descriptions), absent when there is none.
+    public var warnings: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case objective, points, iterations, evaluations, seconds, jitter, converged, restarts, seed
+        case objective, points, iterations, evaluations, seconds, jitter, converged, restarts, seed, warnings
         case objectiveStandardized = "objective_standardized", objectiveName = "objective_name"
         case stopReason = "stop_reason", restartObjectives = "restart_objectives", maxIterations = "max_iterations"
+        case screenStarts = "screen_starts", screenSeconds = "screen_seconds"
     }
 }
 

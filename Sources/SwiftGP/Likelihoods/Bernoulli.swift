@@ -22,6 +22,22 @@ public struct Bernoulli: ScalarLikelihood {
         }
     }
 
+    /// Probit: −λ(z)(z + λ(z)) with z = s f and λ = φ/Φ; logit: −σ(f)σ(−f).
+    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double {
+        let z = (2 * y - 1) * f
+        switch link {
+        case .probit:
+            let lambda = Math.inverseMillsRatio(z)
+            return -lambda * (z + lambda)
+        case .logit: return -Math.sigmoid(z) * Math.sigmoid(-z)
+        }
+    }
+
+    /// Gauss–Hermite (value and both derivatives) stays within ~1e-8 up to √v = 1 (log Φ and log σ are nearly
+    /// quadratic or linear beyond their transition at f = 0).
+    public var quadratureScale: Double { 1 }
+    public func featurePoint(for y: Double) -> Double? { 0 }
+
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
         let p = link == .probit ? Math.normalCDF(f) : Math.sigmoid(f)
         return (p, p * (1 - p))

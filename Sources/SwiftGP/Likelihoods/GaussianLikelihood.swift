@@ -22,6 +22,8 @@ public struct GaussianLikelihood: ScalarLikelihood {
         return (-0.5 * Math.log(2 * Double.pi * s2) - 0.5 * r * r / s2, r / s2, [-0.5 / s2 + 0.5 * r * r / (s2 * s2)])
     }
 
+    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double { -1 / variance.scalar }
+
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) { (f, variance.scalar) }
 
     public func expectation(_ y: Double, mean: Double, variance v: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {

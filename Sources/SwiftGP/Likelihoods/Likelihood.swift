@@ -33,13 +33,19 @@ extension Likelihood {
     public func firstInvalidTarget(_ y: [Double]) -> Int? { y.firstIndex { !$0.isFinite } }
 }
 
-/// A likelihood with one latent function per observation, written as a pointwise log density.
-/// Quadrature defaults: E = Σᵢ (wᵢ/√π) log p(y | μ + √(2v) tᵢ), differentiated exactly as a sum, so
-/// the analytic gradient is the gradient of the quadrature rule. Closed forms override
-/// `expectation(_:mean:variance:)`.
+/// A likelihood with one latent function per observation, written as a pointwise log density
+/// (docs/methods/likelihoods.md#quadrature).
+///
+/// Expectations E_{N(μ,v)}[log p(y | f)] default to quadrature accurate to about 1e-6 nats per point:
+/// 20-point Gauss–Hermite while √v ≤ `quadratureScale` (the width in f over which log p changes shape),
+/// adaptive Gauss–Kronrod on μ ± 12√v with the likelihood's `featurePoint` and μ as breakpoints above it.
+/// Derivatives: ∂E/∂μ = E[∂ log p/∂f] and ∂E/∂v = ½ E[∂² log p/∂f²] (Bonnet–Price), finite at v = 0.
+/// Closed forms override `expectation(_:mean:variance:)`.
 public protocol ScalarLikelihood: Likelihood {
     /// log p(y | f), ∂/∂f log p(y | f), and ∂/∂θ log p(y | f) (constrained, flattened).
     func logDensity(_ y: Double, _ f: Double) -> (value: Double, df: Double, dParameters: [Double])
+    /// ∂²/∂f² log p(y | f).
+    func logDensityCurvature(_ y: Double, _ f: Double) -> Double
     /// E[y | f] and Var[y | f].
     func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double)
     /// E_{N(μ,v)}[log p(y | f)] with ∂/∂μ, ∂/∂v and ∂/∂θ.
@@ -48,30 +54,58 @@ public protocol ScalarLikelihood: Likelihood {
     func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double)
     /// log ∫ p(y | f) N(f; μ, v) df.
     func logPredictive(_ y: Double, mean: Double, variance: Double) -> Double
+    /// A data-driven latent value at which to linearise the likelihood for y when no posterior exists yet
+    /// (CVI's first sites), or nil to use the prior marginal. Poisson: log((y + ½)/b).
+    func linearisationPoint(for y: Double) -> Double?
+    /// The largest √v for which 20-point Gauss–Hermite is accurate to ~1e-6 (default 1).
+    var quadratureScale: Double { get }
+    /// Where in f log p(y | f) changes character (a breakpoint for adaptive quadrature), or nil.
+    func featurePoint(for y: Double) -> Double?
 }
 
-/// The Gauss–Hermite rule every likelihood uses by default (20 points, as GPflow and GPyTorch).
+/// The Gauss–Hermite rule every likelihood uses for small variances (20 points, as GPflow and GPyTorch).
 let defaultQuadrature = GaussHermite(points: 20)
 
 extension ScalarLikelihood {
     public var latentCount: Int { 1 }
+    public func linearisationPoint(for y: Double) -> Double? { nil }
+    public var quadratureScale: Double { 1 }
+    public func featurePoint(for y: Double) -> Double? { nil }
 
     public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
-        let gh = defaultQuadrature
-        let v = max(variance, 1e-300)
-        let s = (2 * v).squareRoot()
-        var value = 0.0, dm = 0.0, dv = 0.0
-        var dp = [Double](repeating: 0, count: parameterValueCount)
-        for i in 0..<gh.nodes.count {
-            let w = gh.weights[i] / Double.pi.squareRoot()
-            let (lp, df, dth) = logDensity(y, mean + s * gh.nodes[i])
-            value += w * lp
-            dm += w * df
-            // f = μ + √(2v) t ⇒ ∂f/∂v = t/√(2v).
-            dv += w * df * gh.nodes[i] / s
-            for k in dp.indices { dp[k] += w * dth[k] }
+        let v = max(variance, 0)
+        let np = parameterValueCount
+        if v.squareRoot() <= quadratureScale {
+            let gh = defaultQuadrature
+            let s = (2 * v).squareRoot()
+            var value = 0.0, dm = 0.0, curvature = 0.0
+            var dp = [Double](repeating: 0, count: np)
+            for i in 0..<gh.nodes.count {
+                let w = gh.weights[i] / Double.pi.squareRoot()
+                let f = mean + s * gh.nodes[i]
+                let (lp, df, dth) = logDensity(y, f)
+                value += w * lp
+                dm += w * df
+                curvature += w * logDensityCurvature(y, f)
+                for k in dp.indices { dp[k] += w * dth[k] }
+            }
+            return (value, dm, 0.5 * curvature, dp)
         }
-        return (value, dm, dv, dp)
+        // Adaptive Gauss–Kronrod of N(f; μ, v) · (log p, ∂log p, ½∂²log p, ∂θ log p) over μ ± 12√v.
+        let sd = v.squareRoot()
+        let norm = 1 / (2 * Double.pi * v).squareRoot()
+        let breaks = [mean] + (featurePoint(for: y).map { [$0] } ?? [])
+        let r = AdaptiveQuadrature.integrate(from: mean - 12 * sd, to: mean + 12 * sd, breakpoints: breaks, components: 3 + np,
+                                             absoluteTolerance: 1e-9, relativeTolerance: 1e-10) { f, out in
+            let z = (f - mean) / sd
+            let w = norm * Math.exp(-0.5 * z * z)
+            let (lp, df, dth) = logDensity(y, f)
+            out[0] = w * lp
+            out[1] = w * df
+            out[2] = 0.5 * w * logDensityCurvature(y, f)
+            for k in 0..<np { out[3 + k] = w * dth[k] }
+        }
+        return (r.value[0], r.value[1], r.value[2], Array(r.value[3...]))
     }
 
     public func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double) {

@@ -21,6 +21,8 @@ public struct Poisson: ScalarLikelihood {
         return (y * (f + Math.log(exposure)) - rate - Math.logFactorial(y), y - rate, [])
     }
 
+    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double { -exposure * Math.exp(f) }
+
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
         let r = exposure * Math.exp(f)
         return (r, r)
@@ -30,6 +32,9 @@ public struct Poisson: ScalarLikelihood {
         let r = exposure * Math.exp(mean + 0.5 * variance)
         return (y * (mean + Math.log(exposure)) - r - Math.logFactorial(y), y - r, -0.5 * r, [])
     }
+
+    /// log((y + ½)/b): the log-rate the count itself suggests (finite at y = 0).
+    public func linearisationPoint(for y: Double) -> Double? { Math.log((y + 0.5) / exposure) }
 
     public func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double) {
         let m = exposure * Math.exp(mean + 0.5 * variance)

@@ -28,6 +28,18 @@ public struct StudentT: ScalarLikelihood {
         return (value, df, [ds])
     }
 
+    /// ∂²/∂f² log p = (ν + 1)(r² − νσ²)/(νσ² + r²)², r = y − f.
+    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double {
+        let nu = degreesOfFreedom, s2 = scale.scalar * scale.scalar, r2 = (y - f) * (y - f)
+        let q = nu * s2 + r2
+        return (nu + 1) * (r2 - nu * s2) / (q * q)
+    }
+
+    /// Gauss–Hermite (value and both derivatives) is accurate to ~1e-7 while √v ≤ σ/2; beyond, the peak at
+    /// f = y needs adaptive quadrature.
+    public var quadratureScale: Double { 0.5 * scale.scalar }
+    public func featurePoint(for y: Double) -> Double? { y }
+
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
         let nu = degreesOfFreedom
         return (f, nu > 2 ? scale.scalar * scale.scalar * nu / (nu - 2) : .infinity)

@@ -67,6 +67,29 @@ public struct ParameterVector: Sendable {
         return out
     }
 
+    /// Whether every entry of ξ maps strictly inside its parameter's domain (finite, and off the boundary
+    /// that softplus, exp or σ reach only by underflow or saturation). The engine treats any other trial
+    /// point as a failed evaluation, so no model ever sees a zero lengthscale or variance.
+    public func isInterior(at xi: [Double]) -> Bool {
+        var k = 0
+        for (i, p) in template.enumerated() where selected[i] {
+            for _ in p.value {
+                let x = xi[k]
+                k += 1
+                guard x.isFinite else { return false }
+                let theta = p.constraint.constrain(x)
+                guard theta.isFinite else { return false }
+                switch p.constraint {
+                case .identity: continue
+                case let .positive(b): if !(theta > b) { return false }
+                case .exponential: if !(theta > 0) { return false }
+                case let .interval(a, b): if !(theta > a && theta < b) { return false }
+                }
+            }
+        }
+        return true
+    }
+
     /// d/dξ log|dθ/dξ| for every entry of ξ (what a sampler adds to target a density over θ).
     public func logJacobianGradient(at xi: [Double]) -> [Double] {
         var out: [Double] = []

@@ -26,6 +26,11 @@ public protocol Objective: Parameterised {
     /// The objective on all data, value only. Objectives whose full-data evaluation would not fit in
     /// memory (large minibatch models) override this to accumulate over chunks.
     func fullValue() throws -> Double
+    /// The value alone on `batch` (no gradient). Default: `evaluate(batch:).value`; tape objectives skip
+    /// the reverse sweep.
+    func value(batch: [Int]?) throws -> Double
+    /// What the start screen needs to know about the data (`StartScreen`), or nil (no screen).
+    var dataSummary: DataSummary? { get }
     /// A closed-form update of the parameters `names` (qualified) on the minibatch `batch`: a natural-
     /// gradient step on q(u), a CVI site update. `Trainer.fit` calls it, once per iteration before the
     /// gradient updaters, for each parameter group whose updater is closed-form; those parameters are out
@@ -36,6 +41,8 @@ public protocol Objective: Parameterised {
 extension Objective {
     public var minibatchPopulation: Int? { nil }
     public func fullValue() throws -> Double { try evaluate(batch: nil).value }
+    public func value(batch: [Int]?) throws -> Double { try evaluate(batch: batch).value }
+    public var dataSummary: DataSummary? { nil }
     public mutating func update(_ update: ClosedFormUpdate, parameters names: [String], batch: [Int]?) throws {
         throw TrainingError.unsupportedUpdate(updater: "\(update)", objective: "\(Self.self)")
     }
@@ -58,10 +65,13 @@ extension TapeObjective {
     }
 
     /// The value alone (no reverse sweep).
-    public func value(batch: [Int]? = nil) throws -> Double {
+    public func value(batch: [Int]?) throws -> Double {
         let tape = Tape()
         return try objective(on: tape, parameters: ParameterLeaves(parameters, on: tape), batch: batch).scalar
     }
+
+    /// The value on all data (no reverse sweep).
+    public func value() throws -> Double { try value(batch: nil) }
 }
 
 /// The tape leaves of an objective's parameters, looked up by qualified name

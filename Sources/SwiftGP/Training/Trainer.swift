@@ -45,6 +45,8 @@ public struct FitOptions: Sendable {
     public var groups: [ParameterGroup]
     /// Priors placed on the parameters they name before training (MAP); they stay on the trained model.
     public var priors: [ParameterPrior] = []
+    /// The default multi-start screen (on unless set to nil); used by objectives with a `dataSummary`.
+    public var screen: StartScreen? = StartScreen()
     public var progress: (@Sendable (FitProgress) -> Void)?
 
     public init(optimizer: OptimizerChoice = .lbfgs(), maxIterations: Int = 1000, gradientTolerance: Double = 1e-5,
@@ -82,6 +84,10 @@ public struct FitReport: Sendable, Codable {
     public var restartObjectives: [Double]
     /// The draws of a sampler group (`Updater.sampler`), nil without one.
     public var samples: ParameterSamples?
+    /// What the start screen evaluated and chose, nil without a screen.
+    public var screen: ScreenReport?
+    /// Signs that the fit ended degenerate (a vanished signal, a parameter at its bound).
+    public var warnings: [FitWarning] = []
 
     public init(objective: Double, iterations: Int, evaluations: Int, converged: Bool, stopReason: String,
                 history: [Double], seconds: Double, maxJitter: Double, restartObjectives: [Double] = [],
@@ -124,14 +130,39 @@ public enum Trainer {
         }
         let assignment = try GroupAssignment(parameters, groups: options.groups)
         let space = ParameterVector(parameters, selecting: assignment.mask { if case .optimizer = $0 { return true } else { return false } })
-        let start = space.unconstrained
         var generator = SeededGenerator(seed: options.seed)
+        // Starting points: the given one, or the best few of the screen.
+        var starts = [space.unconstrained]
+        var screenReport: ScreenReport? = nil
+        if let screen = options.screen, screen.keep > 0, space.count > 0, let data = objective.dataSummary {
+            let s0 = clock.now
+            let candidates = screen.candidates(from: parameters, data: data)
+            var values: [Double] = []
+            for c in candidates {
+                var o = objective
+                o.parameters = c
+                let xi = ParameterVector(c, selecting: space.selected).unconstrained
+                let v = space.isInterior(at: xi) ? ((try? o.value(batch: nil)).map { $0 + o.logPrior } ?? -.infinity) : -.infinity
+                values.append(v.isFinite ? v : -.infinity)
+            }
+            let ranked = values.indices.filter { values[$0] > -.infinity }.sorted { values[$0] > values[$1] }
+            let chosen = Array(ranked.prefix(screen.keep))
+            if !chosen.isEmpty {
+                starts = chosen.map { ParameterVector(candidates[$0], selecting: space.selected).unconstrained }
+            }
+            screenReport = ScreenReport(evaluated: candidates.count, objectives: values, optimised: chosen,
+                                        seconds: (clock.now - s0).seconds)
+        }
+        var runs = starts
+        for _ in 0..<max(0, options.restarts) {
+            var xi0 = starts[0]
+            for i in xi0.indices { xi0[i] += generator.normal() }
+            runs.append(xi0)
+        }
         var best: (parameters: [Parameter], report: FitReport)? = nil
         var finals: [Double] = []
         var firstError: Error? = nil
-        for restart in 0...max(0, options.restarts) {
-            var xi0 = start
-            if restart > 0 { for i in xi0.indices { xi0[i] += generator.normal() } }
+        for (restart, xi0) in runs.enumerated() {
             do {
                 let (parameters, report) = try run(objective, space: space, assignment: assignment, from: xi0,
                                                    options: options, restart: restart, generator: &generator)
@@ -149,6 +180,8 @@ public enum Trainer {
         objective.parameters = chosen.parameters
         chosen.report.seconds = (clock.now - t0).seconds
         chosen.report.restartObjectives = finals
+        chosen.report.screen = screenReport
+        chosen.report.warnings = FitWarning.check(chosen.parameters, data: objective.dataSummary)
         return chosen.report
     }
 
@@ -193,6 +226,8 @@ public enum Trainer {
         func nextBatch() -> [Int]? { stream?.next(using: &generator) }
         func sample(_ xi: [Double], batch: [Int]?) -> OptimizerSample {
             evaluations += 1
+            // A trial point on a domain boundary (softplus/exp underflow, σ saturation) is a failed point.
+            guard space.isInterior(at: xi) else { return .failed(dimension: space.count) }
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
             guard let e = try? evaluateWithPriors(model, batch: batch), e.value.isFinite else {
                 return .failed(dimension: space.count)
@@ -241,7 +276,8 @@ public enum Trainer {
                 if outcome == .stalled {
                     iteration += 1
                     stopReason = "line search stalled"
-                    converged = current.map { ($0.gradient.map(abs).max() ?? 0) <= 100 * options.gradientTolerance } ?? false
+                    // Converged only if the convergence test itself passes at the point where the search stalled.
+                    converged = current.map { ($0.gradient.map(abs).max() ?? 0) <= options.gradientTolerance } ?? false
                     break
                 }
                 value = fresh?.value ?? current?.value

@@ -96,6 +96,8 @@ public struct SGPRBound: TapeObjective, ModelObjective, Sendable {
         self.y = y
     }
 
+    public var dataSummary: DataSummary? { DataSummary(x: x, y: y) }
+
     public func objective(on tape: Tape, parameters p: ParameterLeaves, batch: [Int]?) throws -> Var {
         let kp = p.scoped("kernel"), noise = p["likelihood.variance"], z = p["inducing"]
         let d = model.inputDimension, n = Double(x.rows)

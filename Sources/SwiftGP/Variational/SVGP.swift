@@ -134,7 +134,6 @@ public struct SVGP: Parameterised, Sendable {
         let c = Double(x.rows) / Double(xb.rows)
         let (mean, variance, proj, lz) = try marginals(xb)
         let e = likelihood.variationalExpectations(yb, mean: mean, variance: variance)
-        let m = inducingCount
         let priorPrecision = strategy.priorPrecision(factor: lz)
         for l in 0..<variational.latentCount {
             var weights = [Double](repeating: 0, count: xb.rows)

@@ -70,7 +70,8 @@ public struct TrainedModel: Sendable {
             points: data.count, iterations: r.iterations, evaluations: r.evaluations, seconds: r.seconds,
             jitter: r.maxJitter, stopReason: r.stopReason, converged: r.converged, restarts: settings.options.restarts,
             restartObjectives: r.restartObjectives.map { $0 + shift }, seed: settings.options.seed,
-            maxIterations: settings.options.maxIterations)
+            maxIterations: settings.options.maxIterations, screenStarts: r.screen?.evaluated, screenSeconds: r.screen?.seconds,
+            warnings: r.warnings.isEmpty ? nil : r.warnings.map(\.description))
         let file = ModelFile(
             model: kind.name, task: task, kernel: s.kernel, likelihood: s.likelihood, mean: s.mean,
             features: data.features, target: target, classes: classes,

@@ -66,9 +66,12 @@ public struct StateSpaceCVI: Sendable {
             precondition(given.count == s.times.count && given.dimension == 1, "initial sites must be \(s.times.count) scalar sites")
             sites = given
         } else {
-            let k0 = kernel.diagonal(Matrix(column: [0])).first!
-            Self.update(&sites, likelihood: likelihood, y: s.values, means: [Double](repeating: 0, count: s.times.count),
-                        variances: [Double](repeating: k0, count: s.times.count), step: 1)
+            // One full step from a linearisation point per target: the likelihood's data-driven one (Poisson:
+            // log(y + ½), variance 0), else the prior marginal (m = 0, v = k(0)).
+            let k0 = kernel.diagonal(Matrix(column: [0])).first ?? 1
+            let points = s.values.map { $0.isNaN ? nil : likelihood.linearisationPoint(for: $0) }
+            Self.update(&sites, likelihood: likelihood, y: s.values, means: points.map { $0 ?? 0 },
+                        variances: points.map { $0 == nil ? k0 : 0 }, step: 1)
         }
         self.sites = sites
         self.states = try StateSpaceSmoother.smooth(kernel: kernel, times: s.times, sites: sites, method: smoother, policy: jitter)
@@ -111,8 +114,27 @@ public struct StateSpaceCVI: Sendable {
     public mutating func step() throws -> Double {
         let (m, v) = sortedMarginals
         let old = sites
-        Self.update(&sites, likelihood: likelihood, y: y, means: m, variances: v, step: stepSize)
-        states = try StateSpaceSmoother.smooth(kernel: kernel, times: times, sites: sites, method: smoother, policy: jitter)
+        // Damping: a step whose sites or smoothed states are not finite (an overshoot into exp overflow, a
+        // covariance that lost definiteness) is retried with β halved, down to β/2¹⁰.
+        var beta = stepSize
+        while true {
+            var trial = old
+            Self.update(&trial, likelihood: likelihood, y: y, means: m, variances: v, step: beta)
+            let finiteSites = trial.first.allSatisfy(\.isFinite) && trial.second.allSatisfy(\.isFinite)
+            if finiteSites, let s = try? StateSpaceSmoother.smooth(kernel: kernel, times: times, sites: trial, method: smoother,
+                                                                   policy: jitter),
+               s.logNormaliser.isFinite, s.means.allSatisfy(\.isFinite) {
+                sites = trial
+                states = s
+                break
+            }
+            beta *= 0.5
+            if beta < stepSize / 1024 {
+                // Even the smallest step fails: surface the smoother's own error, or the non-finite result.
+                _ = try StateSpaceSmoother.smooth(kernel: kernel, times: times, sites: trial, method: smoother, policy: jitter)
+                throw LinearAlgebraError.nonFinite(size: times.count)
+            }
+        }
         iterations += 1
         var change = 0.0
         for i in sites.first.indices {

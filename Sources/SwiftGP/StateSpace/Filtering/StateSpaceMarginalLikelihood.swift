@@ -21,6 +21,8 @@ public struct StateSpaceMarginalLikelihood: TapeObjective, Sendable {
         set { model.parameters = newValue }
     }
 
+    public var dataSummary: DataSummary? { DataSummary(x: Matrix(column: times), y: y) }
+
     public func objective(on tape: Tape, parameters p: ParameterLeaves, batch: [Int]?) throws -> Var {
         let m = model.mean.value(Matrix(column: times), on: p.scoped("mean"), tape: tape)
         let r = tape.leaf(y) - m
