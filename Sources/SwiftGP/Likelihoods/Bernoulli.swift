@@ -33,6 +33,20 @@ public struct Bernoulli: ScalarLikelihood {
         }
     }
 
+    /// log p, ∂f, ∂²f sharing one log Φ and one λ (probit) or one σ (logit) per node.
+    public func logDensityAndCurvature(_ y: Double, _ f: Double) -> (value: Double, df: Double, d2f: Double, dParameters: [Double]) {
+        let s = 2 * y - 1, z = s * f
+        switch link {
+        case .probit:
+            let logCDF = Math.logNormalCDF(z)
+            let lambda = Math.exp(Math.logNormalPDF(z) - logCDF)
+            return (logCDF, s * lambda, -lambda * (z + lambda), [])
+        case .logit:
+            let p = Math.sigmoid(z), q = Math.sigmoid(-z)
+            return (Math.logSigmoid(z), s * q, -p * q, [])
+        }
+    }
+
     /// Gauss–Hermite (value and both derivatives) stays within ~1e-8 up to √v = 1 (log Φ and log σ are nearly
     /// quadratic or linear beyond their transition at f = 0).
     public var quadratureScale: Double { 1 }
