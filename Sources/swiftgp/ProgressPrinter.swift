@@ -31,8 +31,9 @@ final class ProgressPrinter: @unchecked Sendable {
         lastPrint = clock.now
         // Time left if every remaining iteration of this run and of the later runs is used (an upper bound).
         let perIteration = p.elapsedSeconds / Double(max(p.iteration, 1))
-        let left = p.estimatedSecondsLeft + perIteration * Double(p.maxIterations * (runs - p.restart - 1))
-        let run = runs > 1 ? "run \(p.restart + 1)/\(runs)  " : ""
+        let total = max(runs, p.runs)
+        let left = p.estimatedSecondsLeft + perIteration * Double(p.maxIterations * max(0, total - p.restart - 1))
+        let run = total > 1 ? "run \(p.restart + 1)/\(total)  " : ""
         Console.error("fit: \(run)iteration \(p.iteration)/\(p.maxIterations)  objective \(String(format: "%.6g", p.objective))"
                       + "  elapsed \(format(seconds(since: start)))  left ≤ \(format(left))")
     }

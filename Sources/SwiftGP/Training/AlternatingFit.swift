@@ -118,7 +118,7 @@ extension Trainer {
             history.append(bound)
             let elapsed = (clock.now - t0).seconds
             options.progress?(FitProgress(
-                restart: restart, iteration: context.iteration, maxIterations: options.maxIterations, objective: bound,
+                restart: restart, runs: options.restarts + 1, iteration: context.iteration, maxIterations: options.maxIterations, objective: bound,
                 elapsedSeconds: elapsed,
                 estimatedSecondsLeft: elapsed / Double(context.iteration) * Double(options.maxIterations - context.iteration)))
             let outcome = try model.maximizationStep(&context)

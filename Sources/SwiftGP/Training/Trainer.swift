@@ -16,7 +16,9 @@ public enum OptimizerChoice: Sendable, Equatable {
 
 /// A snapshot of training, handed to the progress callback after every iteration.
 public struct FitProgress: Sendable {
+    /// The current run (0-based) of `runs`: the screened starting points, then the restarts.
     public var restart: Int
+    public var runs: Int = 1
     public var iteration: Int
     public var maxIterations: Int
     /// The objective (maximised) at the current point; on a minibatch for stochastic objectives.
@@ -165,7 +167,7 @@ public enum Trainer {
         for (restart, xi0) in runs.enumerated() {
             do {
                 let (parameters, report) = try run(objective, space: space, assignment: assignment, from: xi0,
-                                                   options: options, restart: restart, generator: &generator)
+                                                   options: options, restart: restart, runs: runs.count, generator: &generator)
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (parameters, report) }
             } catch let error as TrainingError {
@@ -205,7 +207,7 @@ public enum Trainer {
     }
 
     private static func run<O: Objective>(_ objective: O, space: ParameterVector, assignment: GroupAssignment,
-                                          from xi0: [Double], options: FitOptions, restart: Int,
+                                          from xi0: [Double], options: FitOptions, restart: Int, runs: Int,
                                           generator: inout SeededGenerator) throws -> ([Parameter], FitReport) {
         let clock = ContinuousClock()
         let t0 = clock.now
@@ -309,7 +311,7 @@ public enum Trainer {
             history.append(-v)
             let elapsed = (clock.now - t0).seconds
             options.progress?(FitProgress(
-                restart: restart, iteration: iteration, maxIterations: options.maxIterations, objective: -v,
+                restart: restart, runs: runs, iteration: iteration, maxIterations: options.maxIterations, objective: -v,
                 elapsedSeconds: elapsed,
                 estimatedSecondsLeft: elapsed / Double(iteration) * Double(options.maxIterations - iteration)))
             // A sampler runs its full course.
