@@ -125,3 +125,23 @@ struct TrapsAtZero: Objective {
         #expect(try healthy.fit(x, noisy).warnings.isEmpty)
     }
 }
+
+/// Issue 13 (part): bad data from the library API is a `TrainingError`, never a trap.
+@Suite struct LibraryInputTests {
+    @Test func badShapesAndLabelsAreErrors() throws {
+        let x = TestData.uniform(20, 10, seed: 1301)
+        let y = (0..<20).map { Double($0 % 2) }
+        var exact = ExactGP(kernel: Matern52(lengthscale: [1, 1, 1]), likelihood: GaussianLikelihood(variance: 0.1))
+        #expect(throws: TrainingError.self) { try exact.fit(x, y) }
+        var rows = ExactGP(kernel: Matern52(lengthscale: [Double](repeating: 1, count: 10)), likelihood: GaussianLikelihood())
+        #expect(throws: TrainingError.self) { try rows.fit(x, Array(y.prefix(19))) }
+        var svgp = try SVGP(kernel: RBF(lengthscale: [Double](repeating: 1, count: 10)), likelihood: Bernoulli(),
+                            inducing: x.selectingRows(Array(0..<5)))
+        #expect(throws: TrainingError.self) { try svgp.fit(x, y.map { 2 * $0 - 1 }) }          // ±1 labels
+        #expect(throws: TrainingError.deterministicOptimizerOnMinibatches(batchSize: 8, population: 20)) {
+            try svgp.fit(x, y, options: FitOptions(maxIterations: 10, batchSize: 8))
+        }
+        // The same data with 0/1 labels and Adam trains.
+        #expect(try svgp.fit(x, y, options: FitOptions(optimizer: .adam(), maxIterations: 5, batchSize: 8)).iterations == 5)
+    }
+}

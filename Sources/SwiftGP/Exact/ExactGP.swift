@@ -50,8 +50,11 @@ public struct ExactGP: Parameterised, Sendable {
 
     /// Maximises the log marginal likelihood over the trainable parameters with the shared engine
     /// (L-BFGS by default) and keeps the result.
+    /// - Throws: `TrainingError.invalidData` for unusable data (shapes, non-finite values, a kernel whose ARD
+    ///   parameters do not match the columns); numerical failures at the starting point.
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
+        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
         let (model, report) = try marginalLikelihood(x, y).trained(options: options)
         self = model
         return report

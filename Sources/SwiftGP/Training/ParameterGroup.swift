@@ -179,11 +179,19 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidGroups(String)
     /// A prior (`FitOptions.priors`) whose pattern names no parameter.
     case unmatchedPrior(String, parameters: [String])
+    /// L-BFGS on minibatches: its line search needs the same objective at every trial point.
+    case deterministicOptimizerOnMinibatches(batchSize: Int, population: Int)
+    /// Training data a model cannot use (shapes, non-finite values, targets outside the likelihood's support).
+    case invalidData(String)
 
     public var description: String {
         switch self {
         case let .unsupportedUpdate(u, o): return "\(o) offers no \(u) update"
         case let .invalidGroups(m): return "invalid parameter groups: \(m)"
+        case let .deterministicOptimizerOnMinibatches(b, n):
+            return "L-BFGS needs the full-data objective, but minibatches of \(b) of \(n) rows were asked for: "
+                + "use FitOptions(optimizer: .adam(learningRate:)) with minibatches, or no batch size"
+        case let .invalidData(m): return "invalid training data: \(m)"
         case let .unmatchedPrior(p, names):
             return "prior '\(p)' names no parameter (parameters: \(names.joined(separator: ", ")))"
         }

@@ -132,6 +132,9 @@ public enum Trainer {
         }
         let assignment = try GroupAssignment(parameters, groups: options.groups)
         let space = ParameterVector(parameters, selecting: assignment.mask { if case .optimizer = $0 { return true } else { return false } })
+        if space.count > 0, case .lbfgs = options.optimizer, let n = objective.minibatchPopulation, let b = options.batchSize, b < n {
+            throw TrainingError.deterministicOptimizerOnMinibatches(batchSize: b, population: n)
+        }
         var generator = SeededGenerator(seed: options.seed)
         // Starting points: the given one, or the best few of the screen.
         var starts = [space.unconstrained]

@@ -64,10 +64,15 @@ public struct SVGP: Parameterised, Sendable {
     /// natural-gradient steps (Salimbeni et al. 2018) on each minibatch, alternating with the optimiser
     /// (use Adam) on the hyperparameters and Z. `groups` (appended to `options.groups`) can name further
     /// parameter groups; they are matched before the natural-gradient group.
-    /// - Throws: `TrainingError` for natural gradients on a mean-field q(u); numerical failures.
+    /// - Throws: `TrainingError` for unusable data (shapes, targets outside the likelihood's support, e.g. ±1
+    ///   labels for `Bernoulli`), L-BFGS on minibatches, natural gradients on a mean-field q(u); numerical failures.
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions(optimizer: .adam()),
                              naturalGradients: NaturalGradientSchedule? = nil, groups: [ParameterGroup] = []) throws -> FitReport {
+        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
+        guard x.cols == inputDimension else {
+            throw TrainingError.invalidData("inputs have \(x.cols) columns, the inducing inputs \(inputDimension)")
+        }
         var objective = elbo(x, y)
         var options = options
         options.groups += groups

@@ -63,6 +63,8 @@ public struct StateSpaceGP: Parameterised, Sendable {
     /// Maximises the Kalman log marginal likelihood with the shared engine (L-BFGS by default).
     @discardableResult
     public mutating func fit(_ times: [Double], _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
+        // Targets may be missing (NaN): the filter skips them; times must be finite.
+        try TrainingDataCheck.check(x: Matrix(column: times), y: y, kernel: kernel, likelihood: nil)
         var objective = marginalLikelihood(times, y)
         let report = try Trainer.fit(&objective, options: options)
         self = objective.model
