@@ -113,13 +113,23 @@ public enum StateSpaceSmoother {
         var rpr = 0.0
         for i in 0..<n { for l in 0..<n { rpr += r[i] * pbar[i, l] * r[l] } }
         if n == 1 {
-            // Scalar site: B = 1 + p̄𝒥, P = P⁻ − u uᵀ 𝒥/B, no factorisation.
+            // Scalar site: B = 1 + p̄𝒥, no factorisation. In gain form, with k = u𝒥/B (u = P⁻Πᵀ) the gain of the
+            // pseudo-observation with noise 1/𝒥: m = m⁻ + u r/B (= m⁻ + P Πᵀ r, without forming P first), and P
+            // in Joseph form P = (I − kΠ) P⁻ (I − kΠ)ᵀ + k kᵀ/𝒥 = P⁻ − u uᵀ 𝒥/B computed without the
+            // cancellation that loses the small posterior variance when 𝒥 is large (noise → 0).
             let jv = max(jj.storage[0], 0)
             let b = 1 + pbar.storage[0] * jv
-            for c in 0..<d { for i in 0..<d { p[i, c] -= pit.storage[i] * pit.storage[c] * jv / b } }
-            p.symmetrize()
-            let pr = smallProduct(p, pi, transposeB: true)
-            for i in 0..<d { m[i] += pr.storage[i] * r[0] }
+            let u = pit.storage
+            for i in 0..<d { m[i] += u[i] * r[0] / b }
+            if jv > 0 {
+                let k = u.map { $0 * jv / b }
+                // (I − kΠ) P⁻ (I − kΠ)ᵀ = P⁻ − k uᵀ − u kᵀ + p̄ k kᵀ; then + k kᵀ/𝒥.
+                var q = p
+                let extra = pbar.storage[0] + 1 / jv
+                for c in 0..<d { for i in 0..<d { q[i, c] += -k[i] * u[c] - u[i] * k[c] + extra * k[i] * k[c] } }
+                p = q
+                p.symmetrize()
+            }
             let pr0 = pbar.storage[0] * r[0]
             let dz = linear - 0.5 * quadratic - 0.5 * Math.log(b) + 0.5 * (rpr - pr0 * pr0 * jv / b)
             return (dz, 0)
