@@ -49,15 +49,19 @@ struct TrapsAtZero: Objective {
         #expect(nlpd <= skNLPD + 0.02, "NLPD \(nlpd) vs scikit-learn \(skNLPD)")
     }
 
+    /// scikit-learn's default start: an ARD kernel with lengthscales 1 and variance 1, noise variance 1.
+    static func scikitLearnsStart(_ kernel: String, dimension d: Int) -> ExactGP {
+        let ones = [Double](repeating: 1, count: d)
+        let k: any Kernel = kernel == "rbf" ? RBF(lengthscale: ones) : Matern52(lengthscale: ones)
+        return ExactGP(kernel: k, likelihood: GaussianLikelihood(variance: 1))
+    }
+
     /// The shipped diabetes data: one default fit (no restarts) reaches scikit-learn's restarted optimum.
     @Test(arguments: ["matern52", "rbf"])
     func diabetesDefaultFitReachesScikitLearnsOptimum(kernel: String) throws {
         let reference = try SklearnReference()
         let data = try Diabetes()
-        let d = data.xTrain.cols
-        let k: any Kernel = kernel == "rbf" ? RBF(lengthscale: [Double](repeating: 1, count: d))
-            : Matern52(lengthscale: [Double](repeating: 1, count: d))
-        var model = ExactGP(kernel: k, likelihood: GaussianLikelihood(variance: 1))
+        var model = Self.scikitLearnsStart(kernel, dimension: data.xTrain.cols)
         let report = try model.fit(data.xTrain, data.yTrain)
         let sk = reference.case("\(kernel)_optimised")["lml"] as! Double
         #expect(report.objective >= sk - 1e-3, "SwiftGP \(report.objective) vs scikit-learn \(sk)")
@@ -70,10 +74,7 @@ struct TrapsAtZero: Objective {
     func lbfgsReachesScikitLearnsOptimumFromTheSameStart(kernel: String) throws {
         let reference = try SklearnReference()
         let data = try Diabetes()
-        let d = data.xTrain.cols
-        let k: any Kernel = kernel == "rbf" ? RBF(lengthscale: [Double](repeating: 1, count: d))
-            : Matern52(lengthscale: [Double](repeating: 1, count: d))
-        var model = ExactGP(kernel: k, likelihood: GaussianLikelihood(variance: 1))
+        var model = Self.scikitLearnsStart(kernel, dimension: data.xTrain.cols)
         var options = FitOptions(gradientTolerance: 1e-7, relativeTolerance: 1e-12)
         options.screen = nil
         let report = try model.fit(data.xTrain, data.yTrain, options: options)
