@@ -106,7 +106,10 @@ public struct KernelSpec: Codable, Sendable, Equatable {
 
     /// Checks per-dimension parameters, active dimensions and kinds defined on one input column against
     /// `d` input columns.
-    private func validate(dimension d: Int, at path: String) throws {
+    /// Checks per-dimension parameters, active dimensions and one-column kernels against `d` input columns
+    /// (also run by the models' `fit` on live kernels, through `KernelSpec(kernel)`). Kinds outside the
+    /// catalogue are not checked. - Throws: `ModelFileError.invalid` naming the node.
+    func validate(dimension d: Int, at path: String) throws {
         guard let entry = KernelCatalogue.entry(named: kind) else { return }   // `structure` names the unknown kind
         var childDimension = d
         if entry.recordsDimensions, let dims = dimensions {

@@ -23,15 +23,7 @@ public struct Bernoulli: ScalarLikelihood {
     }
 
     /// Probit: −λ(z)(z + λ(z)) with z = s f and λ = φ/Φ; logit: −σ(f)σ(−f).
-    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double {
-        let z = (2 * y - 1) * f
-        switch link {
-        case .probit:
-            let lambda = Math.inverseMillsRatio(z)
-            return -lambda * (z + lambda)
-        case .logit: return -Math.sigmoid(z) * Math.sigmoid(-z)
-        }
-    }
+    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double { logDensityAndCurvature(y, f).d2f }
 
     /// log p, ∂f, ∂²f sharing one log Φ and one λ (probit) or one σ (logit) per node.
     public func logDensityAndCurvature(_ y: Double, _ f: Double) -> (value: Double, df: Double, d2f: Double, dParameters: [Double]) {

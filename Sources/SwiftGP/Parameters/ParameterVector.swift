@@ -73,9 +73,14 @@ public struct ParameterVector: Sendable {
     public func isInterior(at xi: [Double]) -> Bool {
         var k = 0
         for (i, p) in template.enumerated() where selected[i] {
-            for _ in p.value {
-                let x = xi[k]
-                k += 1
+            let part = xi[k..<(k + p.count)]
+            k += p.count
+            // Identity parameters (q(u), inducing inputs: most of ξ in a sparse model) need only be finite.
+            if case .identity = p.constraint {
+                if !part.allSatisfy(\.isFinite) { return false }
+                continue
+            }
+            for x in part {
                 guard x.isFinite else { return false }
                 let theta = p.constraint.constrain(x)
                 guard theta.isFinite else { return false }

@@ -85,8 +85,9 @@ extension Trainer {
         for restart in 0...max(0, options.restarts) {
             var candidate = model
             if restart > 0 { candidate.perturb(using: &generator) }
-            var context = AlternatingContext(iteration: 0, generator: SeededGenerator(seed: generator.next()))
-            if restart == 0 { context.generator = SeededGenerator(seed: options.seed) }
+            // The first run draws from the fit's seed itself; each restart from a seed drawn for it.
+            var context = AlternatingContext(iteration: 0,
+                                             generator: SeededGenerator(seed: restart == 0 ? options.seed : generator.next()))
             do {
                 let report = try runAlternating(&candidate, context: &context, options: options, restart: restart)
                 finals.append(report.objective)

@@ -91,20 +91,12 @@ public enum Updater: Sendable {
     /// Not updated.
     case fixed
 
-    var isClosedForm: Bool {
+    /// The objective's update this updater runs at iteration t (0-based), nil for gradient updaters.
+    func closedFormUpdate(at t: Int) -> ClosedFormUpdate? {
         switch self {
-        case .naturalGradient, .sites: return true
-        default: return false
-        }
-    }
-
-    var label: String {
-        switch self {
-        case .optimizer: return "optimizer"
-        case .naturalGradient: return "natural gradient"
-        case .sites: return "CVI sites"
-        case .sampler: return "SGHMC"
-        case .fixed: return "fixed"
+        case let .naturalGradient(schedule): return .naturalGradient(stepSize: schedule.step(at: t))
+        case let .sites(beta): return .sites(stepSize: beta)
+        case .optimizer, .sampler, .fixed: return nil
         }
     }
 }
@@ -156,15 +148,17 @@ struct GroupAssignment {
             }
         }
         self.updaters = updaters
-        closedForm = groups.indices.filter { groups[$0].updater.isClosedForm && !owned[$0].isEmpty }
+        closedForm = groups.indices.filter { groups[$0].updater.closedFormUpdate(at: 0) != nil && !owned[$0].isEmpty }
             .map { (groups[$0].updater, owned[$0]) }
         if groups.filter({ if case .sampler = $0.updater { return true } else { return false } }).count > 1 {
             throw TrainingError.invalidGroups("at most one SGHMC group per fit")
         }
     }
 
-    /// A mask over the parameters selecting those moved by a gradient updater of the given kind.
-    func mask(_ select: (Updater) -> Bool) -> [Bool] { updaters.map(select) }
+    /// Which parameters the optimiser moves.
+    var optimizerMask: [Bool] { updaters.map { if case .optimizer = $0 { return true } else { return false } } }
+    /// Which parameters the sampler moves.
+    var samplerMask: [Bool] { updaters.map { if case .sampler = $0 { return true } else { return false } } }
 
     var samplerSettings: SGHMC? {
         for u in updaters { if case let .sampler(s) = u { return s } }

@@ -131,7 +131,11 @@ public enum Trainer {
             objective.parameters = parameters
         }
         let assignment = try GroupAssignment(parameters, groups: options.groups)
-        let space = ParameterVector(parameters, selecting: assignment.mask { if case .optimizer = $0 { return true } else { return false } })
+        let space = ParameterVector(parameters, selecting: assignment.optimizerMask)
+        // Priors do not change during a fit: the parameters that carry one are found once.
+        let priored = parameters.indices.filter { parameters[$0].prior != nil }
+        // What the screen and the warnings need to know about the data, computed once (O(n d), or a sort).
+        let data = objective.dataSummary
         if space.count > 0, case .lbfgs = options.optimizer, let n = objective.minibatchPopulation, let b = options.batchSize, b < n {
             throw TrainingError.deterministicOptimizerOnMinibatches(batchSize: b, population: n)
         }
@@ -139,22 +143,20 @@ public enum Trainer {
         // Starting points: the given one, or the best few of the screen.
         var starts = [space.unconstrained]
         var screenReport: ScreenReport? = nil
-        if let screen = options.screen, screen.keep > 0, space.count > 0, let data = objective.dataSummary {
+        if let screen = options.screen, screen.keep > 0, space.count > 0, let data {
             let s0 = clock.now
             let candidates = screen.candidates(from: parameters, data: data)
+            let xis = candidates.map { ParameterVector($0, selecting: space.selected).unconstrained }
             var values: [Double] = []
-            for c in candidates {
+            for (c, xi) in zip(candidates, xis) {
                 var o = objective
                 o.parameters = c
-                let xi = ParameterVector(c, selecting: space.selected).unconstrained
                 let v = space.isInterior(at: xi) ? ((try? o.value(batch: nil)).map { $0 + o.logPrior } ?? -.infinity) : -.infinity
                 values.append(v.isFinite ? v : -.infinity)
             }
             let ranked = values.indices.filter { values[$0] > -.infinity }.sorted { values[$0] > values[$1] }
             let chosen = Array(ranked.prefix(screen.keep))
-            if !chosen.isEmpty {
-                starts = chosen.map { ParameterVector(candidates[$0], selecting: space.selected).unconstrained }
-            }
+            if !chosen.isEmpty { starts = chosen.map { xis[$0] } }
             screenReport = ScreenReport(evaluated: candidates.count, objectives: values, optimised: chosen,
                                         seconds: (clock.now - s0).seconds)
         }
@@ -169,7 +171,7 @@ public enum Trainer {
         var firstError: Error? = nil
         for (restart, xi0) in runs.enumerated() {
             do {
-                let (parameters, report) = try run(objective, space: space, assignment: assignment, from: xi0,
+                let (parameters, report) = try run(objective, space: space, assignment: assignment, priored: priored, from: xi0,
                                                    options: options, restart: restart, runs: runs.count, generator: &generator)
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (parameters, report) }
@@ -186,15 +188,17 @@ public enum Trainer {
         chosen.report.seconds = (clock.now - t0).seconds
         chosen.report.restartObjectives = finals
         chosen.report.screen = screenReport
-        chosen.report.warnings = FitWarning.check(chosen.parameters, data: objective.dataSummary)
+        chosen.report.warnings = FitWarning.check(chosen.parameters, data: data)
         return chosen.report
     }
 
-    /// The objective plus Σ log p(θ) over the parameters with priors, and its gradient.
-    static func evaluateWithPriors<O: Objective>(_ objective: O, batch: [Int]?) throws -> Evaluation {
+    /// The objective plus Σ log p(θ) over the parameters `priored` (the indices of those with a prior), and
+    /// its gradient.
+    static func evaluateWithPriors<O: Objective>(_ objective: O, batch: [Int]?, priored: [Int]) throws -> Evaluation {
         var e = try objective.evaluate(batch: batch)
+        guard !priored.isEmpty else { return e }
         let ps = objective.parameters
-        for i in ps.indices {
+        for i in priored {
             guard let prior = ps[i].prior else { continue }
             for (j, v) in ps[i].value.enumerated() {
                 e.value += prior.logDensity(v)
@@ -210,7 +214,7 @@ public enum Trainer {
     }
 
     private static func run<O: Objective>(_ objective: O, space: ParameterVector, assignment: GroupAssignment,
-                                          from xi0: [Double], options: FitOptions, restart: Int, runs: Int,
+                                          priored: [Int], from xi0: [Double], options: FitOptions, restart: Int, runs: Int,
                                           generator: inout SeededGenerator) throws -> ([Parameter], FitReport) {
         let clock = ContinuousClock()
         let t0 = clock.now
@@ -223,8 +227,7 @@ public enum Trainer {
             stream = MinibatchStream(population: n, batchSize: b)
         }
         // The sampler's own vector and state.
-        let samplerSpace = ParameterVector(model.parameters,
-                                           selecting: assignment.mask { if case .sampler = $0 { return true } else { return false } })
+        let samplerSpace = ParameterVector(model.parameters, selecting: assignment.samplerMask)
         var sampler = assignment.samplerSettings.map { SGHMCState(settings: $0, dimension: samplerSpace.count) }
         var samples = sampler.map { _ in ParameterSamples(names: samplerSpace.names) }
         var samplerXi = samplerSpace.unconstrained
@@ -234,7 +237,7 @@ public enum Trainer {
             // A trial point on a domain boundary (softplus/exp underflow, σ saturation) is a failed point.
             guard space.isInterior(at: xi) else { return .failed(dimension: space.count) }
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-            guard let e = try? evaluateWithPriors(model, batch: batch), e.value.isFinite else {
+            guard let e = try? evaluateWithPriors(model, batch: batch, priored: priored), e.value.isFinite else {
                 return .failed(dimension: space.count)
             }
             maxJitter = max(maxJitter, e.jitter)
@@ -245,7 +248,7 @@ public enum Trainer {
         var xi = xi0
         // The starting point must evaluate; report its error otherwise.
         model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-        _ = try evaluateWithPriors(model, batch: nextBatch())
+        _ = try evaluateWithPriors(model, batch: nextBatch(), priored: priored)
         stream?.restartEpoch()
         var current: OptimizerSample? = nil
         var history: [Double] = []
@@ -259,13 +262,7 @@ public enum Trainer {
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
             // 1. Closed-form updates (natural gradients, CVI sites), in the groups' order.
             for (updater, names) in assignment.closedForm {
-                switch updater {
-                case let .naturalGradient(schedule):
-                    try model.update(.naturalGradient(stepSize: schedule.step(at: iteration)), parameters: names, batch: batch)
-                case let .sites(beta):
-                    try model.update(.sites(stepSize: beta), parameters: names, batch: batch)
-                default: break
-                }
+                if let update = updater.closedFormUpdate(at: iteration) { try model.update(update, parameters: names, batch: batch) }
             }
             // The objective changed under the optimiser: its cached sample is stale.
             if !assignment.closedForm.isEmpty { current = nil }
@@ -291,7 +288,7 @@ public enum Trainer {
             if var state = sampler {
                 model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
                 evaluations += 1
-                let e = try evaluateWithPriors(model, batch: batch)
+                let e = try evaluateWithPriors(model, batch: batch, priored: priored)
                 maxJitter = max(maxJitter, e.jitter)
                 let g = samplerSpace.unconstrainedGradient(e.gradient, at: samplerXi)
                 let j = samplerSpace.logJacobianGradient(at: samplerXi)

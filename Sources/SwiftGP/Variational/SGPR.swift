@@ -41,10 +41,7 @@ public struct SGPR: Parameterised, Sendable {
 
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
-        guard x.cols == inputDimension else {
-            throw TrainingError.invalidData("inputs have \(x.cols) columns, the inducing inputs \(inputDimension)")
-        }
+        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood, inputDimension: inputDimension)
         let (model, report) = try bound(x, y).trained(options: options)
         self = model
         return report

@@ -69,17 +69,12 @@ public struct SVGP: Parameterised, Sendable {
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions(optimizer: .adam()),
                              naturalGradients: NaturalGradientSchedule? = nil, groups: [ParameterGroup] = []) throws -> FitReport {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
-        guard x.cols == inputDimension else {
-            throw TrainingError.invalidData("inputs have \(x.cols) columns, the inducing inputs \(inputDimension)")
-        }
+        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood, inputDimension: inputDimension)
         var objective = elbo(x, y)
         var options = options
         options.groups += groups
         if let schedule = naturalGradients {
-            guard variational.covariance == .full else {
-                throw TrainingError.invalidGroups("natural gradients need a full-covariance q(u)")
-            }
+            // A mean-field q(u) is refused by the objective's `update`, before any optimiser step.
             options.groups.append(ParameterGroup("q", updater: .naturalGradient(schedule)))
         }
         let report = try Trainer.fit(&objective, options: options)

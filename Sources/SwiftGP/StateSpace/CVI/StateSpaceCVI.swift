@@ -15,7 +15,8 @@ import GPLinearAlgebra
 /// a natural-gradient step on the ELBO in q's natural parameters. −2G_k is clipped at 0 (BayesNewton's
 /// PSD safeguard; Poisson-exp and Bernoulli never need it). With a Gaussian likelihood and β = 1 the
 /// sites equal the exact likelihood after one iteration. The initial sites are one β = 1 step from the
-/// prior marginals (m = 0, v = k(0)).
+/// likelihood's linearisation point (Poisson: log(y + ½), variance 0), or from the prior marginals
+/// (m = 0, v = k(0)) for likelihoods without one. A step whose result is not finite is retried with β halved.
 ///
 /// The ELBO comes from the sites (exact when q is the smoothed posterior under them):
 /// L = log Z_sites − Σₖ E_q[log t_k] + Σₖ E_q[log p(y_k | f_k)].
