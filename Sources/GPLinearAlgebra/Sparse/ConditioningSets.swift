@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 
 /// The conditioning sets of an ordered point set (docs/methods/vecchia.md#neighbour-sets): for the point at
 /// position i, c(i) ⊆ {0, …, i−1} — its m nearest previous points, or all previous points within ρ·ℓᵢ — stored as
@@ -57,7 +55,7 @@ public struct ConditioningSets: Sendable, Equatable {
         var perChunk = [[[Int]]](repeating: [], count: chunks.count)
         perChunk.withUnsafeMutableBufferPointer { out in
             let out = UnsafeMutableSendableBuffer(out)
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
+            chunks.forEach { c in
                 var sets: [[Int]] = []
                 for i in chunks.range(c) {
                     let previous = query(tree, tree.point(order[i]), i).map { ranks[$0] }.sorted()
@@ -75,31 +73,5 @@ public struct ConditioningSets: Sendable, Equatable {
             }
         }
         return ConditioningSets(starts: starts, rows: rows)
-    }
-}
-
-/// Splits 0..<count into contiguous chunks for `DispatchQueue.concurrentPerform`: a few per core, so uneven
-/// chunks balance out. - Complexity: O(1).
-public struct ParallelChunks: Sendable {
-    public let total: Int
-    public let count: Int
-
-    public init(count total: Int, perCore: Int = 4) {
-        self.total = total
-        count = max(1, min(total, ProcessInfo.processInfo.activeProcessorCount * perCore))
-    }
-
-    public func range(_ c: Int) -> Range<Int> {
-        (c * total / count)..<((c + 1) * total / count)
-    }
-}
-
-/// A mutable buffer pointer handed to the chunks of a parallel loop, each writing its own disjoint elements.
-public struct UnsafeMutableSendableBuffer<T>: @unchecked Sendable {
-    public let base: UnsafeMutableBufferPointer<T>
-    public init(_ base: UnsafeMutableBufferPointer<T>) { self.base = base }
-    public subscript(i: Int) -> T {
-        get { base[i] }
-        nonmutating set { base[i] = newValue }
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 
 /// A sparse upper-triangular factor U with the fixed pattern of `ConditioningSets` (column i nonzero on s(i),
 /// i last), approximating an inverse covariance Θ⁻¹ ≈ U Uᵀ (docs/methods/vecchia.md#the-kl-optimal-factor).
@@ -34,7 +33,7 @@ public struct SparseInverseCholesky: Sendable {
             errors.withUnsafeMutableBufferPointer { e in
                 jitters.withUnsafeMutableBufferPointer { j in
                     let v = UnsafeMutableSendableBuffer(v), e = UnsafeMutableSendableBuffer(e), j = UnsafeMutableSendableBuffer(j)
-                    DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
+                    chunks.forEach { c in
                         do {
                             for i in chunks.range(c) {
                                 let s = pattern.column(i)

@@ -5,11 +5,13 @@ import Foundation
 /// store none.
 ///
 /// Encoded as the payload's own JSON object, without a tag, so format-version-1 files read unchanged;
-/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`).
+/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`, `neighbours` → `.vecchia`).
 /// - Complexity: that of the payload (for inducing points O(M d + M² L) numbers).
 public enum ModelState: Codable, Sendable, Equatable {
     /// `sgpr`, `svgp`: the inducing inputs and the projected q(u).
     case inducingPoints(InducingPointState)
+    /// `vecchia`: the neighbour count.
+    case vecchia(VecchiaState)
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -26,14 +28,19 @@ public enum ModelState: Codable, Sendable, Equatable {
             self = .inducingPoints(try InducingPointState(from: decoder))
             return
         }
+        if keys.contains(VecchiaState.CodingKeys.neighbours.stringValue) {
+            self = .vecchia(try VecchiaState(from: decoder))
+            return
+        }
         throw ModelFileError.invalid(
             detail: "'state' holds \(keys.isEmpty ? "no keys" : keys.sorted().map { "'\($0)'" }.joined(separator: ", ")); "
-                + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt)")
+                + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt) or a vecchia state (neighbours)")
     }
 
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case let .inducingPoints(state): try state.encode(to: encoder)
+        case let .vecchia(state): try state.encode(to: encoder)
         }
     }
 
@@ -41,6 +48,7 @@ public enum ModelState: Codable, Sendable, Equatable {
     func validate(featureCount d: Int) throws {
         switch self {
         case let .inducingPoints(state): try state.validate(featureCount: d)
+        case let .vecchia(state): try state.validate(featureCount: d)
         }
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import GPLinearAlgebra
 
 /// A Vecchia GP (Vecchia 1988; Katzfuss & Guinness 2021; docs/methods/vecchia.md): Gaussian-process regression
@@ -101,7 +100,7 @@ public struct VecchiaPosterior: Sendable {
             variance.withUnsafeMutableBufferPointer { vb in
                 errors.withUnsafeMutableBufferPointer { eb in
                     let mb = UnsafeMutableSendableBuffer(mb), vb = UnsafeMutableSendableBuffer(vb), eb = UnsafeMutableSendableBuffer(eb)
-                    DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
+                    chunks.forEach { c in
                         do {
                             for t in chunks.range(c) {
                                 let near = tree.nearest(scaled.row(t), k: m).map(\.index)

@@ -1,4 +1,3 @@
-import Dispatch
 import GPLinearAlgebra
 
 /// The Vecchia log-likelihood (docs/methods/vecchia.md#the-vecchia-likelihood) with its gradient. Each point's
@@ -44,7 +43,7 @@ public struct VecchiaMarginalLikelihood: ModelObjective, Sendable {
         let sets = structure.sets, order = structure.ordering.order
         partials.withUnsafeMutableBufferPointer { pb in
             let pb = UnsafeMutableSendableBuffer(pb)
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
+            chunks.forEach { c in
                 var p = pb[c]
                 do {
                     for i in chunks.range(c) {

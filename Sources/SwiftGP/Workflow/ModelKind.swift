@@ -92,6 +92,8 @@ public struct FitSettings: Sendable {
     public var naturalGradients: Bool? = nil
     /// Adam learning rate for stochastic models.
     public var learningRate: Double = 0.01
+    /// Conditioning-set size of Vecchia models (m ≥ n − 1: every previous point; the exact GP).
+    public var neighbours: Int = 30
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
@@ -126,7 +128,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 
 /// The registry of model kinds.
 public enum ModelKinds {
-    public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind()]
+    public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 
