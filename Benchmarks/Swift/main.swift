@@ -23,6 +23,10 @@ let usage = """
                  the forward filter alone, and the dense exact GP on the same data when T ≤ N (default 20000)
       statespace-spikes [--trials 10] [--bins 500] [--neurons 50] [--seed S] [--repeats R]
                  latent-factor Poisson fit of Van der Pol spike trains (the cvhmax benchmark): fit time, pooled R²
+      spatial-vecchia --train F.csv --test G.csv [--neighbors 30] [--fit-neighbors M] [--fit-subsample S]
+                 [--iterations N] [--seed S]
+                 Vecchia GP (exponential kernel) on Heaton's simulated temperatures: fit, predict the test cells
+                 from their nearest training cells, competition scores (MAE, RMSE, CRPS, interval score, coverage)
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results
       kernel-micro --data F.csv [--repeats R]      (profiling) the kernel's Gram, gradient and cross alone
@@ -51,6 +55,7 @@ do {
     case "leak-check": try leakCheck(args)
     case "statespace-lml": try stateSpaceLML(args)
     case "statespace-spikes": try stateSpaceSpikes(args)
+    case "spatial-vecchia": try spatialVecchia(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {
