@@ -1,11 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The numerical targets are compiled for the CPU that builds them (AVX2/FMA vector code in the kernels'
-/// pair loops and the vector exp; SwiftPM builds from source on the machine that runs the code), and
-/// without errno from `sqrt`, so `squareRoot()` compiles to one vector instruction instead of a guarded
-/// libm call per lane (nothing in SwiftGP reads errno).
-let nativeCode: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native", "-Xcc", "-fno-math-errno"])]
+/// Native vector code is opt-in: with `SWIFTGP_NATIVE=1` in the environment of `swift build`/`swift test`,
+/// the numerical targets are compiled for the CPU that builds them (AVX2/FMA or AVX-512 in the kernels' pair
+/// loops and the vector exp) and without errno from `sqrt`, so `squareRoot()` is one vector instruction
+/// instead of a guarded libm call per lane (nothing in SwiftGP reads errno). The project's own builds set it
+/// (Makefile, scripts/demo.sh, Benchmarks/run). Without it the package has no unsafe flags, so other packages
+/// can depend on a released version, and the binaries run on any x86-64 (or arm64) CPU.
+let native = Context.environment["SWIFTGP_NATIVE"] == "1"
+let nativeCode: [SwiftSetting] = native ? [.unsafeFlags(["-Xcc", "-march=native", "-Xcc", "-fno-math-errno"])] : []
 
 let package = Package(
     name: "SwiftGP",
@@ -54,6 +57,8 @@ let package = Package(
             name: "SwiftGPTests",
             dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook"],
             resources: [.copy("Fixtures")]),
+        // README.md's and docs/' Swift snippets (scripts/snippets.py), with only `import SwiftGP`.
+        .testTarget(name: "SnippetTests", dependencies: ["SwiftGP"]),
         .testTarget(name: "CLITests", dependencies: ["SwiftGP", "GPTestSupport", "swiftgp"]),
     ]
 )
