@@ -42,10 +42,14 @@ enum Snippets {
 
         model.setPrior(.logNormal(mu: 0, sigma: 1), matching: "kernel.lengthscale")   // MAP: log p(θ) joins the objective
         try model.setValue([0.5], named: "likelihood.variance")
+        try model.setValue([2, 2], matching: "lengthscale")                           // every lengthscale
+        try model.setConstraint(.interval(lower: 1e-4, upper: 1), matching: "likelihood.variance")
+        model.setTrainable(false, matching: "kernel.variance")
+        print(model)                                                                  // the parameter table
     }
 
-    /// README.md, line 119.
-    static func README_line119() throws {
+    /// README.md, line 136.
+    static func README_line136() throws {
         let (x, y, _) = SnippetData.regression(columns: 2); var model = ExactGP(kernel: Matern52(lengthscale: [1, 1]))
         final class Trace: Sendable { let objectives = Mutex<[Double]>([]) }
         let trace = Trace()
@@ -64,6 +68,6 @@ enum Snippets {
         ("README.md:68", README_line68),
         ("README.md:85", README_line85),
         ("README.md:105", README_line105),
-        ("README.md:119", README_line119),
+        ("README.md:136", README_line136),
     ]
 }
