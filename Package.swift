@@ -23,9 +23,9 @@ let package = Package(
     ],
     targets: [
         // System libraries: module maps over OpenBLAS/LAPACKE and SuiteSparse CHOLMOD.
-        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
-        .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD"),
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD", providers: [.apt(["libsuitesparse-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc", providers: [.apt(["libc6-dev"])]),
         // Dense and sparse linear algebra, quadrature, stable scalar functions. Knows nothing about GPs.
         .target(name: "GPLinearAlgebra", dependencies: ["CLAPACK", "CCHOLMOD", "CMalloc"], swiftSettings: nativeCode),
         // SVG plotting for notebooks and benchmarks.
