@@ -14,8 +14,8 @@ enum Snippets {
         let yPred = posterior.predictObserved(at: xTest)   // adds the noise variance
     }
 
-    /// README.md, line 68.
-    static func README_line68() throws {
+    /// README.md, line 69.
+    static func README_line69() throws {
         let (x, y, xTest) = SnippetData.classification()
         let z = InducingPoints.kMeans(of: x, count: 64, seed: 0)
         var svgp = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: Bernoulli(), inducing: z)
@@ -23,8 +23,8 @@ enum Snippets {
         let p = try svgp.posterior().predictObserved(at: xTest).mean        // p(y = 1)
     }
 
-    /// README.md, line 85.
-    static func README_line85() throws {
+    /// README.md, line 86.
+    static func README_line86() throws {
         let (times, y, newTimes) = SnippetData.timeSeries()
         var gp = try StateSpaceGP(kernel: Matern52(lengthscale: [1]) + HidaMatern(order: 1, frequency: 2),
                                   likelihood: GaussianLikelihood(variance: 0.1))
@@ -32,8 +32,8 @@ enum Snippets {
         let f = try gp.posterior(times, y).predict(at: newTimes)
     }
 
-    /// README.md, line 105.
-    static func README_line105() throws {
+    /// README.md, line 106.
+    static func README_line106() throws {
         let (x, y, _) = SnippetData.regression(columns: 2); var svgp = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood(), inducing: InducingPoints.kMeans(of: x, count: 16, seed: 0)); var model = ExactGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood())
         var options = FitOptions(optimizer: .adam(learningRate: 0.01), maxIterations: 2000, batchSize: 256)
         options.groups = [ParameterGroup("q", updater: .naturalGradient(NaturalGradientSchedule(stepSize: 0.1))),
@@ -48,8 +48,8 @@ enum Snippets {
         print(model)                                                                  // the parameter table
     }
 
-    /// README.md, line 136.
-    static func README_line136() throws {
+    /// README.md, line 137.
+    static func README_line137() throws {
         let (x, y, _) = SnippetData.regression(columns: 2); var model = ExactGP(kernel: Matern52(lengthscale: [1, 1]))
         final class Trace: Sendable { let objectives = Mutex<[Double]>([]) }
         let trace = Trace()
@@ -65,9 +65,9 @@ enum Snippets {
     /// Every snippet, with where it is written.
     static let all: [(location: String, run: @Sendable () throws -> Void)] = [
         ("README.md:45", README_line45),
-        ("README.md:68", README_line68),
-        ("README.md:85", README_line85),
-        ("README.md:105", README_line105),
-        ("README.md:136", README_line136),
+        ("README.md:69", README_line69),
+        ("README.md:86", README_line86),
+        ("README.md:106", README_line106),
+        ("README.md:137", README_line137),
     ]
 }
