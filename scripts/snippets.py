@@ -43,9 +43,9 @@ def snippets(path):
             i += 1
 
 
-def identifier(path, line):
+def identifier(path, ordinal):
     stem = re.sub(r"[^A-Za-z0-9]+", "_", str(path.relative_to(ROOT)).rsplit(".", 1)[0])
-    return f"{stem}_line{line}"
+    return f"{stem}_{ordinal}"
 
 
 def generate():
@@ -56,10 +56,11 @@ def generate():
     names = []
     imports = {"import SwiftGP"}
     for path in sources():
-        for line, setup, body in snippets(path):
-            name = identifier(path, line)
-            names.append((name, f"{path.relative_to(ROOT)}:{line}"))
-            out.append(f"    /// {path.relative_to(ROOT)}, line {line}.")
+        # Named by position in the file (not line), so editing prose around a snippet leaves this file as it is.
+        for ordinal, (line, setup, body) in enumerate(snippets(path), start=1):
+            name = identifier(path, ordinal)
+            names.append((name, f"{path.relative_to(ROOT)}, snippet {ordinal}"))
+            out.append(f"    /// {path.relative_to(ROOT)}, snippet {ordinal}.")
             out.append(f"    static func {name}() throws {{")
             if setup:
                 out.append(f"        {setup}")

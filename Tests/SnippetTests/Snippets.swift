@@ -4,8 +4,8 @@ import SwiftGP
 import Synchronization
 
 enum Snippets {
-    /// README.md, line 45.
-    static func README_line45() throws {
+    /// README.md, snippet 1.
+    static func README_1() throws {
         let (x, y, xTest) = SnippetData.regression(columns: 3)
         var model = ExactGP(kernel: Matern52(lengthscale: [1, 1, 1]), likelihood: GaussianLikelihood(variance: 0.1))
         try model.fit(x, y)                                // L-BFGS on the log marginal likelihood
@@ -14,8 +14,8 @@ enum Snippets {
         let yPred = posterior.predictObserved(at: xTest)   // adds the noise variance
     }
 
-    /// README.md, line 69.
-    static func README_line69() throws {
+    /// README.md, snippet 2.
+    static func README_2() throws {
         let (x, y, xTest) = SnippetData.classification()
         let z = InducingPoints.kMeans(of: x, count: 64, seed: 0)
         var svgp = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: Bernoulli(), inducing: z)
@@ -23,8 +23,8 @@ enum Snippets {
         let p = try svgp.posterior().predictObserved(at: xTest).mean        // p(y = 1)
     }
 
-    /// README.md, line 86.
-    static func README_line86() throws {
+    /// README.md, snippet 3.
+    static func README_3() throws {
         let (times, y, newTimes) = SnippetData.timeSeries()
         var gp = try StateSpaceGP(kernel: Matern52(lengthscale: [1]) + HidaMatern(order: 1, frequency: 2),
                                   likelihood: GaussianLikelihood(variance: 0.1))
@@ -32,8 +32,8 @@ enum Snippets {
         let f = try gp.posterior(times, y).predict(at: newTimes)
     }
 
-    /// README.md, line 106.
-    static func README_line106() throws {
+    /// README.md, snippet 4.
+    static func README_4() throws {
         let (x, y, _) = SnippetData.regression(columns: 2); var svgp = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood(), inducing: InducingPoints.kMeans(of: x, count: 16, seed: 0)); var model = ExactGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood())
         var options = FitOptions(optimizer: .adam(learningRate: 0.01), maxIterations: 2000, batchSize: 256)
         options.groups = [ParameterGroup("q", updater: .naturalGradient(NaturalGradientSchedule(stepSize: 0.1))),
@@ -48,8 +48,8 @@ enum Snippets {
         print(model)                                                                  // the parameter table
     }
 
-    /// README.md, line 137.
-    static func README_line137() throws {
+    /// README.md, snippet 5.
+    static func README_5() throws {
         let (x, y, _) = SnippetData.regression(columns: 2); var model = ExactGP(kernel: Matern52(lengthscale: [1, 1]))
         final class Trace: Sendable { let objectives = Mutex<[Double]>([]) }
         let trace = Trace()
@@ -64,10 +64,10 @@ enum Snippets {
 
     /// Every snippet, with where it is written.
     static let all: [(location: String, run: @Sendable () throws -> Void)] = [
-        ("README.md:45", README_line45),
-        ("README.md:69", README_line69),
-        ("README.md:86", README_line86),
-        ("README.md:106", README_line106),
-        ("README.md:137", README_line137),
+        ("README.md, snippet 1", README_1),
+        ("README.md, snippet 2", README_2),
+        ("README.md, snippet 3", README_3),
+        ("README.md, snippet 4", README_4),
+        ("README.md, snippet 5", README_5),
     ]
 }
