@@ -20,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation --target SwiftGP` (the DocC catalogue Sources/SwiftGP/SwiftGP.docc).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries: module maps over OpenBLAS/LAPACKE and SuiteSparse CHOLMOD.

@@ -1,3 +1,4 @@
+import Foundation
 import SwiftGP
 
 /// Small seeded data sets that declare the free variables of the documentation's snippets (`x`, `y`,
@@ -34,5 +35,16 @@ enum SnippetData {
         let times = (0..<count).map { _ in Double.random(in: 0...20, using: &rng) }
         let y = times.map { Math.sin(2 * $0) + 0.3 * Math.cos(0.4 * $0) + 0.1 * Double.random(in: -1.7...1.7, using: &rng) }
         return (times, y, (0...40).map { Double($0) / 2 })
+    }
+
+    /// A file of this repository, by its path from the root (found from this source file).
+    static func repositoryFile(_ relative: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(relative).path
+    }
+
+    /// A fresh path in the temporary directory.
+    static func temporaryFile(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("snippet-\(UUID().uuidString)-\(name)").path
     }
 }

@@ -8,7 +8,9 @@ final class SnippetTests: XCTestCase {
     func testEverySnippetRuns() throws {
         XCTAssertFalse(Snippets.all.isEmpty)
         for snippet in Snippets.all {
+            let start = ContinuousClock.now
             do { try snippet.run() } catch { XCTFail("\(snippet.location): \(error)") }
+            print("\(snippet.location): \(ContinuousClock.now - start)")
         }
     }
 

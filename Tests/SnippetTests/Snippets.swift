@@ -7,8 +7,8 @@ enum Snippets {
     /// README.md, snippet 1.
     static func README_1() throws {
         let (x, y, xTest) = SnippetData.regression(columns: 3)
-        var model = ExactGP(kernel: Matern52(lengthscale: [1, 1, 1]), likelihood: GaussianLikelihood(variance: 0.1))
-        try model.fit(x, y)                                // L-BFGS on the log marginal likelihood
+        var model = ExactGP(kernel: Matern52(), likelihood: GaussianLikelihood(variance: 0.1))
+        try model.fit(x, y)                                // L-BFGS on the log marginal likelihood; one lengthscale per column
         let posterior = try model.posterior(x, y)          // holds chol(K + σ²I) and α
         let f = posterior.predict(at: xTest)               // latent mean and variance
         let yPred = posterior.predictObserved(at: xTest)   // adds the noise variance
@@ -62,6 +62,88 @@ enum Snippets {
         task.cancel()                                                  // the fit ends after its current iteration
     }
 
+    /// Sources/SwiftGP/SwiftGP.docc/ChoosingAModel.md, snippet 1.
+    static func Sources_SwiftGP_SwiftGP_docc_ChoosingAModel_1() throws {
+        let (x, y, xTest) = SnippetData.regression(columns: 2, rows: 200)
+        let z = InducingPoints.kMeans(of: x, count: 20, seed: 0)
+        var sgpr = SGPR(kernel: Matern52(lengthscale: [1, 1]), likelihood: GaussianLikelihood(variance: 0.1), inducing: z)
+        try sgpr.fit(x, y)
+        let posterior = try sgpr.posterior(x, y)
+        let joint = posterior.covariance(at: xTest)                   // m × m
+        let draws = try posterior.samples(at: xTest, count: 5, seed: 1)  // m × 5
+        print(try sgpr.upperBound(x, y), joint.rows, draws.cols)  // log p(y) ≤ upper bound
+    }
+
+    /// Sources/SwiftGP/SwiftGP.docc/ChoosingAModel.md, snippet 2.
+    static func Sources_SwiftGP_SwiftGP_docc_ChoosingAModel_2() throws {
+        let (x, y, xTest) = SnippetData.classification()
+        var svgp = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: Bernoulli(),
+                            inducing: InducingPoints.kMeans(of: x, count: 16, seed: 0))
+        try svgp.fit(x, y, options: FitOptions(optimizer: .adam(learningRate: 0.05), maxIterations: 300, batchSize: 64))
+        let p = try svgp.posterior().predictObserved(at: xTest).mean    // p(y = 1)
+    }
+
+    /// Sources/SwiftGP/SwiftGP.docc/GettingStarted.md, snippet 1.
+    static func Sources_SwiftGP_SwiftGP_docc_GettingStarted_1() throws {
+        let x = try Matrix(checkingRows: [[0.0], [0.5], [1.0], [1.5], [2.0], [2.5], [3.0], [3.5]])
+        let y = [0.02, 0.47, 0.85, 0.99, 0.92, 0.58, 0.15, -0.33]
+        var model = ExactGP(kernel: Matern52(lengthscale: [1]), likelihood: GaussianLikelihood(variance: 0.01))
+        let report = try model.fit(x, y)                       // L-BFGS on the log marginal likelihood
+        print(report.objective, report.converged)
+        print(model)                                           // the parameter table
+        let posterior = try model.posterior(x, y)              // chol(K + σ²I) and α, once
+        let prediction = posterior.predictObserved(at: try Matrix(checkingRows: [[1.25], [4.0]]))
+        print(prediction.mean, prediction.variance)
+    }
+
+    /// Sources/SwiftGP/SwiftGP.docc/GettingStarted.md, snippet 2.
+    static func Sources_SwiftGP_SwiftGP_docc_GettingStarted_2() throws {
+        let path = SnippetData.repositoryFile("datasets/diabetes/diabetes_train.csv")
+        let table = try DataTable.read(csv: path)
+        let data = try Dataset.training(table, target: "progression")          // every other column is a feature
+        var model = ExactGP(kernel: Matern52(), likelihood: GaussianLikelihood(variance: 0.1))   // a lengthscale per column
+        try model.fit(data.x, data.y, options: FitOptions(maxIterations: 20))
+    }
+
+    /// Sources/SwiftGP/SwiftGP.docc/GettingStarted.md, snippet 3.
+    static func Sources_SwiftGP_SwiftGP_docc_GettingStarted_3() throws {
+        let path = SnippetData.repositoryFile("datasets/diabetes/diabetes_train.csv"); let output = SnippetData.temporaryFile("diabetes.json")
+        let data = try Dataset.training(try DataTable.read(csv: path), target: "progression")
+        let settings = FitSettings(model: "exact", kernel: .base("matern52"), options: FitOptions(maxIterations: 100))
+        let fitted = try TrainedModel.fit(data, settings: settings)
+        try fitted.save(to: output)
+        let reloaded = try TrainedModel.load(from: output)
+        let prediction = reloaded.predict(data.x)
+    }
+
+    /// Sources/SwiftGP/SwiftGP.docc/Kernels.md, snippet 1.
+    static func Sources_SwiftGP_SwiftGP_docc_Kernels_1() throws {
+        let (x, y, _) = SnippetData.regression(columns: 2)
+        let kernel = Matern52(lengthscale: [1, 1]) + 0.5 * (RBF(lengthscale: [2, 2]) * Periodic(lengthscale: [1, 1], period: [3, 3]))
+        var model = ExactGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 0.1))
+        try model.setValue([2], matching: "kernel.0.variance")
+        model.setTrainable(false, matching: "*.period")
+        try model.fit(x, y, options: FitOptions(maxIterations: 50))
+        print(model.kernel.summary)
+    }
+
+    /// Sources/SwiftGP/SwiftGP.docc/Kernels.md, snippet 2.
+    static func Sources_SwiftGP_SwiftGP_docc_Kernels_2() throws {
+        let (times, y, _) = SnippetData.timeSeries()
+        let k = Matern32(lengthscale: [3]) + HidaMatern(order: 1, lengthscale: 5, frequency: 2)
+        var gp = try StateSpaceGP(kernel: k, likelihood: GaussianLikelihood(variance: 0.05))
+        let exact = ExactGP(kernel: k, likelihood: GaussianLikelihood(variance: 0.05))
+        let kalman = try gp.logMarginalLikelihood(times, y)
+        let dense = try exact.logMarginalLikelihood(Matrix(column: times), y)    // equal to rounding
+        try gp.fit(times, y)
+    }
+
+    /// Sources/SwiftGP/SwiftGP.docc/Performance.md, snippet 1.
+    static func Sources_SwiftGP_SwiftGP_docc_Performance_1() throws {
+        BLASThreads.set(1)
+        HeapPolicy.retainFreedMemory()
+    }
+
     /// Every snippet, with where it is written.
     static let all: [(location: String, run: @Sendable () throws -> Void)] = [
         ("README.md, snippet 1", README_1),
@@ -69,5 +151,13 @@ enum Snippets {
         ("README.md, snippet 3", README_3),
         ("README.md, snippet 4", README_4),
         ("README.md, snippet 5", README_5),
+        ("Sources/SwiftGP/SwiftGP.docc/ChoosingAModel.md, snippet 1", Sources_SwiftGP_SwiftGP_docc_ChoosingAModel_1),
+        ("Sources/SwiftGP/SwiftGP.docc/ChoosingAModel.md, snippet 2", Sources_SwiftGP_SwiftGP_docc_ChoosingAModel_2),
+        ("Sources/SwiftGP/SwiftGP.docc/GettingStarted.md, snippet 1", Sources_SwiftGP_SwiftGP_docc_GettingStarted_1),
+        ("Sources/SwiftGP/SwiftGP.docc/GettingStarted.md, snippet 2", Sources_SwiftGP_SwiftGP_docc_GettingStarted_2),
+        ("Sources/SwiftGP/SwiftGP.docc/GettingStarted.md, snippet 3", Sources_SwiftGP_SwiftGP_docc_GettingStarted_3),
+        ("Sources/SwiftGP/SwiftGP.docc/Kernels.md, snippet 1", Sources_SwiftGP_SwiftGP_docc_Kernels_1),
+        ("Sources/SwiftGP/SwiftGP.docc/Kernels.md, snippet 2", Sources_SwiftGP_SwiftGP_docc_Kernels_2),
+        ("Sources/SwiftGP/SwiftGP.docc/Performance.md, snippet 1", Sources_SwiftGP_SwiftGP_docc_Performance_1),
     ]
 }

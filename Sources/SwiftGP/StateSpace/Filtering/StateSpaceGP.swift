@@ -83,8 +83,10 @@ public struct StateSpaceGP: Parameterised, Sendable {
 
     /// The posterior given the data: RTS-smoothed states at the training times.
     /// - Throws: `LinearAlgebraError` when a predicted covariance cannot be factorised.
+    /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
     public func posterior(_ times: [Double], _ y: [Double]) throws -> StateSpacePosterior {
-        try StateSpacePosterior(model: self, times: times, y: y)
+        try TrainingDataCheck.check(x: Matrix(column: times), y: y, kernel: kernel, likelihood: nil)
+        return try StateSpacePosterior(model: self, times: times, y: y)
     }
 }
 
