@@ -4,6 +4,26 @@ import GPLinearAlgebra
 import GPTestSupport
 @testable import SwiftGP
 
+/// A custom kernel for the registration test: k = σ² (1 + r²/(2·3ℓ²))^(−3)… built here as a rational
+/// quadratic with α = 3 fixed, under its own kind, forwarding to `RationalQuadratic`.
+struct FixedAlphaRQ: Kernel {
+    var inner: RationalQuadratic
+    init(lengthscale: [Double], variance: Double) { inner = RationalQuadratic(lengthscale: lengthscale, variance: variance, alpha: 3) }
+    var kind: String { "test-rq3" }
+    var parameters: [Parameter] {
+        get { Array(inner.parameters.prefix(2)) }
+        set { inner.parameters = newValue + [inner.parameters[2]] }
+    }
+    func gram(_ x: Matrix) -> Matrix { inner.gram(x) }
+    func cross(_ x: Matrix, _ z: Matrix) -> Matrix { inner.cross(x, z) }
+    func diagonal(_ x: Matrix) -> [Double] { inner.diagonal(x) }
+    func crossGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> [Double] {
+        Array(inner.crossGradient(x, z, adjoint: adjoint).dropLast())
+    }
+    func diagonalGradient(_ x: Matrix, adjoint: [Double]) -> [Double] { Array(inner.diagonalGradient(x, adjoint: adjoint).dropLast()) }
+    func crossInputGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> Matrix { inner.crossInputGradient(x, z, adjoint: adjoint) }
+}
+
 /// Every model is Codable with one save/load API (issue 13): a reloaded model has the same parameters
 /// (values, constraints, trainability, priors) and predicts bit-identically; bad files are `ModelFileError`s.
 @Suite struct ModelCodingTests {
@@ -70,5 +90,28 @@ import GPTestSupport
         }
         try "{\"model\": \"exact\"".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: ModelFileError.self) { try ExactGP.load(from: path) }
+    }
+
+    /// A custom kernel joins the codec by registering its catalogue entry: before, loading names the unknown
+    /// kind; after, the model round-trips; a second registration of the name is refused.
+    @Test func customKernelsJoinTheCodecByRegistering() throws {
+        var model = ExactGP(kernel: FixedAlphaRQ(lengthscale: [1, 2], variance: 1.5), likelihood: GaussianLikelihood(variance: 0.1))
+        try model.fit(x, y, options: FitOptions(maxIterations: 10))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try model.save(to: path)
+        #expect(throws: ModelFileError.self) { try ExactGP.load(from: path) }
+        let entry = KernelCatalogue.Entry("test-rq3", "rational quadratic, α = 3",
+                                          parameters: [.init("lengthscale", .perDimension), .init("variance", .scalar)]) {
+            FixedAlphaRQ(lengthscale: $0.values[0], variance: $0.values[1][0])
+        }
+        try KernelCatalogue.register(entry)
+        #expect(throws: CatalogueError.duplicateName("test-rq3")) { try KernelCatalogue.register(entry) }
+        #expect(throws: CatalogueError.duplicateName("rbf")) {
+            try KernelCatalogue.register(KernelCatalogue.Entry("rbf", "again", parameters: []) { _ in RBF() })
+        }
+        let back = try ExactGP.load(from: path)
+        #expect(back.kernel is FixedAlphaRQ && back.parameters == model.parameters)
+        #expect(try back.posterior(x, y).predict(at: xs).mean == model.posterior(x, y).predict(at: xs).mean)
     }
 }
