@@ -1,11 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The numerical targets are compiled for the CPU that builds them (AVX2/FMA vector code in the kernels'
-/// pair loops and the vector exp; SwiftPM builds from source on the machine that runs the code), and
-/// without errno from `sqrt`, so `squareRoot()` compiles to one vector instruction instead of a guarded
-/// libm call per lane (nothing in SwiftGP reads errno).
-let nativeCode: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native", "-Xcc", "-fno-math-errno"])]
+/// Native vector code is opt-in: with `SWIFTGP_NATIVE=1` in the environment of `swift build`/`swift test`,
+/// the numerical targets are compiled for the CPU that builds them (AVX2/FMA or AVX-512 in the kernels' pair
+/// loops and the vector exp) and without errno from `sqrt`, so `squareRoot()` is one vector instruction
+/// instead of a guarded libm call per lane (nothing in SwiftGP reads errno). The project's own builds set it
+/// (Makefile, scripts/demo.sh, Benchmarks/run). Without it the package has no unsafe flags, so other packages
+/// can depend on a released version, and the binaries run on any x86-64 (or arm64) CPU.
+let native = Context.environment["SWIFTGP_NATIVE"] == "1"
+let nativeCode: [SwiftSetting] = native ? [.unsafeFlags(["-Xcc", "-march=native", "-Xcc", "-fno-math-errno"])] : []
 
 let package = Package(
     name: "SwiftGP",
@@ -17,12 +20,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation --target SwiftGP` (the DocC catalogue Sources/SwiftGP/SwiftGP.docc).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries: module maps over OpenBLAS/LAPACKE and SuiteSparse CHOLMOD.
-        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
-        .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD"),
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD", providers: [.apt(["libsuitesparse-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc", providers: [.apt(["libc6-dev"])]),
         // Dense and sparse linear algebra, quadrature, stable scalar functions. Knows nothing about GPs.
         .target(name: "GPLinearAlgebra", dependencies: ["CLAPACK", "CCHOLMOD", "CMalloc"], swiftSettings: nativeCode),
         // SVG plotting for notebooks and benchmarks.
@@ -54,6 +59,8 @@ let package = Package(
             name: "SwiftGPTests",
             dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook"],
             resources: [.copy("Fixtures")]),
+        // README.md's and docs/' Swift snippets (scripts/snippets.py), with only `import SwiftGP`.
+        .testTarget(name: "SnippetTests", dependencies: ["SwiftGP"]),
         .testTarget(name: "CLITests", dependencies: ["SwiftGP", "GPTestSupport", "swiftgp"]),
     ]
 )

@@ -2,6 +2,7 @@
 # The main job: fit an exact GP to the shipped diabetes training split, evaluate on the test split.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export SWIFTGP_NATIVE=1   # vector code for this CPU (Package.swift)
 swift build -c release --product swiftgp >&2
 bin=".build/release/swiftgp"
 out=$(mktemp -d)

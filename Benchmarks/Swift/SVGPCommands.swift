@@ -71,7 +71,7 @@ func svgpFit(_ args: Arguments) throws {
         var options = FitOptions(optimizer: .adam(learningRate: learningRate), maxIterations: iterations,
                                  gradientTolerance: 0, relativeTolerance: -1, patience: Int.max,
                                  batchSize: batch < train.n ? batch : nil, seed: UInt64(seed),
-                                 progress: { p in clock.record(p.elapsedSeconds, p.objective) })
+                                 progress: { p in clock.record(p.elapsedSeconds, p.objective); return .continue })
         options.screen = nil
         let (report, call) = try timed { try model.fit(train.x, train.y, options: options) }
         let elapsed = clock.elapsed

@@ -44,7 +44,9 @@ def build(ctx, attempts=3, wait=60):
     cmd = ["swift", "build", "-c", "release", "--scratch-path", SCRATCH, "--product", "swiftgp-bench"]
     for attempt in range(1, attempts + 1):
         ctx.log(f"[build] {' '.join(cmd)}")
-        r = subprocess.run(cmd, cwd=ctx.repo, capture_output=True, text=True)
+        # SWIFTGP_NATIVE=1: the numerical targets compiled for this CPU (Package.swift).
+        r = subprocess.run(cmd, cwd=ctx.repo, capture_output=True, text=True,
+                           env=dict(os.environ, SWIFTGP_NATIVE="1"))
         if r.returncode == 0:
             return True
         errors = [l for l in (r.stdout + r.stderr).splitlines() if "error" in l][:5]

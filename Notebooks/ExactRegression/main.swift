@@ -61,12 +61,13 @@ print(String(format: "mean latent sd inside the data (1 < x < 5): %.4f", inside.
 var figure = Figure(width: 760, height: 420, title: "Exact GP regression on the Snelson data")
 figure.xLabel = "x"
 figure.yLabel = "y"
+figure.legend = .outsideRight     // beside the plot: never over the data
 let xsv = xs.storage
 figure.band(x: xsv, lower: zip(observed.mean, observed.variance).map { $0 - 2 * $1.squareRoot() },
             upper: zip(observed.mean, observed.variance).map { $0 + 2 * $1.squareRoot() },
-            label: "±2σ (y)", color: .blue, opacity: 0.12)
+            label: "±2σ (y): f + noise", color: .orange, opacity: 0.18)
 figure.band(x: xsv, lower: zip(latent.mean, sd).map { $0 - 2 * $1 }, upper: zip(latent.mean, sd).map { $0 + 2 * $1 },
-            label: "±2σ (f)", color: .blue, opacity: 0.25)
+            label: "±2σ (f): latent", color: .blue, opacity: 0.3)
 figure.line(x: xsv, y: latent.mean, label: "posterior mean", color: .blue)
 figure.scatter(x: x.storage, y: y, label: "data", color: .black, radius: 2)
 try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)

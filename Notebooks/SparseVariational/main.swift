@@ -52,8 +52,13 @@ let sd = latent.variance.map { $0.squareRoot() }
 var figure = Figure(width: 760, height: 420, title: "SVGP on the Snelson data (M = 15)")
 figure.xLabel = "x"
 figure.yLabel = "y"
+figure.legend = .outsideRight     // beside the plot: never over the data
+let observed = posterior.predictObserved(at: xs)
+figure.band(x: xs.storage, lower: zip(observed.mean, observed.variance).map { $0 - 2 * $1.squareRoot() },
+            upper: zip(observed.mean, observed.variance).map { $0 + 2 * $1.squareRoot() },
+            label: "±2σ (y): f + noise", color: .orange, opacity: 0.18)
 figure.band(x: xs.storage, lower: zip(latent.mean, sd).map { $0 - 2 * $1 }, upper: zip(latent.mean, sd).map { $0 + 2 * $1 },
-            label: "±2σ (f)", color: .blue, opacity: 0.25)
+            label: "±2σ (f): latent", color: .blue, opacity: 0.3)
 figure.line(x: xs.storage, y: latent.mean, label: "SVGP mean", color: .blue)
 figure.line(x: xs.storage, y: try exact.posterior(x, y).predict(at: xs).mean, label: "exact GP mean", color: .gray, style: .dashed)
 figure.scatter(x: x.storage, y: y, label: "data", color: .black, radius: 1.5)
@@ -82,7 +87,10 @@ var gridPoints = Matrix(rows: 3600, cols: 2)
 for i in 0..<60 { for j in 0..<60 { gridPoints[i * 60 + j, 0] = grid[j]; gridPoints[i * 60 + j, 1] = grid[i] } }
 let pg = classPosterior.predictObserved(at: gridPoints).mean
 let zGrid = (0..<60).map { i in (0..<60).map { j in pg[i * 60 + j] } }
-var banana = Figure(width: 640, height: 560, title: "SVGP classification (banana, M = 20)")
+var banana = Figure(width: 760, height: 560, title: "SVGP classification (banana, M = 20)")
+banana.xLabel = "x₁"
+banana.yLabel = "x₂"
+banana.legend = .outsideRight
 banana.heatmap(x: grid, y: grid, z: zGrid, colorMap: .blueRed, range: 0...1, label: "p(y = 1)", opacity: 0.6)
 banana.contour(x: grid, y: grid, z: zGrid, levels: [0.5], color: .black, label: "p = 0.5", width: 2)
 let pos = (0..<xb.rows).filter { yb[$0] == 1 }, neg = (0..<xb.rows).filter { yb[$0] == 0 }

@@ -123,6 +123,8 @@ var grid = FigureGrid(columns: 3, title: "Van der Pol latents recovered from 50 
 for j in 0..<2 {
     var figure = Figure(width: 520, height: 340, title: "latent \(j + 1)")
     figure.xLabel = "time"
+    figure.yLabel = "latent \(j + 1)"
+    figure.legend = .outsideRight
     // The aligned variance: wᵀ V w for column j of the alignment.
     let sd = (0..<bins).map { k -> Double in
         let v = post0.covariance(at: k)
@@ -132,7 +134,7 @@ for j in 0..<2 {
     }
     let m = (0..<bins).map { aligned(post0, $0, j) }
     figure.band(x: time, lower: zip(m, sd).map { $0 - 2 * $1 }, upper: zip(m, sd).map { $0 + 2 * $1 },
-                label: "±2σ", color: .red, opacity: 0.2)
+                label: "±2σ (latent)", color: .red, opacity: 0.2)
     figure.line(x: time, y: (0..<bins).map { truth[0][$0, j] }, label: "truth", color: .black)
     figure.line(x: time, y: m, label: "posterior mean", color: .red)
     grid.append(figure)
@@ -140,6 +142,7 @@ for j in 0..<2 {
 var phase = Figure(width: 420, height: 340, title: "phase portrait")
 phase.xLabel = "latent 1"
 phase.yLabel = "latent 2"
+phase.legend = .outsideRight
 phase.line(x: (0..<bins).map { truth[0][$0, 0] }, y: (0..<bins).map { truth[0][$0, 1] }, label: "truth", color: .black)
 phase.line(x: (0..<bins).map { aligned(post0, $0, 0) }, y: (0..<bins).map { aligned(post0, $0, 1) },
            label: "posterior mean", color: .red)
@@ -194,11 +197,16 @@ let prediction = try posterior.predict(at: window)
 let sd = prediction.variance.map { $0.squareRoot() }
 var figure = Figure(width: 860, height: 380, title: "Matérn-5/2 state-space GP, a window of T = 20 000 irregular times")
 figure.xLabel = "time"
+figure.yLabel = "y"
+figure.legend = .outsideRight
 let shown = t.indices.filter { t[$0] >= 100 && t[$0] <= 120 }
-figure.scatter(x: shown.map { t[$0] }, y: shown.map { y[$0] }, label: "data", color: .gray, radius: 1.5)
+let sdY = prediction.variance.map { ($0 + longModel.likelihood.variance.scalar).squareRoot() }
+figure.band(x: window, lower: zip(prediction.mean, sdY).map { $0 - 2 * $1 }, upper: zip(prediction.mean, sdY).map { $0 + 2 * $1 },
+            label: "±2σ (y): f + noise", color: .orange, opacity: 0.18)
 figure.band(x: window, lower: zip(prediction.mean, sd).map { $0 - 2 * $1 }, upper: zip(prediction.mean, sd).map { $0 + 2 * $1 },
-            label: "±2σ (f)", color: .blue, opacity: 0.25)
+            label: "±2σ (f): latent", color: .blue, opacity: 0.3)
 figure.line(x: window, y: prediction.mean, label: "posterior mean", color: .blue)
+figure.scatter(x: shown.map { t[$0] }, y: shown.map { y[$0] }, label: "data", color: .black, radius: 1.5)
 let longPath = outputDirectory + "/long_series.svg"
 try figure.write(to: longPath)
 print("wrote \(longPath)")

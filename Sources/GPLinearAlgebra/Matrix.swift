@@ -37,6 +37,17 @@ public struct Matrix: Sendable, Equatable {
         }
     }
 
+    /// A matrix from user data given as rows (`rows[i][j]` is element `(i, j)`: one data point per row).
+    /// - Throws: `LinearAlgebraError.dimensionMismatch` naming the first row whose length differs from the first's.
+    /// - Complexity: O(rows × cols).
+    public init(checkingRows rows: [[Double]]) throws {
+        let c = rows.first?.count ?? 0
+        if let bad = rows.firstIndex(where: { $0.count != c }) {
+            throw LinearAlgebraError.dimensionMismatch("row \(bad) has \(rows[bad].count) values, row 0 has \(c)")
+        }
+        self.init(rows)
+    }
+
     /// A column vector.
     public init(column: [Double]) {
         self.init(rows: column.count, cols: 1, storage: column)

@@ -160,7 +160,7 @@ struct FitCommand: ParsableCommand {
         let printer = quiet ? nil : ProgressPrinter(restarts: restarts)
         let perEpoch = batchSize.map { (dataset.count + $0 - 1) / $0 } ?? 1
         var options = FitOptions(maxIterations: epochs.map { $0 * perEpoch } ?? iterations, seed: seed, restarts: restarts)
-        if let printer { options.progress = { printer.report($0) } }
+        if let printer { options.progress = { printer.report($0); return .continue } }
         options.priors = try prior.map { try ParameterPrior(parsing: $0) }
         var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                    standardize: !noStandardize, noiseFloor: noiseFloor, options: options)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GPLinearAlgebra
+import SwiftGP
 
 /// The `swiftgp` root command: dispatches to `fit`, `predict`, `evaluate` and `info`, and maps every
 /// failure to one of the documented exit codes (`ExitStatus`).
@@ -22,6 +23,7 @@ struct SwiftGPCommand: ParsableCommand {
 
             \(ExitStatus.helpText)
             """,
+        version: "swiftgp \(SwiftGPVersion.string) (model file format \(ModelFile.currentVersion))",
         subcommands: [FitCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self])
 
     /// Parses (usage errors exit 2, help exits 0), then runs, mapping errors to exit codes.

@@ -162,4 +162,44 @@ struct TrapsAtZero: Objective {
         // The same data with 0/1 labels and Adam trains.
         #expect(try svgp.fit(x, y, options: FitOptions(optimizer: .adam(), maxIterations: 5, batchSize: 8)).iterations == 5)
     }
+
+    /// The data-taking evaluations besides `fit` check the same way: posteriors and log marginal likelihoods.
+    @Test func posteriorsAndEvidenceCheckTheirData() throws {
+        let x = TestData.uniform(12, 2, seed: 1304)
+        let y = (0..<12).map { x[$0, 0] }
+        let exact = ExactGP(kernel: Matern52(lengthscale: [1, 1]), likelihood: GaussianLikelihood(variance: 0.1))
+        let rows = TrainingError.invalidData("12 input rows but 11 targets")
+        #expect(throws: rows) { try exact.posterior(x, Array(y.dropLast())) }
+        #expect(throws: rows) { try exact.logMarginalLikelihood(x, Array(y.dropLast())) }
+        #expect(throws: TrainingError.self) {
+            try ExactGP(kernel: Matern52(lengthscale: [1, 1, 1])).posterior(x, y)      // 3 lengthscales, 2 columns
+        }
+        let sgpr = SGPR(kernel: Matern52(lengthscale: [1, 1]), inducing: x.selectingRows([0, 1, 2]))
+        #expect(throws: rows) { try sgpr.posterior(x, Array(y.dropLast())) }
+        let ss = StateSpaceGP(kernel: Matern32(lengthscale: [1]))
+        #expect(throws: TrainingError.invalidData("3 input rows but 2 targets")) { try ss.posterior([0, 1, 2], [0, 1]) }
+        #expect(throws: TrainingError.self) { try ss.posterior([0, .infinity, 2], [0, 1, 2]) }
+    }
+
+    /// A stationary kernel constructed without a lengthscale gets one per input column at its first fit,
+    /// starting from the columns' scales (through sums, scales and active dimensions); given ones stay.
+    @Test func kernelsWithoutLengthscalesAreSizedToTheData() throws {
+        var x = TestData.uniform(40, 3, seed: 1305)
+        for i in 0..<40 { x[i, 1] *= 10; x[i, 2] *= 0.1 }
+        let y = (0..<40).map { Math.sin(x[$0, 0]) + 0.1 * x[$0, 1] + 3 * x[$0, 2] }
+        let scales = DataSummary(x: x, y: y).inputScales
+        let k = Matern52() + ActiveDimensionsKernel(RBF(), dimensions: [2]) + 2.0 * Matern32(lengthscale: [0.7])
+        let lengthscales = k.sizedToData(scales).parameters.filter { $0.name.hasSuffix("lengthscale") }.map(\.value)
+        #expect(lengthscales == [scales, [scales[2]], [0.7]])
+        #expect(Matern52().parameters[0].value == [1])     // isotropic until fitted
+        var model = ExactGP(kernel: Matern52(), likelihood: GaussianLikelihood(variance: 0.1))
+        try model.fit(x, y)
+        let fitted = try #require(model.kernel as? Matern52)
+        #expect(fitted.lengthscale.count == 3 && !fitted.lengthscaleFromData)
+        // ARD found the scales: the ×10 column's lengthscale is the longest.
+        #expect(fitted.lengthscale.value[1] > fitted.lengthscale.value[0])
+        var svgp = try SVGP(kernel: RBF(), likelihood: GaussianLikelihood(), inducing: x.selectingRows(Array(0..<8)))
+        try svgp.fit(x, y, options: FitOptions(optimizer: .adam(), maxIterations: 3))
+        #expect(svgp.kernel.parameters[0].count == 3)
+    }
 }

@@ -57,6 +57,9 @@ import SwiftGP
         #expect(svg.hasPrefix("<?xml") || svg.hasPrefix("<svg"))
         #expect(svg.components(separatedBy: "<circle").count - 1 >= 200)
         #expect(svg.contains("posterior mean"))
+        // Readable (issue 13): both bands, told apart in the legend, and labelled axes.
+        #expect(svg.contains("±2σ (y): f + noise") && svg.contains("±2σ (f): latent"))
+        #expect(svg.contains(">x</text>") && svg.contains(">y</text>"))
     }
 }
 
@@ -77,8 +80,10 @@ extension NotebookTests {
         #expect(bound > optimum - 1)
         let error = try #require(number(after: "test error", in: out))
         #expect(error <= 0.11)
-        for name in ["svgp_regression.svg", "svgp_banana.svg"] {
-            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path))
+        for (name, labels) in [("svgp_regression.svg", [">x</text>", ">y</text>", "±2σ (y): f + noise", "±2σ (f): latent"]),
+                               ("svgp_banana.svg", [">x₁</text>", ">x₂</text>", "p = 0.5"])] {
+            let svg = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            for label in labels { #expect(svg.contains(label), "\(name): \(label)") }
         }
     }
 }

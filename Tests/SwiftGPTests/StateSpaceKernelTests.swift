@@ -214,4 +214,20 @@ func maxAbs(_ m: Matrix) -> Double { m.storage.map(abs).max() ?? 0 }
         }
         return s
     }
+
+    /// `Matern32(...) + HidaMatern(...)` is a `SumKernel`; the throwing initialiser gives the same model as the
+    /// explicit `StateSpaceSum`, and refuses a kernel without a state-space form with a typed error.
+    @Test func sumOfStateSpaceKernelsBuildsAStateSpaceGP() throws {
+        let times = (0..<30).map { 0.37 * Double($0) }
+        let y = times.map { Math.sin($0) }
+        let viaSum = try StateSpaceGP(kernel: Matern32(lengthscale: [2.5], variance: 0.6)
+                                          + HidaMatern(order: 1, lengthscale: 0.8, variance: 0.5, frequency: 4.0))
+        let explicit = StateSpaceGP(kernel: StateSpaceSum([Matern32(lengthscale: [2.5], variance: 0.6),
+                                                           HidaMatern(order: 1, lengthscale: 0.8, variance: 0.5, frequency: 4.0)]))
+        #expect(try viaSum.logMarginalLikelihood(times, y) == explicit.logMarginalLikelihood(times, y))
+        #expect(viaSum.parameters.map(\.name) == explicit.parameters.map(\.name))
+        #expect(throws: StateSpaceError.noStateSpaceForm(kernel: (RBF() + Matern52()).summary)) {
+            try StateSpaceGP(kernel: RBF() + Matern52())
+        }
+    }
 }

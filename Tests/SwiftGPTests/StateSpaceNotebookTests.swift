@@ -38,9 +38,12 @@ import GPTestSupport
         #expect(lml.isFinite)
         let noise = try #require(number(after: "likelihood.variance =", in: out))
         #expect(abs(noise - 0.09) < 0.01, "learned noise variance \(noise) (true 0.09)")
-        for (file, label) in [("spike_latents.svg", "posterior mean"), ("long_series.svg", "posterior mean")] {
+        for (file, labels) in [("spike_latents.svg", ["posterior mean", ">time</text>", ">latent 1</text>", "±2σ (latent)"]),
+                               ("long_series.svg", ["posterior mean", ">time</text>", ">y</text>", "±2σ (y): f + noise",
+                                                    "±2σ (f): latent"])] {
             let svg = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
-            #expect(svg.contains("<svg") && svg.contains(label), "\(file)")
+            #expect(svg.contains("<svg"), "\(file)")
+            for label in labels { #expect(svg.contains(label), "\(file): \(label)") }
         }
     }
 }

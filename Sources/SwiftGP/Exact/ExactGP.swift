@@ -44,8 +44,10 @@ public struct ExactGP: Parameterised, Sendable {
     }
 
     /// log p(y | X, θ) = −½ rᵀα − Σ log Lᵢᵢ − (n/2) log 2π, r = y − m(X).
+    /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
     public func logMarginalLikelihood(_ x: Matrix, _ y: [Double]) throws -> Double {
-        try marginalLikelihood(x, y).value()
+        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
+        return try marginalLikelihood(x, y).value()
     }
 
     /// Maximises the log marginal likelihood over the trainable parameters with the shared engine
@@ -54,15 +56,19 @@ public struct ExactGP: Parameterised, Sendable {
     ///   parameters do not match the columns); numerical failures at the starting point.
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
-        let (model, report) = try marginalLikelihood(x, y).trained(options: options)
+        var start = self
+        start.kernel = kernel.sizedToData(DataSummary(x: x, y: y).inputScales)
+        try TrainingDataCheck.check(x: x, y: y, kernel: start.kernel, likelihood: likelihood)
+        let (model, report) = try start.marginalLikelihood(x, y).trained(options: options)
         self = model
         return report
     }
 
     /// The posterior given training data: factorises K + σ²I once for cheap repeated prediction.
     /// - Throws: `LinearAlgebraError` when K + σ²I cannot be factorised.
+    /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
     public func posterior(_ x: Matrix, _ y: [Double]) throws -> ExactPosterior {
-        try ExactPosterior(model: self, x: x, y: y)
+        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
+        return try ExactPosterior(model: self, x: x, y: y)
     }
 }

@@ -13,6 +13,11 @@ public struct SumKernel: Kernel {
 
     public var kind: String { "sum" }
     public var children: [any Kernel] { kernels }
+    public func sizedToData(_ scales: [Double]) -> any Kernel {
+        var k = self
+        k.kernels = kernels.map { $0.sizedToData(scales) }
+        return k
+    }
 
     public var parameters: [Parameter] {
         get { childParameters(kernels) }
@@ -66,6 +71,11 @@ public struct ProductKernel: Kernel {
 
     public var kind: String { "product" }
     public var children: [any Kernel] { kernels }
+    public func sizedToData(_ scales: [Double]) -> any Kernel {
+        var k = self
+        k.kernels = kernels.map { $0.sizedToData(scales) }
+        return k
+    }
 
     public var parameters: [Parameter] {
         get { childParameters(kernels) }
@@ -117,6 +127,11 @@ public struct ScaledKernel: Kernel {
 
     public var kind: String { "scaled" }
     public var children: [any Kernel] { [base] }
+    public func sizedToData(_ scales: [Double]) -> any Kernel {
+        var k = self
+        k.base = base.sizedToData(scales)
+        return k
+    }
     public var summary: String { "\(formatValue(scale.scalar)) * \(base.summary)" }
 
     public var parameters: [Parameter] {
@@ -154,6 +169,14 @@ public struct ActiveDimensionsKernel: Kernel {
 
     public var kind: String { "active" }
     public var children: [any Kernel] { [base] }
+    /// The base kernel sees the active columns only, so it is sized to theirs (columns out of range are left
+    /// for the data check to report).
+    public func sizedToData(_ scales: [Double]) -> any Kernel {
+        guard activeDimensions.allSatisfy(scales.indices.contains) else { return self }
+        var k = self
+        k.base = base.sizedToData(activeDimensions.map { scales[$0] })
+        return k
+    }
     public var summary: String { "\(base.summary)@\(activeDimensions)" }
     public var parameters: [Parameter] {
         get { base.parameters }

@@ -45,9 +45,16 @@ public protocol Kernel: Parameterised, Sendable {
     /// ∂⟨Ā, K(A, B)⟩/∂A (`rows(A) × d`), in one pass where a kernel can share the work.
     /// - Complexity: O(n m d).
     func crossVJP(_ a: Matrix, _ b: Matrix, adjoint: Matrix) -> (parameters: [Double], inputs: Matrix)
+
+    /// The kernel with every lengthscale left out at construction sized to the data: one per input column,
+    /// starting at `scales` (`DataSummary.inputScales`). The models' `fit` calls it; a kernel without such a
+    /// lengthscale returns itself. - Complexity: O(number of parameters).
+    func sizedToData(_ scales: [Double]) -> any Kernel
 }
 
 extension Kernel {
+    public func sizedToData(_ scales: [Double]) -> any Kernel { self }
+
     public var children: [any Kernel] { [] }
 
     public var summary: String {

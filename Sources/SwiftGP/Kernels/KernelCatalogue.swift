@@ -1,3 +1,4 @@
+import Synchronization
 /// The one table of kernel kinds. For each kind: its name (the model file's `kind` and the `--kernel`
 /// name), its own parameters (shape and default), how many children it takes, which inputs and models
 /// accept it, and how it is built and recorded. `KernelSpec` (model files), `KernelExpression` (the
@@ -88,7 +89,9 @@ public enum KernelCatalogue {
         /// The input columns a kernel of this kind sees, for kinds that record them (`active`).
         private let columns: (@Sendable (any Kernel) -> [Int]?)?
 
-        init(_ name: String, _ summary: String, parameters: [ParameterSlot], children: Children = .none,
+        /// A kind: its parameters in `Kernel.parameters` order and how to build it from values (`build`). Pass a
+        /// custom kernel's entry to `KernelCatalogue.register(_:)` to let model files record and rebuild it.
+        public init(_ name: String, _ summary: String, parameters: [ParameterSlot], children: Children = .none,
              inputColumns: Int? = nil, models: Models = .dense, columns: (@Sendable (any Kernel) -> [Int]?)? = nil,
              build: @escaping @Sendable (Parts) -> any Kernel) {
             self.name = name
@@ -139,8 +142,26 @@ public enum KernelCatalogue {
                                      // ω starts at 1 (on standardised time), where its gradient is non-zero.
                                      ParameterSlot("frequency", .scalar, default: 1)]
 
-    /// Every kind, base kernels first (the order of `--help` and of error messages).
-    public static let entries: [Entry] = [
+    /// Every kind: the built-in ones (base kernels first: the order of `--help` and of error messages), then
+    /// the registered ones.
+    public static var entries: [Entry] { builtIn + registered.withLock { $0 } }
+
+    /// Kinds added by `register(_:)`.
+    private static let registered = Mutex<[Entry]>([])
+
+    /// Adds a custom kernel kind, so `KernelSpec` (model files, `save(to:)`/`load(from:)`) records and rebuilds
+    /// kernels whose `kind` is `entry.name`, and kernel expressions may name it. Safe from any thread.
+    /// - Throws: `CatalogueError.duplicateName` when the name is taken.
+    public static func register(_ entry: Entry) throws {
+        try registered.withLock { list in
+            guard !(builtIn + list).contains(where: { $0.name == entry.name }) else {
+                throw CatalogueError.duplicateName(entry.name)
+            }
+            list.append(entry)
+        }
+    }
+
+    private static let builtIn: [Entry] = [
         Entry("rbf", "squared exponential (ARD)", parameters: stationary) {
             RBF(lengthscale: $0.values[0], variance: $0.values[1][0])
         },

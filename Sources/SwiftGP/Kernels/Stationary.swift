@@ -141,11 +141,26 @@ public struct StationaryKernel<Profile: RadialProfile>: WorkspaceKernel {
     public var lengthscale: Parameter
     public var variance: Parameter
     public var profile: Profile
+    /// True when the lengthscale was left out at construction: the first fit makes it one per input column,
+    /// starting from the data's scales (`sizedToData`). Until then it is one isotropic value of 1.
+    public private(set) var lengthscaleFromData: Bool
 
-    public init(profile: Profile, lengthscale: [Double], variance: Double) {
+    /// - Parameter lengthscale: one value (isotropic) or one per input column (ARD); nil: one per column of the
+    ///   data the model is first fitted to, starting from the columns' scales (`DataSummary.inputScales`).
+    public init(profile: Profile, lengthscale: [Double]?, variance: Double) {
         self.profile = profile
-        self.lengthscale = Parameter("lengthscale", lengthscale)
+        self.lengthscale = Parameter("lengthscale", lengthscale ?? [1])
         self.variance = Parameter("variance", variance)
+        self.lengthscaleFromData = lengthscale == nil
+    }
+
+    public func sizedToData(_ scales: [Double]) -> any Kernel {
+        guard lengthscaleFromData, !scales.isEmpty, scales.allSatisfy({ $0.isFinite && $0 > 0 }) else { return self }
+        var k = self
+        k.lengthscale = Parameter("lengthscale", scales, lengthscale.constraint, trainable: lengthscale.isTrainable)
+        k.lengthscale.prior = lengthscale.prior
+        k.lengthscaleFromData = false
+        return k
     }
 
     public var kind: String { Profile.kind }
@@ -395,27 +410,27 @@ public typealias Matern52 = StationaryKernel<Matern52Profile>
 public typealias RationalQuadratic = StationaryKernel<RationalQuadraticProfile>
 
 extension StationaryKernel where Profile == RBFProfile {
-    public init(lengthscale: [Double] = [1], variance: Double = 1) {
+    public init(lengthscale: [Double]? = nil, variance: Double = 1) {
         self.init(profile: RBFProfile(), lengthscale: lengthscale, variance: variance)
     }
 }
 extension StationaryKernel where Profile == Matern12Profile {
-    public init(lengthscale: [Double] = [1], variance: Double = 1) {
+    public init(lengthscale: [Double]? = nil, variance: Double = 1) {
         self.init(profile: Matern12Profile(), lengthscale: lengthscale, variance: variance)
     }
 }
 extension StationaryKernel where Profile == Matern32Profile {
-    public init(lengthscale: [Double] = [1], variance: Double = 1) {
+    public init(lengthscale: [Double]? = nil, variance: Double = 1) {
         self.init(profile: Matern32Profile(), lengthscale: lengthscale, variance: variance)
     }
 }
 extension StationaryKernel where Profile == Matern52Profile {
-    public init(lengthscale: [Double] = [1], variance: Double = 1) {
+    public init(lengthscale: [Double]? = nil, variance: Double = 1) {
         self.init(profile: Matern52Profile(), lengthscale: lengthscale, variance: variance)
     }
 }
 extension StationaryKernel where Profile == RationalQuadraticProfile {
-    public init(lengthscale: [Double] = [1], variance: Double = 1, alpha: Double = 1) {
+    public init(lengthscale: [Double]? = nil, variance: Double = 1, alpha: Double = 1) {
         self.init(profile: RationalQuadraticProfile(alpha: alpha), lengthscale: lengthscale, variance: variance)
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 /// The one table of likelihoods the command line and model files know. For each: its name (the
 /// `--likelihood` name and the model file's likelihood `kind`), the task it implies, the model kinds that
 /// accept it, its own parameters with their defaults, and how it is built and recognised. The model kinds
@@ -34,7 +35,9 @@ public enum LikelihoodCatalogue {
         private let build: @Sendable (_ values: [Double], _ classCount: Int, _ noiseFloor: Double?) -> any Likelihood
         private let recognises: @Sendable (any Likelihood) -> Bool
 
-        init(_ name: String, _ summary: String, task: ModelTask, models: [String], parameters: [ParameterSlot] = [],
+        /// A likelihood: its task, the model kinds that accept it, its parameters, how to recognise and build it.
+        /// Pass a custom likelihood's entry to `LikelihoodCatalogue.register(_:)` to let model files record it.
+        public init(_ name: String, _ summary: String, task: ModelTask, models: [String], parameters: [ParameterSlot] = [],
              needsClassCount: Bool = false, recognises: @escaping @Sendable (any Likelihood) -> Bool,
              build: @escaping @Sendable (_ values: [Double], _ classCount: Int, _ noiseFloor: Double?) -> any Likelihood) {
             self.name = name
@@ -64,8 +67,26 @@ public enum LikelihoodCatalogue {
         public func describes(_ likelihood: any Likelihood) -> Bool { recognises(likelihood) }
     }
 
-    /// Every likelihood, Gaussian first (the default of every model kind that accepts it).
-    public static let entries: [Entry] = [
+    /// Every likelihood: the built-in ones, Gaussian first (the default of every model kind that accepts it),
+    /// then the registered ones.
+    public static var entries: [Entry] { builtIn + registered.withLock { $0 } }
+
+    /// Likelihoods added by `register(_:)`.
+    private static let registered = Mutex<[Entry]>([])
+
+    /// Adds a custom likelihood, so `ComponentSpec` (model files, `save(to:)`/`load(from:)`) records and
+    /// rebuilds it. Safe from any thread.
+    /// - Throws: `CatalogueError.duplicateName` when the name is taken.
+    public static func register(_ entry: Entry) throws {
+        try registered.withLock { list in
+            guard !(builtIn + list).contains(where: { $0.name == entry.name }) else {
+                throw CatalogueError.duplicateName(entry.name)
+            }
+            list.append(entry)
+        }
+    }
+
+    private static let builtIn: [Entry] = [
         Entry("gaussian", "regression, Gaussian noise (trainable variance)", task: .regression,
               models: ["exact", "sgpr", "svgp", "statespace", "vecchia"], parameters: [ParameterSlot("variance", default: 1)],
               recognises: { $0 is GaussianLikelihood }) { v, _, floor in

@@ -67,24 +67,65 @@ extension Parameterised {
     /// The parameter called `name` (qualified), if any.
     public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
 
-    /// Sets the trainability of every parameter whose qualified name is `name` or ends in `.name`.
-    public mutating func setTrainable(_ trainable: Bool, matching name: String) {
-        var ps = parameters
-        for i in ps.indices where ps[i].name == name || ps[i].name.hasSuffix("." + name) { ps[i].isTrainable = trainable }
-        parameters = ps
-    }
-
-    /// Sets the prior (nil removes it) of every parameter whose qualified name is `name` or ends in `.name`.
+    /// Sets the trainability of every parameter `pattern` names (`NamePattern.names`: a glob such as
+    /// `kernel.*` or `*.variance`, a prefix such as `kernel`, or a dotted suffix such as `lengthscale`).
     /// - Returns: how many parameters matched.
     @discardableResult
-    public mutating func setPrior(_ prior: Prior?, matching name: String) -> Int {
+    public mutating func setTrainable(_ trainable: Bool, matching pattern: NamePattern) -> Int {
+        update(matching: pattern) { $0.isTrainable = trainable }
+    }
+
+    /// Sets the prior (nil removes it) of every parameter `pattern` names (`NamePattern.names`).
+    /// - Returns: how many parameters matched.
+    @discardableResult
+    public mutating func setPrior(_ prior: Prior?, matching pattern: NamePattern) -> Int {
+        update(matching: pattern) { $0.prior = prior }
+    }
+
+    /// Sets the constrained values of every parameter `pattern` names (`NamePattern.names`); each must hold
+    /// `value.count` values inside its constraint. Nothing changes when one of them does not.
+    /// - Returns: how many parameters matched.
+    /// - Throws: `ParameterError` when no parameter matches, a count differs, or a value lies outside a
+    ///   parameter's constraint.
+    @discardableResult
+    public mutating func setValue(_ value: [Double], matching pattern: NamePattern) throws -> Int {
+        let hits = try matches(pattern)
+        for p in hits {
+            guard p.value.count == value.count else { throw ParameterError.wrongCount(p.name, expected: p.value.count, got: value.count) }
+            guard value.allSatisfy({ p.constraint.contains($0) }) else { throw ParameterError.outsideConstraint(p.name, value: value) }
+        }
+        return update(matching: pattern) { $0.value = value }
+    }
+
+    /// Replaces the constraint of every parameter `pattern` names (`NamePattern.names`); their current values
+    /// must lie inside the new one. Nothing changes when one does not.
+    /// - Returns: how many parameters matched.
+    /// - Throws: `ParameterError` when no parameter matches or a current value lies outside `constraint`.
+    @discardableResult
+    public mutating func setConstraint(_ constraint: Constraint, matching pattern: NamePattern) throws -> Int {
+        for p in try matches(pattern) where !p.value.allSatisfy({ constraint.contains($0) }) {
+            throw ParameterError.outsideConstraint(p.name, value: p.value)
+        }
+        return update(matching: pattern) { $0.constraint = constraint }
+    }
+
+    /// The parameters `pattern` names, in order.
+    /// - Throws: `ParameterError.unknownName` when there are none.
+    public func matches(_ pattern: NamePattern) throws -> [Parameter] {
+        let ps = parameters.filter { pattern.names($0.name) }
+        if ps.isEmpty { throw ParameterError.unknownName(pattern.text, known: parameters.map(\.name)) }
+        return ps
+    }
+
+    /// Applies `change` to every parameter `pattern` names. - Returns: how many.
+    private mutating func update(matching pattern: NamePattern, _ change: (inout Parameter) -> Void) -> Int {
         var ps = parameters
         var n = 0
-        for i in ps.indices where ps[i].name == name || ps[i].name.hasSuffix("." + name) {
-            ps[i].prior = prior
+        for i in ps.indices where pattern.names(ps[i].name) {
+            change(&ps[i])
             n += 1
         }
-        parameters = ps
+        if n > 0 { parameters = ps }
         return n
     }
 

@@ -129,6 +129,10 @@ extension Trainer {
                 let report = try runAlternating(&candidate, context: &context, options: options, restart: run, runs: runs)
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (candidate, report) }
+                if report.stoppedByCaller {
+                    best?.report.stopReason = report.stopReason
+                    break
+                }
             } catch {
                 finals.append(-.infinity)
                 if run == 0 { firstError = error }
@@ -157,10 +161,14 @@ extension Trainer {
             let previous = history.last
             history.append(bound)
             let elapsed = (clock.now - t0).seconds
-            options.progress?(FitProgress(
+            let decision = options.progress?(FitProgress(
                 restart: restart, runs: runs, iteration: context.iteration, maxIterations: options.maxIterations, objective: bound,
                 elapsedSeconds: elapsed,
                 estimatedSecondsLeft: elapsed / Double(context.iteration) * Double(options.maxIterations - context.iteration)))
+            if let reason = FitReport.callerStop(decision) {
+                stopReason = reason
+                break
+            }
             let outcome = try model.maximizationStep(&context)
             let boundSettled = previous.map { abs(bound - $0) / max(abs(bound), abs($0), 1) <= options.relativeTolerance } ?? false
             quiet = (boundSettled || outcome == .settled) && outcome != .mustContinue ? quiet + 1 : 0

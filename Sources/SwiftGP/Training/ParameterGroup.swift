@@ -16,6 +16,11 @@ public struct NamePattern: Sendable, Hashable, ExpressibleByStringLiteral, Custo
         return Self.glob(Array(text.utf8), Array(name.utf8))
     }
 
+    /// Whether it names `name` in the user-facing setters (`setTrainable`, `setPrior`, `setValue(_:matching:)`,
+    /// `setConstraint`, priors): as a pattern (`matches`), or as a dotted suffix (`lengthscale` names
+    /// `kernel.0.lengthscale`).
+    public func names(_ name: String) -> Bool { matches(name) || name.hasSuffix("." + text) }
+
     private static func glob(_ p: [UInt8], _ s: [UInt8]) -> Bool {
         // Iterative wildcard matching with backtracking to the last `*`.
         var i = 0, j = 0, star = -1, mark = 0
@@ -59,7 +64,7 @@ public struct ParameterPrior: Sendable, Equatable, CustomStringConvertible {
         self.init(NamePattern(name), try Prior(parsing: String(text[text.index(after: eq)...])))
     }
 
-    public func matches(_ name: String) -> Bool { pattern.matches(name) || name.hasSuffix("." + pattern.text) }
+    public func matches(_ name: String) -> Bool { pattern.names(name) }
     public var description: String { "\(pattern)=\(prior)" }
 
     /// Sets the prior on every parameter it names.

@@ -28,6 +28,14 @@ public struct FitProgress: Sendable {
     public var estimatedSecondsLeft: Double
 }
 
+/// What the progress callback asks of the fit after an iteration: go on, or stop here. A stopped fit keeps
+/// the best parameters so far, skips its remaining restarts and reports `FitReport.stoppedByCaller`.
+/// - Complexity: O(1).
+public enum FitDecision: Sendable, Equatable {
+    case `continue`
+    case stop
+}
+
 /// Settings of the one training loop (docs/methods/training.md#the-fit-loop).
 public struct FitOptions: Sendable {
     public var optimizer: OptimizerChoice
@@ -49,11 +57,14 @@ public struct FitOptions: Sendable {
     public var priors: [ParameterPrior] = []
     /// The default multi-start screen (on unless set to nil); used by objectives with a `dataSummary`.
     public var screen: StartScreen? = StartScreen()
-    public var progress: (@Sendable (FitProgress) -> Void)?
+    /// Called after every iteration; `.stop` ends the fit there. The fit also stops when the task running it
+    /// is cancelled (`Task.isCancelled`; the `async` fits then throw `CancellationError`). A trace needs no
+    /// callback (`FitReport.history`); to collect one in the callback under Swift 6, capture a `Mutex`.
+    public var progress: (@Sendable (FitProgress) -> FitDecision)?
 
     public init(optimizer: OptimizerChoice = .lbfgs(), maxIterations: Int = 1000, gradientTolerance: Double = 1e-5,
                 relativeTolerance: Double = 1e-9, patience: Int = 3, batchSize: Int? = nil, seed: UInt64 = 0,
-                restarts: Int = 0, groups: [ParameterGroup] = [], progress: (@Sendable (FitProgress) -> Void)? = nil) {
+                restarts: Int = 0, groups: [ParameterGroup] = [], progress: (@Sendable (FitProgress) -> FitDecision)? = nil) {
         self.optimizer = optimizer
         self.maxIterations = maxIterations
         self.gradientTolerance = gradientTolerance
@@ -75,8 +86,18 @@ public struct FitReport: Sendable, Codable {
     public var iterations: Int
     public var evaluations: Int
     public var converged: Bool
-    /// Why the run stopped: `gradient tolerance`, `relative tolerance`, `max iterations`, `line search stalled`.
+    /// Why the run stopped: `gradient tolerance`, `relative tolerance`, `max iterations`, `line search stalled`,
+    /// `stopped by the progress callback`, `cancelled`.
     public var stopReason: String
+    /// True when the progress callback returned `.stop` or the task was cancelled.
+    public var stoppedByCaller: Bool { stopReason == Self.stoppedReason || stopReason == Self.cancelledReason }
+    static let stoppedReason = "stopped by the progress callback"
+    static let cancelledReason = "cancelled"
+    /// The stop reason for a caller's stop (`.stop`, or the running task cancelled), nil to go on.
+    static func callerStop(_ decision: FitDecision?) -> String? {
+        if Task.isCancelled { return cancelledReason }
+        return decision == .stop ? stoppedReason : nil
+    }
     /// Objective after each iteration of the best run.
     public var history: [Double]
     public var seconds: Double
@@ -183,6 +204,10 @@ public enum Trainer {
                                                    options: options, restart: restart, runs: runs.count, generator: &generator)
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (parameters, report) }
+                if report.stoppedByCaller {
+                    best?.report.stopReason = report.stopReason
+                    break
+                }
             } catch let error as TrainingError {
                 throw error
             } catch {
@@ -318,10 +343,14 @@ public enum Trainer {
             let v = value ?? .infinity
             history.append(-v)
             let elapsed = (clock.now - t0).seconds
-            options.progress?(FitProgress(
+            let decision = options.progress?(FitProgress(
                 restart: restart, runs: runs, iteration: iteration, maxIterations: options.maxIterations, objective: -v,
                 elapsedSeconds: elapsed,
                 estimatedSecondsLeft: elapsed / Double(iteration) * Double(options.maxIterations - iteration)))
+            if let reason = FitReport.callerStop(decision) {
+                stopReason = reason
+                break
+            }
             // A sampler runs its full course.
             if sampler != nil { continue }
             if hasOptimizer, let g = current?.gradient, (g.map(abs).max() ?? 0) <= options.gradientTolerance {

@@ -31,6 +31,35 @@ public struct InducingPosterior: Sendable {
         return (mean, variance)
     }
 
+    /// The joint covariance of latent `latent` at `xs` (docs/methods/sparse-variational.md#prediction):
+    /// K** − AᵀA + BᵀB with A = L⁻¹K_u* (L = chol K_uu) and B = Rᵀ K_u*; its diagonal is `predictLatent`'s variance.
+    /// - Complexity: O(M² m + M m²) for m test points.
+    public func covariance(at xs: Matrix, latent: Int = 0) -> Matrix {
+        precondition(projectedSqrt.indices.contains(latent), "latent \(latent) of \(projectedSqrt.count)")
+        let kzs = kernel.cross(z, xs)
+        let a = factor.solveLower(kzs)
+        let b = matmul(projectedSqrt[latent], kzs, .transposed, .none)
+        var c = kernel.gram(xs)
+        gemm(.transposed, .none, alpha: -1, a, a, beta: 1, into: &c)
+        gemm(.transposed, .none, alpha: 1, b, b, beta: 1, into: &c)
+        c.symmetrize()
+        return c
+    }
+
+    /// `count` joint samples of latent `latent` at `xs` (one per column), reproducible from `seed`:
+    /// mean + chol(`covariance`) ε, ε ~ N(0, I).
+    /// - Throws: `LinearAlgebraError` if the covariance cannot be factorised within the jitter ladder.
+    /// - Complexity: O(m³ + m² count) beyond `covariance`.
+    public func samples(at xs: Matrix, count: Int, seed: UInt64, latent: Int = 0,
+                        jitter: JitterPolicy = .standard) throws -> Matrix {
+        let c = try Cholesky(covariance(at: xs, latent: latent), policy: jitter, isLatentPrior: true)
+        var g = SeededGenerator(seed: seed)
+        var s = matmul(c.lower, Matrix(rows: xs.rows, cols: count, storage: g.normals(xs.rows * count)))
+        let mean = matmul(kernel.cross(z, xs), projectedMean, .transposed, .none).column(latent)
+        for j in 0..<count { for i in 0..<xs.rows { s[i, j] += mean[i] } }
+        return s
+    }
+
     /// Latent mean and variance for single-latent models.
     public func predict(at xs: Matrix) -> GaussianPrediction {
         let (m, v) = predictLatent(at: xs)

@@ -41,8 +41,10 @@ public struct SGPR: Parameterised, Sendable {
 
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood, inputDimension: inputDimension)
-        let (model, report) = try bound(x, y).trained(options: options)
+        var start = self
+        start.kernel = kernel.sizedToData(DataSummary(x: x, y: y).inputScales)
+        try TrainingDataCheck.check(x: x, y: y, kernel: start.kernel, likelihood: likelihood, inputDimension: inputDimension)
+        let (model, report) = try start.bound(x, y).trained(options: options)
         self = model
         return report
     }
@@ -69,7 +71,9 @@ public struct SGPR: Parameterised, Sendable {
     }
 
     /// The posterior with the optimal q(u): whitened S = B⁻¹, m = L_B⁻ᵀ c.
+    /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
     public func posterior(_ x: Matrix, _ y: [Double]) throws -> InducingPosterior {
+        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood, inputDimension: inputDimension)
         let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
         let sigma = likelihood.variance.scalar.squareRoot()
         let a = (1 / sigma) * lz.solveLower(kernel.cross(z, x))

@@ -69,8 +69,10 @@ public struct SVGP: Parameterised, Sendable {
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions(optimizer: .adam()),
                              naturalGradients: NaturalGradientSchedule? = nil, groups: [ParameterGroup] = []) throws -> FitReport {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood, inputDimension: inputDimension)
-        var objective = elbo(x, y)
+        var start = self
+        start.kernel = kernel.sizedToData(DataSummary(x: x, y: y).inputScales)
+        try TrainingDataCheck.check(x: x, y: y, kernel: start.kernel, likelihood: likelihood, inputDimension: inputDimension)
+        var objective = start.elbo(x, y)
         var options = options
         options.groups += groups
         if let schedule = naturalGradients {

@@ -59,7 +59,7 @@ public struct TrainedModel: Sendable {
             kindSettings.options.progress = { p in
                 var q = p
                 q.objective += shift
-                progress(q)
+                return progress(q)
             }
         }
         let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes)

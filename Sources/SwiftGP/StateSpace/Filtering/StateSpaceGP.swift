@@ -30,6 +30,16 @@ public struct StateSpaceGP: Parameterised, Sendable {
         self.jitter = jitter
     }
 
+    /// A model over any kernel with a state-space form (`stateSpaceForm(of:)`): Matérn ½, 3/2, 5/2 with one
+    /// lengthscale, Hida–Matérn, and sums of them — `Matern52(lengthscale: [1]) + HidaMatern(order: 1)` is a
+    /// `SumKernel`, which becomes a `StateSpaceSum` here.
+    /// - Throws: `StateSpaceError.noStateSpaceForm` for any other kernel (RBF, periodic, ARD Matérn, products).
+    public init(kernel: any Kernel, likelihood: GaussianLikelihood = GaussianLikelihood(),
+                mean: any MeanFunction = ZeroMean(), jitter: JitterPolicy = .standard) throws {
+        guard let k = stateSpaceForm(of: kernel) else { throw StateSpaceError.noStateSpaceForm(kernel: kernel.summary) }
+        self.init(kernel: k, likelihood: likelihood, mean: mean, jitter: jitter)
+    }
+
     /// The state-space form of an exact GP whose kernel has one (nil otherwise).
     public init?(_ exact: ExactGP) {
         guard let k = stateSpaceForm(of: exact.kernel) else { return nil }
@@ -73,8 +83,10 @@ public struct StateSpaceGP: Parameterised, Sendable {
 
     /// The posterior given the data: RTS-smoothed states at the training times.
     /// - Throws: `LinearAlgebraError` when a predicted covariance cannot be factorised.
+    /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
     public func posterior(_ times: [Double], _ y: [Double]) throws -> StateSpacePosterior {
-        try StateSpacePosterior(model: self, times: times, y: y)
+        try TrainingDataCheck.check(x: Matrix(column: times), y: y, kernel: kernel, likelihood: nil)
+        return try StateSpacePosterior(model: self, times: times, y: y)
     }
 }
 

@@ -15,7 +15,7 @@ extension LatentFactorModel {
         let progress = options.progress
         let report = try Trainer.alternate(&em, options: FitOptions(
             maxIterations: options.iterations, relativeTolerance: options.elboTolerance, patience: 2, seed: options.seed,
-            progress: progress.map { callback in { @Sendable p in callback(p.iteration, p.objective) } }))
+            progress: progress.map { callback in { @Sendable p in callback(p.iteration, p.objective); return .continue } }))
         self = em.model
         return LatentFactorFit(posteriors: em.posteriors, iterations: report.iterations, converged: report.converged,
                                elboHistory: report.history, seconds: report.seconds)
