@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GPLinearAlgebra
+import SwiftGP
 
 /// The `swiftgp` root command: dispatches to `fit`, `predict`, `evaluate` and `info`, and maps every
 /// failure to one of the documented exit codes (`ExitStatus`).
@@ -27,6 +28,7 @@ struct SwiftGPCommand: ParsableCommand {
     /// Parses (usage errors exit 2, help exits 0), then runs, mapping errors to exit codes.
     static func main() {
         HeapPolicy.retainFreedMemory()
+        AtomicFile.removeTemporaryFilesOnSignals()
         let parsed: any ParsableCommand
         do { parsed = try parseAsRoot() } catch {
             if exitCode(for: error) == .success { exit(withError: error) }

@@ -37,7 +37,7 @@ public struct ExactModelKind: ModelKind {
 /// Predictive mean and variance of y (latent variance plus noise) from an exact posterior.
 struct ExactPredictor: ModelPredictor {
     let posterior: ExactPosterior
-    func predict(_ x: Matrix) -> Prediction {
+    func predict(_ x: Matrix) throws -> Prediction {
         let p = posterior.predictObserved(at: x)
         return .regression(mean: p.mean, variance: p.variance)
     }

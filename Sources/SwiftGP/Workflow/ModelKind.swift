@@ -33,7 +33,8 @@ extension ModelKind {
 
 /// Predicts at standardised inputs, on the scale the model was trained on.
 public protocol ModelPredictor: Sendable {
-    func predict(_ x: Matrix) -> Prediction
+    /// - Throws: a numerical error (`LinearAlgebraError`, …) when the stored posterior cannot predict.
+    func predict(_ x: Matrix) throws -> Prediction
 }
 
 /// The data a `ModelKind` trains on: standardised inputs and (for regression) standardised targets,
