@@ -94,6 +94,9 @@ struct FitCommand: ParsableCommand {
     @Flag(help: "Fit on the data as given, without standardising inputs and targets.")
     var noStandardize = false
 
+    @Flag(help: "Fit even when the estimated memory exceeds what is available.")
+    var force = false
+
     @Flag(help: "Print nothing on standard error unless there is an error.")
     var quiet = false
 
@@ -114,7 +117,7 @@ struct FitCommand: ParsableCommand {
 
     /// The optimiser iterations: `--epochs` × ⌈n / batch size⌉ (checked), else `--iterations`.
     /// - Throws: `ValidationError` when the product exceeds the iteration limit.
-    func iterationCount(rows n: Int) throws -> Int {
+    func iterationCount(rows n: Int, batchSize: Int?) throws -> Int {
         guard let epochs else { return iterations }
         let b = min(batchSize ?? n, n)
         let perEpoch = n / b + (n % b == 0 ? 0 : 1)
@@ -123,6 +126,30 @@ struct FitCommand: ParsableCommand {
             throw ValidationError("--epochs \(epochs) × \(perEpoch) minibatches per epoch exceeds \(Self.limits.iterations.upperBound) iterations")
         }
         return total
+    }
+
+    /// Prints the fit's estimated memory and time per evaluation, and refuses (unless `--force`) a fit
+    /// whose memory exceeds what is available. - Throws: `ValidationError` with the cheaper models to use.
+    func checkResources(_ kind: any ModelKind, rows n: Int, columns d: Int, settings: FitSettings) throws {
+        guard let e = kind.estimate(rows: n, columns: d, settings: settings) else { return }
+        let available = SystemMemory.available()
+        if !quiet {
+            Console.error("fit: \(kind.name) on \(n) × \(d): about \(SystemMemory.format(e.bytes)) of memory"
+                          + (available.isFinite ? " (\(SystemMemory.format(available)) available)" : "")
+                          + ", \(Self.duration(e.secondsPerEvaluation)) per objective evaluation")
+        }
+        guard e.bytes > available, !force else { return }
+        throw ValidationError(
+            "--model \(kind.name) on \(n) rows needs about \(SystemMemory.format(e.bytes)) of memory, but only "
+            + "\(SystemMemory.format(max(0, available))) is available. Use a sparse model, whose memory grows as n M: "
+            + "--model sgpr --inducing 500, or --model svgp --inducing 500 --batch-size 1024; or --force to try anyway")
+    }
+
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
+    static func duration(_ s: Double) -> String {
+        s < 1e-3 ? "<1 ms" : s < 1 ? String(format: "~%.0f ms", s * 1e3) : s < 120 ? String(format: "~%.1f s", s)
+            : s < 7200 ? String(format: "~%.0f min", s / 60) : String(format: "~%.1f h", s / 3600)
     }
 
     /// Which models and inputs restrict which kernels, from the kernel catalogue.
@@ -179,21 +206,34 @@ struct FitCommand: ParsableCommand {
         // The temporary file exists from now on (removed on an error or a signal): the output is proven writable.
         let out = try AtomicFile(try OutputDestination(output, inputs: [data]))
         if !quiet { Console.error("fit: reading \(data == "-" ? "standard input" : data)") }
+        let clock = ContinuousClock(), started = clock.now
         let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList)
-        if let name = try KernelExpression(parsing: kernel).oneDimensionalName, dataset.features.count != 1 {
-            throw ValidationError("kernel '\(name)' needs exactly one feature column (time); the data has \(dataset.features.count): "
+        let (n, d) = (dataset.count, dataset.features.count)
+        if !quiet { Console.error("fit: read \(n) rows × \(d) feature\(d == 1 ? "" : "s") in \(Self.duration(seconds(clock.now - started)))") }
+        if let name = try KernelExpression(parsing: kernel).oneDimensionalName, d != 1 {
+            throw ValidationError("kernel '\(name)' needs exactly one feature column (time); the data has \(d): "
                                   + "choose it with --features")
         }
+        var batch = batchSize
+        if model == "svgp", batch == nil, let b = SVGPModelKind.defaultBatchSize(rows: n) {
+            batch = b
+            if !quiet {
+                Console.error("fit: svgp on \(n) rows: minibatches of \(b) rows (full-batch steps would cost O(n M²) each); "
+                              + "set --batch-size to change")
+            }
+        }
         let printer = quiet ? nil : ProgressPrinter(restarts: restarts)
-        var options = FitOptions(maxIterations: try iterationCount(rows: dataset.count), seed: seed, restarts: restarts)
+        var options = FitOptions(maxIterations: try iterationCount(rows: n, batchSize: batch), seed: seed, restarts: restarts)
         if let printer { options.progress = { printer.report($0) } }
         options.priors = try prior.map { try ParameterPrior(parsing: $0) }
         var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                    standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
         settings.inducing = inducing
-        settings.batchSize = batchSize
+        settings.batchSize = batch
         settings.naturalGradients = naturalGradients
         settings.learningRate = learningRate
+        if !quiet { settings.status = { Console.error("fit: \($0)") } }
+        try checkResources(ModelKinds.named(model), rows: n, columns: d, settings: settings)
         let fitted = try TrainedModel.fit(dataset, settings: settings)
         try fitted.save(to: out)
         printer?.finish(fitted.file, output: out.destination.display)

@@ -14,8 +14,8 @@ enum CLI {
 
     /// Runs `swiftgp` with `arguments`; `stdin` (when given) is its standard input, and `stdout` a file to
     /// write standard output to instead of the captured one (e.g. `/dev/full`).
-    static func run(_ arguments: [String], stdin: String? = nil, stdout: String? = nil) throws -> CLIResult {
-        let process = try start(arguments, stdin: stdin, stdout: stdout)
+    static func run(_ arguments: [String], stdin: String? = nil, stdout: String? = nil, executable: String? = nil) throws -> CLIResult {
+        let process = try start(arguments, stdin: stdin, stdout: stdout, executable: executable)
         process.process.waitUntilExit()
         return try process.result()
     }
@@ -35,13 +35,14 @@ enum CLI {
         }
     }
 
-    static func start(_ arguments: [String], stdin: String? = nil, stdout: String? = nil) throws -> Running {
+    /// Starts `swiftgp` (or `executable`, e.g. a shell that sets limits first) with `arguments`.
+    static func start(_ arguments: [String], stdin: String? = nil, stdout: String? = nil, executable: String? = nil) throws -> Running {
         let dir = try Scratch.directory()
         let out = dir.appendingPathComponent("stdout"), err = dir.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         // Files, not pipes: no deadlock however much a command prints.
         process.standardOutput = try stdout.map { try FileHandle(forWritingAtPath: $0) ?? FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }

@@ -22,6 +22,9 @@ public protocol ModelKind: Sendable {
     func task(for likelihood: String) -> ModelTask
     /// Trains on `data` and returns what goes into the model file plus an in-process predictor.
     func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState
+    /// The memory and work of fitting `n` rows of `d` columns with `settings`; nil when the kind keeps no
+    /// estimate.
+    func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate?
     /// Rebuilds a predictor from a loaded file (already checked by `ModelFile.validate`).
     /// - Throws: `ModelFileError` for contents this kind cannot use.
     func predictor(for file: ModelFile) throws -> any ModelPredictor
@@ -29,6 +32,7 @@ public protocol ModelKind: Sendable {
 
 extension ModelKind {
     public var acceptedKernels: KernelCatalogue.Models { .dense }
+    public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? { nil }
 }
 
 /// Predicts at standardised inputs, on the scale the model was trained on.
@@ -93,6 +97,9 @@ public struct FitSettings: Sendable {
     public var naturalGradients: Bool? = nil
     /// Adam learning rate for stochastic models.
     public var learningRate: Double = 0.01
+    /// Told what a kind does before its first iteration (e.g. choosing inducing points), so progress starts
+    /// at once; nil: silent.
+    public var status: (@Sendable (String) -> Void)? = nil
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {

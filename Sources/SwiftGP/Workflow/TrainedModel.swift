@@ -132,9 +132,10 @@ public struct TrainedModel: Sendable {
     /// Writes the model file to an opened output and commits it. - Throws: `OutputError`.
     public func save(to out: AtomicFile) throws { try file.save(to: out) }
 
-    /// Rows per block in `predict(_:chunkRows:_:)`: the predictors' cross-covariance work then stays
-    /// O(chunk × training points) in memory however many rows are predicted.
-    public static let predictionChunk = 4096
+    /// Rows per block in `predict(_:chunkRows:_:)`: at most 4096, and fewer for models that keep many
+    /// training points, so a block's cross-covariance (rows × stored points) stays within 64 MB however
+    /// many rows are predicted.
+    public var predictionChunk: Int { max(64, min(4096, (1 << 23) / max(1, file.data?.x.count ?? 1))) }
 
     /// Predictions at raw inputs whose columns are `file.features` in order, on the original scale.
     /// - Throws: `PredictionError.nonFinite` rather than return a NaN or infinite prediction; numerical
@@ -151,8 +152,8 @@ public struct TrainedModel: Sendable {
 
     /// Predicts block by block (`chunkRows` rows each), handing each block and its first row's index to
     /// `body`, so memory stays bounded by one block's work. - Throws: as `predict(_:)`, or `body`'s error.
-    public func predict(_ x: Matrix, chunkRows: Int = TrainedModel.predictionChunk,
-                        _ body: (Prediction, Int) throws -> Void) throws {
+    public func predict(_ x: Matrix, chunkRows: Int? = nil, _ body: (Prediction, Int) throws -> Void) throws {
+        let chunkRows = chunkRows ?? predictionChunk
         var start = 0
         while start < x.rows {
             let end = min(x.rows, start + max(1, chunkRows))
