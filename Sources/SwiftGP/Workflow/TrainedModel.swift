@@ -85,7 +85,16 @@ public struct TrainedModel: Sendable {
     /// Reads a model file and rebuilds its predictor.
     /// - Throws: `ModelFileError`; `LinearAlgebraError` if the stored posterior cannot be factorised.
     public static func load(from path: String) throws -> TrainedModel {
-        let file = try ModelFile.load(from: path)
+        try load(ModelFile.load(from: path), source: path)
+    }
+
+    /// Checks model-file bytes and rebuilds their predictor; `source` names them in errors.
+    /// - Throws: as `load(from:)`.
+    public static func load(decoding bytes: Data, source: String) throws -> TrainedModel {
+        try load(ModelFile.decode(bytes, source: source), source: source)
+    }
+
+    private static func load(_ file: ModelFile, source path: String) throws -> TrainedModel {
         do {
             let kind = try consistentKind(of: file)
             return TrainedModel(file: file, predictor: try kind.predictor(for: file))
