@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import GPLinearAlgebra
+import SwiftGP
 
 /// Inputs from standard input and FIFOs, directories, RFC 4180 quoting with true line numbers, every
 /// line ending, and echoed cells that are short and escaped (issue 12).
@@ -88,6 +90,27 @@ import Testing
             #expect(open.status == 3 && open.stderr.contains("open.csv, line 3: a quoted field is never closed"), "\(open.stderr)")
             let after = try Self.fit("x,y\n0,1\n\"1\"2,2\n", in: dir, name: "after.csv")
             #expect(after.status == 3 && after.stderr.contains("after.csv, line 3, field 1: text after the closing quote"), "\(after.stderr)")
+        }
+    }
+
+    /// Cells parse to exactly strtod's double (the fast path included): random decimals of every shape.
+    @Test func numbersAreReadExactlyAsStrtodReadsThem() throws {
+        var g = SeededGenerator(seed: 4180)
+        var cells: [String] = []
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...22, using: &g)
+            var text = String((0..<digits).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
+            if Bool.random(using: &g) { text.insert(".", at: text.index(text.startIndex, offsetBy: Int.random(in: 0...digits, using: &g))) }
+            if Int.random(in: 0..<3, using: &g) == 0 { text += ["e", "E"][Int.random(in: 0...1, using: &g)] + ["", "-", "+"][Int.random(in: 0...2, using: &g)] + "\(Int.random(in: 0...40, using: &g))" }
+            if Bool.random(using: &g) { text = "-" + text }
+            if text.hasPrefix(".") && text.count == 1 || text == "-." { continue }
+            cells.append(text)
+        }
+        cells += ["0", "-0", "9007199254740992", "9007199254740993", "1e22", "1e23", "123456789012345678e-22", "0.1", "1.7976931348623157e308", "4.9e-324"]
+        let table = try DataTable.parse(csv: "v\n" + cells.joined(separator: "\n") + "\n", source: "numbers")
+        for (r, cell) in cells.enumerated() {
+            let expected = strtod(cell, nil)
+            #expect(table.values[r, 0].bitPattern == expected.bitPattern, "\(cell): \(table.values[r, 0]) vs \(expected)")
         }
     }
 

@@ -4,12 +4,14 @@
 /// input (no copies) unless they contain `""`.
 /// - Complexity: O(bytes), one pass.
 struct CSVScanner {
-    /// One field: `bytes[start..<end]`, or `unescaped` when the quoted text contained `""`.
+    /// One field: `bytes[start..<end]`, or the scanner's `unescaped[escaped]` when the quoted text
+    /// contained `""` (a plain value, so records are copied without reference counting).
     struct Field {
         var start: Int
         var end: Int
         var quoted: Bool
-        var unescaped: [UInt8]?
+        /// An index into `unescaped`, or −1.
+        var escaped: Int
         /// The 1-based line the field starts on.
         var line: Int
     }
@@ -23,6 +25,8 @@ struct CSVScanner {
     private(set) var position = 0
     /// The 1-based line the scanner is on.
     private(set) var line = 1
+    /// The text of fields that contained `""`, for the current record.
+    private(set) var unescaped: [[UInt8]] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -51,6 +55,7 @@ struct CSVScanner {
     /// Reads the next record's fields into `fields` (cleared first). Call only when not `atEnd`.
     mutating func nextRecord(into fields: inout [Field]) throws(Failure) {
         fields.removeAll(keepingCapacity: true)
+        if !unescaped.isEmpty { unescaped.removeAll(keepingCapacity: true) }
         while true {
             let field = try nextField(index: fields.count + 1)
             fields.append(field)
@@ -79,7 +84,7 @@ struct CSVScanner {
             }
             var end = position
             while end > start, bytes[end - 1] == Self.space || bytes[end - 1] == Self.tab { end -= 1 }
-            return Field(start: start, end: end, quoted: false, unescaped: nil, line: startLine)
+            return Field(start: start, end: end, quoted: false, escaped: -1, line: startLine)
         }
         position += 1
         let start = position
@@ -111,18 +116,23 @@ struct CSVScanner {
         if position < bytes.count, bytes[position] != Self.comma, bytes[position] != Self.lf, bytes[position] != Self.cr {
             throw .textAfterQuote(line: line, field: index)
         }
-        return Field(start: start, end: end, quoted: true, unescaped: unescaped, line: startLine)
+        var escaped = -1
+        if let text = unescaped {
+            escaped = self.unescaped.count
+            self.unescaped.append(text)
+        }
+        return Field(start: start, end: end, quoted: true, escaped: escaped, line: startLine)
     }
 
     /// The field's text (bytes decoded as UTF-8, invalid sequences replaced).
     func text(_ f: Field) -> String {
-        if let u = f.unescaped { return String(decoding: u, as: UTF8.self) }
+        if f.escaped >= 0 { return String(decoding: unescaped[f.escaped], as: UTF8.self) }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[f.start..<f.end]), as: UTF8.self)
     }
 
     /// Whether the field's text is empty or blank.
     func isBlank(_ f: Field) -> Bool {
-        if let u = f.unescaped { return u.allSatisfy { $0 == Self.space || $0 == Self.tab } }
+        if f.escaped >= 0 { return unescaped[f.escaped].allSatisfy { $0 == Self.space || $0 == Self.tab } }
         return (f.start..<f.end).allSatisfy { bytes[$0] == Self.space || bytes[$0] == Self.tab }
     }
 }

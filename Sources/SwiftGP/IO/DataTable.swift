@@ -60,8 +60,8 @@ public struct DataTable: Sendable {
         guard !scanner.atEnd else { throw DataError.empty(path: source) }
         try next()
         guard !blank() else { throw DataError.empty(path: source) }
-        for f in fields where f.end > f.start || f.unescaped != nil {
-            let raw = f.unescaped ?? Array(bytes[f.start..<f.end])
+        for f in fields where f.end > f.start || f.escaped >= 0 {
+            let raw = f.escaped >= 0 ? scanner.unescaped[f.escaped] : Array(bytes[f.start..<f.end])
             if String(validating: raw, as: UTF8.self) == nil {
                 throw DataError.unreadable(path: source, reason: "the header is not UTF-8 text")
             }
@@ -104,17 +104,20 @@ public struct DataTable: Sendable {
         if scanner.isBlank(f) { throw DataError.missingValue(path: source, line: f.line, column: column) }
         var value = 0.0
         var parsed = false
-        if f.unescaped == nil {
-            // Trim blanks inside quotes; the byte after the cell (separator, quote, line break or the final
-            // NUL) stops strtod, which must consume exactly the cell.
+        if f.escaped < 0 {
+            // Trim blanks inside quotes. Most cells take the exact fast path; otherwise the byte after the cell
+            // (separator, quote, line break or the final NUL) stops strtod, which must consume exactly the
+            // cell, and must not skip white space of its own at the start.
             var start = f.start, end = f.end
             while start < end, scanner.bytes[start] == 0x20 || scanner.bytes[start] == 0x09 { start += 1 }
             while end > start, scanner.bytes[end - 1] == 0x20 || scanner.bytes[end - 1] == 0x09 { end -= 1 }
             let base = scanner.bytes.baseAddress!
             var stop: UnsafeMutablePointer<CChar>? = nil
             let first = scanner.bytes[start]
-            // strtod skips leading white space of its own; a cell must start with the number.
-            if first != 0x0A && first != 0x0D && first != 0x0B && first != 0x0C {
+            if let v = DecimalText.value(scanner.bytes, start, end) {
+                value = v
+                parsed = true
+            } else if first != 0x0A && first != 0x0D && first != 0x0B && first != 0x0C {
                 let v = UnsafeRawPointer(base + start).withMemoryRebound(to: CChar.self, capacity: 1) { p in
                     strtod(p, &stop)
                 }
