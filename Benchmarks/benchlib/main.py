@@ -8,10 +8,10 @@ import subprocess
 import sys
 import time
 
-from . import core, env, exact, proc, statespace, svgp
+from . import core, env, exact, io, proc, statespace, svgp
 
-SUITES = {"exact": exact.run, "statespace": statespace.run, "svgp": svgp.run}
-AGGREGATORS = {"exact": exact.aggregate, "statespace": statespace.aggregate, "svgp": svgp.aggregate}
+SUITES = {"exact": exact.run, "io": io.run, "statespace": statespace.run, "svgp": svgp.run}
+AGGREGATORS = {"exact": exact.aggregate, "io": io.aggregate, "statespace": statespace.aggregate, "svgp": svgp.aggregate}
 PLANNED = ()
 SCRATCH = ".build-bench"
 
