@@ -63,7 +63,7 @@ def run(ctx):
     cache = os.path.join(ctx.bench_dir, "cache")
     os.makedirs(cache, exist_ok=True)
     python = env.venv_python(PANDAS["venv"])
-    have_pandas = os.path.exists(python) and bool(ctx.peers)
+    have_pandas = os.path.exists(python)   # its own environment: independent of --peers / --no-peers
     if not have_pandas:
         ctx.log(f"[io] pandas not measured: create Benchmarks/{PANDAS['venv']} with {PANDAS['pins']}")
     runs = []
