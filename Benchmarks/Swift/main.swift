@@ -29,6 +29,8 @@ let usage = """
                  from their nearest training cells, competition scores (MAE, RMSE, CRPS, interval score, coverage)
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results
+      io         --data F.csv [--repeats R]
+                 the CLI's I/O: DataTable.read of the CSV, and writing one prediction row per data row (AtomicFile)
       kernel-micro --data F.csv [--repeats R]      (profiling) the kernel's Gram, gradient and cross alone
       leak-check   --data F.csv [--evaluations E]  (diagnostic) peak RSS after each LML evaluation
 
@@ -51,6 +53,7 @@ do {
     case "svgp-fit": try svgpFit(args)
     case "svgp-batches": try svgpBatches(args)
     case "plot": try plotCommand(args)
+    case "io": try ioCommand(args)
     case "kernel-micro": try kernelMicro(args)
     case "leak-check": try leakCheck(args)
     case "statespace-lml": try stateSpaceLML(args)

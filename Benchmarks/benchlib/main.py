@@ -8,11 +8,11 @@ import subprocess
 import sys
 import time
 
-from . import core, env, exact, proc, spatial, statespace, svgp
+from . import core, env, exact, io, proc, spatial, statespace, svgp
 
-SUITES = {"exact": exact.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run}
-AGGREGATORS = {"exact": exact.aggregate, "spatial": spatial.aggregate, "statespace": statespace.aggregate,
-               "svgp": svgp.aggregate}
+SUITES = {"exact": exact.run, "io": io.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run}
+AGGREGATORS = {"exact": exact.aggregate, "io": io.aggregate, "spatial": spatial.aggregate,
+               "statespace": statespace.aggregate, "svgp": svgp.aggregate}
 PLANNED = ()
 SCRATCH = ".build-bench"
 

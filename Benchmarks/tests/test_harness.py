@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import core, data, exact, proc, spatial, statespace, svgp  # noqa: E402
+from benchlib import core, data, exact, io, proc, spatial, statespace, svgp  # noqa: E402
 
 
 def swift_line(n, seconds, floor, lml=-100.0):
@@ -619,6 +619,38 @@ class SpatialSuiteTests(unittest.TestCase):
         self.assertEqual(quick_goals["rows"], [])                    # no oracle for the small test set
         self.assertEqual(len(quick_scores["rows"]), 1)
         self.assertIn("| CRPS |", core.markdown_table(scores).splitlines()[0])
+
+
+class IOSuiteTests(unittest.TestCase):
+    def test_table_rows_ratios_and_goals(self):
+        def run(lib, fmt, read, write, ok=True):
+            return {"library": lib, "format": fmt, "ok": ok,
+                    "result": {"read_seconds": read, "write_seconds": write} if ok else None}
+        runs = [run("SwiftGP", "full precision", 0.4, 0.9), run("pandas", "full precision", 0.2, 2.0),
+                run("SwiftGP", "6 digits", 0.6, 0.5), run("pandas", "6 digits", 0.0, 0.0, ok=False)]
+        report = io.aggregate(runs, {"rows": 10, "repeats": 3})
+        rows = report["tables"][0]["rows"]
+        self.assertEqual([r["format"] for r in rows], ["full precision", "6 digits"])
+        self.assertAlmostEqual(rows[0]["read_ratio"], 2.0)
+        self.assertAlmostEqual(rows[0]["write_ratio"], 0.45)
+        self.assertEqual(rows[0]["goals"], "met")
+        self.assertEqual(rows[1]["goals"], "not met")   # read 0.6 s > 0.5 s
+        self.assertIsNone(rows[1]["pandas_read"])
+        self.assertIsNone(rows[1]["read_ratio"])
+
+    def test_data_files_are_cached_and_formatted(self):
+        cache = tempfile.mkdtemp()
+        try:
+            path = io.write_data(cache, 3, "6 digits", io.FORMATS["6 digits"])
+            with open(path) as fh:
+                lines = fh.read().splitlines()
+            self.assertEqual(lines[0], "x,y")
+            self.assertEqual(len(lines), 4)
+            self.assertTrue(all(len(v.lstrip("-").replace(".", "").lstrip("0")) <= 6 for l in lines[1:] for v in l.split(",")
+                                if "e" not in v))
+            self.assertEqual(io.write_data(cache, 3, "6 digits", io.FORMATS["6 digits"]), path)
+        finally:
+            shutil.rmtree(cache)
 
 
 if __name__ == "__main__":

@@ -36,10 +36,10 @@ public struct Cholesky: Sendable {
         let scale = meanDiagonal > 0 ? meanDiagonal : 1
         let base = isLatentPrior ? policy.priorRelativeJitter * scale : 0
         var ladder = [base]
-        for k in 0..<policy.retries {
-            var eps = policy.firstRelativeJitter * scale
-            for _ in 0..<k { eps *= policy.growth }
+        var eps = policy.firstRelativeJitter * scale
+        for _ in 0..<max(0, policy.retries) {
             ladder.append(base + eps)
+            eps *= policy.growth
         }
         return ladder
     }

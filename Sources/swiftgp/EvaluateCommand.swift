@@ -32,6 +32,6 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let (model, data) = try input.load { self.target ?? $0.target }
         let metrics = try model.evaluate(data)
-        Console.output((format == .json ? metrics.json : metrics.text) + "\n")
+        try Console.output((format == .json ? metrics.json : metrics.text) + "\n")
     }
 }

@@ -16,11 +16,11 @@ enum ExitStatus: Int32, CaseIterable {
         switch self {
         case .success: return "success"
         case .internalError: return "unexpected internal error (please report it)"
-        case .usage: return "usage error: bad options; unknown kernel, model or likelihood"
+        case .usage: return "usage error: bad options or option values; unknown or unsupported kernel, model or likelihood"
         case .inputData: return "input data error (the message names file, line and column)"
-        case .modelFile: return "model file error: missing, corrupt, truncated, wrong version"
-        case .numerical: return "numerical failure: matrix not positive definite despite jitter"
-        case .output: return "output could not be written (no partial file is left)"
+        case .modelFile: return "model file error: missing, corrupt, truncated, wrong version, invalid field (named)"
+        case .numerical: return "numerical failure: matrix not positive definite despite jitter; a non-finite prediction"
+        case .output: return "output refused or not written: bad name, an input file, a write error (no partial file is left)"
         }
     }
 
@@ -46,7 +46,11 @@ struct Failure {
         case let e as KernelExpressionError: (status, message) = (.usage, e.description)
         case let e as TrainingError: (status, message) = (.usage, e.description)
         case let e as Prior.InvalidPrior: (status, message) = (.usage, e.description)
+        case let e as ParameterError: (status, message) = (.usage, e.description)
+        case let e as StateSpaceError: (status, message) = (.usage, e.description)
         case let e as LinearAlgebraError: (status, message) = (.numerical, Failure.numericalAdvice(e))
+        case let e as CholmodError: (status, message) = (.numerical, "numerical failure: \(e.description)")
+        case let e as PredictionError: (status, message) = (.numerical, "numerical failure: \(e.description)")
         default: (status, message) = (.internalError, "internal error: \(error)")
         }
     }

@@ -36,7 +36,7 @@ struct FitCommand: ParsableCommand {
             \(ExitStatus.helpText)
             """)
 
-    @Option(help: ArgumentHelp("Training data: CSV with a header row.", valueName: "TRAIN.csv"))
+    @Option(help: ArgumentHelp("Training data: CSV with a header row (- reads standard input).", valueName: "TRAIN.csv"))
     var data: String
 
     @Option(help: ArgumentHelp("The column to predict.", valueName: "COL"))
@@ -57,33 +57,33 @@ struct FitCommand: ParsableCommand {
                                valueName: "NAME"))
     var likelihood: String?
 
-    @Option(help: "Maximum optimiser iterations per run.")
+    @Option(parsing: .unconditional, help: "Maximum optimiser iterations per run.")
     var iterations: Int = 1000
 
-    @Option(help: "Passes over the data for minibatch models (sets the iterations to epochs × ⌈n / batch size⌉).")
+    @Option(parsing: .unconditional, help: "Passes over the data for minibatch models (sets the iterations to epochs × ⌈n / batch size⌉).")
     var epochs: Int?
 
-    @Option(help: ArgumentHelp("Inducing points of sparse models (sgpr, svgp); capped at the number of rows.", valueName: "M"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Inducing points of sparse models (sgpr, svgp); capped at the number of rows.", valueName: "M"))
     var inducing: Int = 100
 
     @Option(help: ArgumentHelp("Conditioning-set size of vecchia (nearest previous points in maximin order; ≥ n − 1 is the exact GP).",
                                valueName: "M"))
     var neighbors: Int = 30
 
-    @Option(help: ArgumentHelp("Minibatch size of svgp (default: all rows every iteration).", valueName: "B"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Minibatch size of svgp (default: all rows every iteration).", valueName: "B"))
     var batchSize: Int?
 
     @Flag(inversion: .prefixedNo,
           help: "svgp: natural-gradient steps on q(u) alternating with Adam on the hyperparameters (default: on for --likelihood gaussian, off otherwise).")
     var naturalGradients: Bool?
 
-    @Option(help: "Adam learning rate of svgp.")
+    @Option(parsing: .unconditional, help: "Adam learning rate of svgp.")
     var learningRate: Double = 0.01
 
-    @Option(help: "Extra runs from randomly perturbed starting points; the best is kept.")
+    @Option(parsing: .unconditional, help: "Extra runs from randomly perturbed starting points; the best is kept.")
     var restarts: Int = 0
 
-    @Option(help: "Random seed (restart perturbations, minibatches).")
+    @Option(parsing: .unconditional, help: "Random seed (restart perturbations, minibatches).")
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("A prior on parameters (MAP), repeatable: NAME=" + Prior.forms.joined(separator: "|")
@@ -92,17 +92,69 @@ struct FitCommand: ParsableCommand {
                                valueName: "NAME=PRIOR"))
     var prior: [String] = []
 
-    @Option(help: ArgumentHelp("Lower bound of the noise variance, on the standardised scale.", valueName: "VARIANCE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Lower bound of the noise variance, on the standardised scale.", valueName: "VARIANCE"))
     var noiseFloor: Double = 1e-6
 
     @Flag(help: "Fit on the data as given, without standardising inputs and targets.")
     var noStandardize = false
 
+    @Flag(help: "Fit even when the estimated memory exceeds what is available.")
+    var force = false
+
     @Flag(help: "Print nothing on standard error unless there is an error.")
     var quiet = false
 
-    @Option(help: ArgumentHelp("Where to write the model file (written atomically).", valueName: "MODEL.json"))
+    @Option(help: ArgumentHelp("Where to write the model file (written atomically; - for standard output).", valueName: "MODEL.json"))
     var output: String
+
+    /// The accepted ranges of the counting options (beyond them a run could not finish, or its arithmetic
+    /// would overflow).
+    static let limits = (iterations: 0...1_000_000_000, restarts: 0...10_000, inducing: 1...100_000)
+
+    static func check(_ option: String, _ value: Int, in range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            let bound = range.upperBound == Int.max ? "at least \(range.lowerBound)"
+                : "between \(range.lowerBound) and \(range.upperBound)"
+            throw ValidationError("\(option) must be \(bound) (got \(value))")
+        }
+    }
+
+    /// The optimiser iterations: `--epochs` × ⌈n / batch size⌉ (checked), else `--iterations`.
+    /// - Throws: `ValidationError` when the product exceeds the iteration limit.
+    func iterationCount(rows n: Int, batchSize: Int?) throws -> Int {
+        guard let epochs else { return iterations }
+        let b = min(batchSize ?? n, n)
+        let perEpoch = n / b + (n % b == 0 ? 0 : 1)
+        let (total, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
+        guard !overflow, Self.limits.iterations.contains(total) else {
+            throw ValidationError("--epochs \(epochs) × \(perEpoch) minibatches per epoch exceeds \(Self.limits.iterations.upperBound) iterations")
+        }
+        return total
+    }
+
+    /// Prints the fit's estimated memory and time per evaluation, and refuses (unless `--force`) a fit
+    /// whose memory exceeds what is available. - Throws: `ValidationError` with the cheaper models to use.
+    func checkResources(_ kind: any ModelKind, rows n: Int, columns d: Int, settings: FitSettings) throws {
+        guard let e = kind.estimate(rows: n, columns: d, settings: settings) else { return }
+        let available = SystemMemory.available()
+        if !quiet {
+            Console.error("fit: \(kind.name) on \(n) × \(d): about \(SystemMemory.format(e.bytes)) of memory"
+                          + (available.isFinite ? " (\(SystemMemory.format(available)) available)" : "")
+                          + ", \(Self.duration(e.secondsPerEvaluation)) per objective evaluation")
+        }
+        guard e.bytes > available, !force else { return }
+        throw ValidationError(
+            "--model \(kind.name) on \(n) rows needs about \(SystemMemory.format(e.bytes)) of memory, but only "
+            + "\(SystemMemory.format(max(0, available))) is available. Use a sparse model, whose memory grows as n M: "
+            + "--model sgpr --inducing 500, or --model svgp --inducing 500 --batch-size 1024; or --force to try anyway")
+    }
+
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
+    static func duration(_ s: Double) -> String {
+        s < 1e-3 ? "<1 ms" : s < 1 ? String(format: "~%.0f ms", s * 1e3) : s < 120 ? String(format: "~%.1f s", s)
+            : s < 7200 ? String(format: "~%.0f min", s / 60) : String(format: "~%.1f h", s / 3600)
+    }
 
     /// Which models and inputs restrict which kernels, from the kernel catalogue.
     static var kernelRestrictions: String {
@@ -137,41 +189,59 @@ struct FitCommand: ParsableCommand {
         for p in prior {
             do { _ = try ParameterPrior(parsing: p) } catch { throw ValidationError("--prior: \(error)") }
         }
-        guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
-        guard restarts >= 0 else { throw ValidationError("--restarts must be at least 0") }
-        guard noiseFloor >= 0, noiseFloor.isFinite else { throw ValidationError("--noise-floor must be a finite number ≥ 0") }
-        guard inducing >= 1 else { throw ValidationError("--inducing must be at least 1") }
-        guard neighbors >= 1, neighbors <= 10_000 else { throw ValidationError("--neighbors must be between 1 and 10000") }
-        if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        try Self.check("--iterations", iterations, in: Self.limits.iterations)
+        try Self.check("--restarts", restarts, in: Self.limits.restarts)
+        try Self.check("--inducing", inducing, in: Self.limits.inducing)
+        try Self.check("--neighbors", neighbors, in: 1...10_000)
+        if let b = batchSize { try Self.check("--batch-size", b, in: 1...Int.max) }
+        if let e = epochs { try Self.check("--epochs", e, in: Self.limits.iterations.clamped(to: 1...Int.max)) }
+        guard noiseFloor >= 0, noiseFloor.isFinite else {
+            throw ValidationError("--noise-floor must be a finite number ≥ 0 (got \(noiseFloor))")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--learning-rate must be a finite number > 0 (got \(learningRate))")
+        }
         if naturalGradients != nil && model != "svgp" {
             throw ValidationError("--natural-gradients / --no-natural-gradients apply to --model svgp only")
         }
     }
 
     func run() throws {
-        try AtomicFile.checkWritable(output)
+        // Every output check before any work: a bad name, or the training data itself, is refused now.
+        // The temporary file exists from now on (removed on an error or a signal): the output is proven writable.
+        let out = try AtomicFile(try OutputDestination(output, inputs: [data]))
+        if !quiet { Console.error("fit: reading \(data == "-" ? "standard input" : data)") }
+        let clock = ContinuousClock(), started = clock.now
         let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList)
-        if let name = try KernelExpression(parsing: kernel).oneDimensionalName, dataset.features.count != 1 {
-            throw ValidationError("kernel '\(name)' needs exactly one feature column (time); the data has \(dataset.features.count): "
+        let (n, d) = (dataset.count, dataset.features.count)
+        if !quiet { Console.error("fit: read \(n) rows × \(d) feature\(d == 1 ? "" : "s") in \(Self.duration(seconds(clock.now - started)))") }
+        if let name = try KernelExpression(parsing: kernel).oneDimensionalName, d != 1 {
+            throw ValidationError("kernel '\(name)' needs exactly one feature column (time); the data has \(d): "
                                   + "choose it with --features")
         }
+        var batch = batchSize
+        if model == "svgp", batch == nil, let b = SVGPModelKind.defaultBatchSize(rows: n) {
+            batch = b
+            if !quiet {
+                Console.error("fit: svgp on \(n) rows: minibatches of \(b) rows (full-batch steps would cost O(n M²) each); "
+                              + "set --batch-size to change")
+            }
+        }
         let printer = quiet ? nil : ProgressPrinter(restarts: restarts)
-        let perEpoch = batchSize.map { (dataset.count + $0 - 1) / $0 } ?? 1
-        var options = FitOptions(maxIterations: epochs.map { $0 * perEpoch } ?? iterations, seed: seed, restarts: restarts)
+        var options = FitOptions(maxIterations: try iterationCount(rows: n, batchSize: batch), seed: seed, restarts: restarts)
         if let printer { options.progress = { printer.report($0); return .continue } }
         options.priors = try prior.map { try ParameterPrior(parsing: $0) }
         var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                    standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
         settings.inducing = inducing
         settings.neighbours = neighbors
-        settings.batchSize = batchSize
         settings.naturalGradients = naturalGradients
         settings.learningRate = learningRate
+        if !quiet { settings.status = { Console.error("fit: \($0)") } }
+        try checkResources(ModelKinds.named(model), rows: n, columns: d, settings: settings)
         let fitted = try TrainedModel.fit(dataset, settings: settings)
-        try fitted.save(to: output)
-        printer?.finish(fitted.file, output: output)
+        try fitted.save(to: out)
+        printer?.finish(fitted.file, output: out.destination.display)
         // Degenerate fits are reported even with --quiet: they change what the model means.
         for w in fitted.file.training.warnings ?? [] { Console.error("fit: warning: \(w)") }
     }

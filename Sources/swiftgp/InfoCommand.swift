@@ -30,6 +30,6 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let loaded = try TrainedModel.load(from: model)
         let report = InfoReport(loaded.file)
-        Console.output((format == .json ? try report.json() : report.text) + "\n")
+        try Console.output((format == .json ? try report.json() : report.text) + "\n")
     }
 }

@@ -21,13 +21,19 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var input: ModelAndData
 
-    @Option(help: ArgumentHelp("Write the CSV here (atomically) instead of to standard output.", valueName: "PRED.csv"))
+    @Option(help: ArgumentHelp("Write the CSV here (atomically; - for standard output, the default).", valueName: "PRED.csv"))
     var output: String?
 
     func run() throws {
-        if let output { try AtomicFile.checkWritable(output) }
+        // Every output check before any work: a bad name, or the model or data file itself, is refused.
+        let destination = try output.map { try OutputDestination($0, inputs: [input.model, input.data]) } ?? .standardOutput
+        let out = try AtomicFile(destination)
         let (model, data) = try input.load()
-        let csv = model.predict(data.x).csv
-        if let output { try AtomicFile.write(csv, to: output) } else { Console.output(csv) }
+        // Predicted and written block by block: memory stays bounded for any number of rows.
+        try model.predict(data.x) { p, start in
+            if start == 0 { out.write(p.csvHeader) }
+            out.write(p.csvRows)
+        }
+        try out.commit()
     }
 }

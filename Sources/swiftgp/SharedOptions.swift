@@ -12,9 +12,13 @@ struct ModelAndData: ParsableArguments {
     var model: String
 
     @Option(help: ArgumentHelp(
-        "CSV with a header row holding (at least) the model's feature columns; extra columns are ignored.",
+        "CSV with a header row holding (at least) the model's feature columns; extra columns are ignored; - reads standard input.",
         valueName: "DATA.csv"))
     var data: String
+
+    func validate() throws {
+        if model == "-" && data == "-" { throw ValidationError("--model and --data cannot both read standard input ('-')") }
+    }
 
     /// The model, then the data's feature matrix (columns in the model's order) and, when `target`
     /// gives a column for the loaded model, that column.

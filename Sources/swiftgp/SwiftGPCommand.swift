@@ -29,6 +29,7 @@ struct SwiftGPCommand: ParsableCommand {
     /// Parses (usage errors exit 2, help exits 0), then runs, mapping errors to exit codes.
     static func main() {
         HeapPolicy.retainFreedMemory()
+        AtomicFile.removeTemporaryFilesOnSignals()
         let parsed: any ParsableCommand
         do { parsed = try parseAsRoot() } catch {
             if exitCode(for: error) == .success { exit(withError: error) }

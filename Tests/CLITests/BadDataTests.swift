@@ -52,7 +52,7 @@ struct BadTrainingFile: CustomTestStringConvertible, Sendable {
             #expect(result.status == 3, "\(c.name): exit \(result.status), \(result.stderr)")
             for s in c.expected { #expect(result.stderr.contains(s), "\(c.name): '\(s)' not in \(result.stderr)") }
             #expect(!FileManager.default.fileExists(atPath: output), "\(c.name): a model file was written")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") })
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".swiftgp-") })
         }
     }
 

@@ -12,23 +12,49 @@ struct CLIResult {
 enum CLI {
     static let binary = TestData.productsDirectory.appendingPathComponent("swiftgp")
 
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    /// Runs `swiftgp` with `arguments`; `stdin` (when given) is its standard input, and `stdout` a file to
+    /// write standard output to instead of the captured one (e.g. `/dev/full`).
+    static func run(_ arguments: [String], stdin: String? = nil, stdout: String? = nil, executable: String? = nil) throws -> CLIResult {
+        let process = try start(arguments, stdin: stdin, stdout: stdout, executable: executable)
+        process.process.waitUntilExit()
+        return try process.result()
+    }
+
+    /// A started `swiftgp` process and its captured output.
+    struct Running {
+        let process: Process
+        let directory: URL
+        let stdoutPath: String?
+
+        func result() throws -> CLIResult {
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let captured = try String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8)
+            return CLIResult(status: process.terminationStatus,
+                             stdout: stdoutPath == nil ? captured : "",
+                             stderr: try String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8))
+        }
+    }
+
+    /// Starts `swiftgp` (or `executable`, e.g. a shell that sets limits first) with `arguments`.
+    static func start(_ arguments: [String], stdin: String? = nil, stdout: String? = nil, executable: String? = nil) throws -> Running {
         let dir = try Scratch.directory()
-        defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("stdout"), err = dir.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         // Files, not pipes: no deadlock however much a command prints.
-        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardOutput = try stdout.map { try FileHandle(forWritingAtPath: $0) ?? FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
+            ?? FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
+        if let stdin {
+            let input = dir.appendingPathComponent("stdin")
+            try stdin.write(to: input, atomically: false, encoding: .utf8)
+            process.standardInput = try FileHandle(forReadingFrom: input)
+        }
         try process.run()
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus,
-                         stdout: try String(contentsOf: out, encoding: .utf8),
-                         stderr: try String(contentsOf: err, encoding: .utf8))
+        return Running(process: process, directory: dir, stdoutPath: stdout)
     }
 }
 

@@ -79,6 +79,15 @@ import SwiftGP
         #expect(Failure(ConfigurationError.unknownModel("x", valid: ["exact"])).status == .usage)
         let npd = Failure(LinearAlgebraError.notPositiveDefinite(size: 3, lastJitter: 1e-6, failedPivot: 2))
         #expect(npd.status == .numerical && npd.message.contains("--noise-floor") && npd.message.contains("duplicate"))
+        // Every error type the library throws at a user maps to a documented code other than 1.
+        let library: [(any Error, swiftgp.ExitStatus)] = [
+            (DataError.isDirectory(path: "d"), .inputData), (OutputError.sameAsInput(path: "a", input: "a"), .output),
+            (OutputError.standardOutput(reason: "full"), .output), (KernelExpressionError.tooLarge(expression: "e", message: "m"), .usage),
+            (StateSpaceError.notOneDimensional(columns: 2), .usage), (ParameterError.unknownName("a", known: []), .usage),
+            (TrainingError.invalidData("x"), .usage), (PredictionError.nonFinite(row: 0), .numerical),
+            (CholmodError.notFactorized, .numerical), (LinearAlgebraError.nonFinite(size: 2), .numerical),
+        ]
+        for (error, status) in library { #expect(Failure(error).status == status, "\(error)") }
         struct Odd: Error {}
         #expect(Failure(Odd()).status == .internalError)
         #expect(ExitStatus.allCases.map(\.rawValue) == Array(0...6))

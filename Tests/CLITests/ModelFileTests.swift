@@ -17,13 +17,13 @@ import SwiftGP
     @Test(arguments: ["matern52", "rbf + linear * periodic"])
     func reloadedModelPredictsBitIdentically(kernel: String) throws {
         let (model, test) = try Self.fitDiabetes(kernel: kernel, iterations: kernel == "matern52" ? 15 : 5)
-        let before = model.predict(test.x)
+        let before = try model.predict(test.x)
         try Scratch.with { dir in
             let path = dir.appendingPathComponent("model.json").path
             try model.save(to: path)
             let loaded = try TrainedModel.load(from: path)
             #expect(loaded.file == model.file)
-            #expect(loaded.predict(test.x) == before, "predictions after a save/load round trip differ")
+            #expect(try loaded.predict(test.x) == before, "predictions after a save/load round trip differ")
             // The binary's CSV holds the same Doubles.
             let result = try CLI.run(["predict", "--model", path, "--data", Diabetes.test])
             #expect(result.status == 0, "\(result.stderr)")

@@ -36,7 +36,7 @@ import SwiftGP
             let test = try Dataset.inputs(try DataTable.read(csv: Self.breastTest), features: train.features, target: "malignant")
             let path = dir.appendingPathComponent("inprocess.json").path
             try fitted.save(to: path)
-            #expect(try TrainedModel.load(from: path).predict(test.x) == fitted.predict(test.x))
+            #expect(try TrainedModel.load(from: path).predict(test.x) == (try fitted.predict(test.x)))
         }
     }
 

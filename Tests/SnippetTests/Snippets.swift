@@ -122,7 +122,7 @@ enum Snippets {
         let fitted = try TrainedModel.fit(data, settings: settings)
         try fitted.save(to: output)
         let reloaded = try TrainedModel.load(from: output)
-        let prediction = reloaded.predict(data.x)
+        let prediction = try reloaded.predict(data.x)
     }
 
     /// Sources/SwiftGP/SwiftGP.docc/Kernels.md, snippet 1.

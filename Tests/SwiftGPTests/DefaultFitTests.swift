@@ -106,7 +106,7 @@ struct TrapsAtZero: Objective {
         let noise = try #require(fitted.file.likelihood.parameters.first { $0.name == "variance" }).value[0] * ys * ys
         print("Series T = \(trainRows.count): noise variance \(noise) (truth 0.09); kernel \(fitted.file.kernel.parameters.map(\.value))")
         #expect(abs(noise - 0.09) < 0.1 * 0.09, "noise variance \(noise)")
-        guard case let .regression(mean, _) = fitted.predict(Matrix(column: testRows.map { t[$0] })) else {
+        guard case let .regression(mean, _) = try fitted.predict(Matrix(column: testRows.map { t[$0] })) else {
             Issue.record("regression expected")
             return
         }

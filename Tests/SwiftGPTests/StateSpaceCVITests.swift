@@ -169,8 +169,8 @@ func denseELBO(kernel: any Kernel, likelihood: any ScalarLikelihood, times: [Dou
         let state = try kind.train(TrainingSet(x: x, y: y), settings: settings)
         let exact = try ExactModelKind().train(TrainingSet(x: x, y: y), settings: settings)
         #expect(abs(state.report.objective - exact.report.objective) < 1e-5 * abs(exact.report.objective))
-        guard case let .regression(m1, v1) = state.predictor.predict(Matrix(column: [3.3, 17])),
-              case let .regression(m2, v2) = exact.predictor.predict(Matrix(column: [3.3, 17])) else {
+        guard case let .regression(m1, v1) = try state.predictor.predict(Matrix(column: [3.3, 17])),
+              case let .regression(m2, v2) = try exact.predictor.predict(Matrix(column: [3.3, 17])) else {
             Issue.record("regression predictions expected")
             return
         }
@@ -185,7 +185,7 @@ func denseELBO(kernel: any Kernel, likelihood: any ScalarLikelihood, times: [Dou
         settings.likelihood = "poisson"
         let poisson = try kind.train(TrainingSet(x: Matrix(column: tc), y: yc), settings: settings)
         #expect(kind.task(for: "poisson") == .countRegression)
-        guard case let .regression(mean, variance) = poisson.predictor.predict(Matrix(column: [10, 30])) else {
+        guard case let .regression(mean, variance) = try poisson.predictor.predict(Matrix(column: [10, 30])) else {
             Issue.record("count predictions expected")
             return
         }

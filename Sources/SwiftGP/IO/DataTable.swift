@@ -1,36 +1,6 @@
 import Foundation
 import GPLinearAlgebra
 
-/// Why a data file was rejected. Every case names the file and, where it applies, the line (1-based,
-/// counting the header) and the column, so a user can go straight to the cell.
-public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
-    case fileNotFound(path: String)
-    case unreadable(path: String, reason: String)
-    case empty(path: String)
-    case headerOnly(path: String)
-    case raggedRow(path: String, line: Int, expected: Int, found: Int)
-    case missingValue(path: String, line: Int, column: String)
-    case nonNumeric(path: String, line: Int, column: String, value: String)
-    case nonFinite(path: String, line: Int, column: String, value: String)
-    case duplicateColumn(path: String, name: String)
-    case unknownColumn(path: String, name: String, available: [String])
-
-    public var description: String {
-        switch self {
-        case let .fileNotFound(p): return "\(p): file not found"
-        case let .unreadable(p, r): return "\(p): cannot read file (\(r))"
-        case let .empty(p): return "\(p): file is empty"
-        case let .headerOnly(p): return "\(p): file has a header but no data rows"
-        case let .raggedRow(p, l, e, f): return "\(p), line \(l): expected \(e) fields, found \(f)"
-        case let .missingValue(p, l, c): return "\(p), line \(l), column '\(c)': empty cell (missing value)"
-        case let .nonNumeric(p, l, c, v): return "\(p), line \(l), column '\(c)': '\(v)' is not a number"
-        case let .nonFinite(p, l, c, v): return "\(p), line \(l), column '\(c)': '\(v)' is not a finite number"
-        case let .duplicateColumn(p, n): return "\(p), line 1 (header): column name '\(n)' appears more than once"
-        case let .unknownColumn(p, n, a): return "\(p): no column named '\(n)' (columns: \(a.joined(separator: ", ")))"
-        }
-    }
-}
-
 /// A numeric table read from a CSV file with a header row, validated once at the boundary: every
 /// cell present, numeric and finite, every row the same width, column names unique.
 /// - Complexity: O(rows × columns) to read.
@@ -42,58 +12,122 @@ public struct DataTable: Sendable {
 
     public var rowCount: Int { values.rows }
 
-    /// Reads and validates a comma-separated file with a header row.
+    /// Reads and validates a comma-separated file with a header row; `-` reads standard input, and FIFOs
+    /// and devices are read to their end.
     /// - Throws: `DataError` naming the file, line and column of the first problem.
     public static func read(csv path: String) throws -> DataTable {
-        guard FileManager.default.fileExists(atPath: path) else { throw DataError.fileNotFound(path: path) }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError.unreadable(path: path, reason: error.localizedDescription)
+        let bytes: [UInt8]
+        do { bytes = try InputFile.read(path) } catch {
+            switch error {
+            case .notFound: throw DataError.fileNotFound(path: path)
+            case .isDirectory: throw DataError.isDirectory(path: path)
+            case let .unreadable(reason): throw DataError.unreadable(path: path, reason: reason)
+            }
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError.unreadable(path: path, reason: "not UTF-8 text")
-        }
-        return try parse(csv: text, source: path)
+        return try parse(csv: bytes, source: path == "-" ? "standard input" : path)
     }
 
     /// Parses CSV text with a header row. `source` names the text in errors.
     public static func parse(csv text: String, source: String) throws -> DataTable {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
-        guard let headerLine = lines.first, !headerLine.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw DataError.empty(path: source)
+        try parse(csv: Array(text.utf8), source: source)
+    }
+
+    /// Parses CSV bytes (RFC 4180: quoted fields, LF, CRLF or CR line endings) with a header row; blank
+    /// lines at the end are ignored. `source` names the bytes in errors.
+    /// - Complexity: O(bytes); one `strtod` per cell.
+    public static func parse(csv input: [UInt8], source: String) throws -> DataTable {
+        // A NUL after the last byte stops `strtod` at the end of a final unquoted cell.
+        var bytes = input
+        bytes.append(0)
+        return try bytes.withUnsafeBufferPointer { all in
+            try parse(UnsafeBufferPointer(rebasing: all[0..<(all.count - 1)]), source: source)
         }
-        let header = headerLine.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, source: String) throws -> DataTable {
+        var scanner = CSVScanner(bytes)
+        var fields: [CSVScanner.Field] = []
+        func next() throws {
+            do { try scanner.nextRecord(into: &fields) } catch {
+                switch error {
+                case let .unterminatedQuote(line): throw DataError.unterminatedQuote(path: source, line: line)
+                case let .textAfterQuote(line, field): throw DataError.textAfterQuote(path: source, line: line, field: field)
+                }
+            }
+        }
+        /// A record of one blank field: an empty line.
+        func blank() -> Bool { fields.count == 1 && !fields[0].quoted && scanner.isBlank(fields[0]) }
+        guard !scanner.atEnd else { throw DataError.empty(path: source) }
+        try next()
+        guard !blank() else { throw DataError.empty(path: source) }
+        for f in fields where f.end > f.start || f.escaped >= 0 {
+            let raw = f.escaped >= 0 ? scanner.unescaped[f.escaped] : Array(bytes[f.start..<f.end])
+            if String(validating: raw, as: UTF8.self) == nil {
+                throw DataError.unreadable(path: source, reason: "the header is not UTF-8 text")
+            }
+        }
+        let header = fields.map { scanner.text($0) }
         var seen = Set<String>()
-        for name in header {
-            if !seen.insert(name).inserted { throw DataError.duplicateColumn(path: source, name: name) }
-        }
-        let dataLines = lines.dropFirst()
-        guard !dataLines.isEmpty else { throw DataError.headerOnly(path: source) }
+        for name in header where !seen.insert(name).inserted { throw DataError.duplicateColumn(path: source, name: name) }
         let width = header.count
-        var storage = [Double](repeating: 0, count: dataLines.count * width)
-        let n = dataLines.count
-        for (r, line) in dataLines.enumerated() {
-            let lineNumber = r + 2
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == width else {
-                throw DataError.raggedRow(path: source, line: lineNumber, expected: width, found: fields.count)
+        var rowMajor: [Double] = []
+        rowMajor.reserveCapacity(width * max(16, bytes.count / max(1, 4 * width)))
+        var rows = 0
+        var blankLines: [Int] = []   // blank lines not yet known to be trailing
+        while !scanner.atEnd {
+            let recordLine = scanner.line
+            try next()
+            if blank() { blankLines.append(recordLine); continue }
+            if let first = blankLines.first {
+                throw DataError.raggedRow(path: source, line: first, expected: width, found: 0)
             }
-            for (c, raw) in fields.enumerated() {
-                let cell = raw.trimmingCharacters(in: .whitespaces)
-                if cell.isEmpty { throw DataError.missingValue(path: source, line: lineNumber, column: header[c]) }
-                guard let v = Double(cell) else {
-                    throw DataError.nonNumeric(path: source, line: lineNumber, column: header[c], value: cell)
-                }
-                guard v.isFinite else {
-                    throw DataError.nonFinite(path: source, line: lineNumber, column: header[c], value: cell)
-                }
-                storage[r + c * n] = v
+            guard fields.count == width else {
+                throw DataError.raggedRow(path: source, line: recordLine, expected: width, found: fields.count)
+            }
+            for (c, f) in fields.enumerated() {
+                rowMajor.append(try number(f, scanner: scanner, column: header[c], source: source))
+            }
+            rows += 1
+        }
+        guard rows > 0 else { throw DataError.headerOnly(path: source) }
+        var values = Matrix(rows: rows, cols: width)
+        values.storage.withUnsafeMutableBufferPointer { out in
+            for r in 0..<rows {
+                for c in 0..<width { out[r + c * rows] = rowMajor[r * width + c] }
             }
         }
-        return DataTable(source: source, columns: header, values: Matrix(rows: n, cols: width, storage: storage))
+        return DataTable(source: source, columns: header, values: values)
+    }
+
+    /// The cell's value. - Throws: `DataError` for an empty, non-numeric or non-finite cell.
+    private static func number(_ f: CSVScanner.Field, scanner: CSVScanner, column: String, source: String) throws -> Double {
+        if scanner.isBlank(f) { throw DataError.missingValue(path: source, line: f.line, column: column) }
+        var value = 0.0
+        var parsed = false
+        if f.escaped < 0 {
+            // Trim blanks inside quotes. Most cells take the exact fast path; otherwise the byte after the cell
+            // (separator, quote, line break or the final NUL) stops strtod, which must consume exactly the
+            // cell, and must not skip white space of its own at the start.
+            var start = f.start, end = f.end
+            while start < end, scanner.bytes[start] == 0x20 || scanner.bytes[start] == 0x09 { start += 1 }
+            while end > start, scanner.bytes[end - 1] == 0x20 || scanner.bytes[end - 1] == 0x09 { end -= 1 }
+            let base = scanner.bytes.baseAddress!
+            var stop: UnsafeMutablePointer<CChar>? = nil
+            let first = scanner.bytes[start]
+            if let v = DecimalText.value(scanner.bytes, start, end) {
+                value = v
+                parsed = true
+            } else if first != 0x0A && first != 0x0D && first != 0x0B && first != 0x0C {
+                let v = UnsafeRawPointer(base + start).withMemoryRebound(to: CChar.self, capacity: 1) { p in
+                    strtod(p, &stop)
+                }
+                if Int(bitPattern: stop) == Int(bitPattern: base + end) { value = v; parsed = true }
+            }
+        }
+        let cell = { scanner.text(f).trimmingCharacters(in: .whitespaces) }
+        guard parsed else { throw DataError.nonNumeric(path: source, line: f.line, column: column, value: cell()) }
+        guard value.isFinite else { throw DataError.nonFinite(path: source, line: f.line, column: column, value: cell()) }
+        return value
     }
 
     /// Reads a numeric file without a header, fields separated by whitespace or commas (e.g. the

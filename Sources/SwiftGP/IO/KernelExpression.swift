@@ -4,11 +4,14 @@ import Foundation
 public enum KernelExpressionError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownName(String, valid: [String])
     case syntax(expression: String, position: Int, message: String)
+    /// Nested deeper than `KernelExpression.maxDepth`, or more than `maxKernels` base kernels.
+    case tooLarge(expression: String, message: String)
 
     public var description: String {
         switch self {
-        case let .unknownName(n, v): return "unknown kernel '\(n)' (valid kernels: \(v.joined(separator: ", ")))"
-        case let .syntax(e, p, m): return "kernel expression '\(e)', character \(p + 1): \(m)"
+        case let .unknownName(n, v): return "unknown kernel '\(Echo.text(n))' (valid kernels: \(v.joined(separator: ", ")))"
+        case let .syntax(e, p, m): return "kernel expression '\(Echo.text(e))', character \(p + 1): \(m)"
+        case let .tooLarge(e, m): return "kernel expression '\(Echo.text(e))': \(m)"
         }
     }
 }
@@ -24,6 +27,19 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
     case base(String)
     case sum([KernelExpression])
     case product([KernelExpression])
+
+    /// The deepest kernel tree an expression may build (a sum or product node is one level, a base kernel
+    /// one), and the most base kernels. Every tree within them is small enough for a model file.
+    public static let maxDepth = 16
+    public static let maxKernels = 64
+
+    /// The depth of the tree: 1 for a base kernel.
+    public var depth: Int {
+        switch self {
+        case .base: return 1
+        case let .sum(ts), let .product(ts): return 1 + (ts.map(\.depth).max() ?? 0)
+        }
+    }
 
     /// The base kernel names: `KernelCatalogue.baseNames`.
     public static var names: [String] { KernelCatalogue.baseNames }
@@ -64,10 +80,16 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
         return parts.lazy.compactMap { $0.firstPart(notAcceptedBy: family) }.first
     }
 
-    /// Parses `text`. - Throws: `KernelExpressionError`.
+    /// Parses `text`. - Throws: `KernelExpressionError`, `.tooLarge` beyond `maxDepth` or `maxKernels`.
     public init(parsing text: String) throws {
         var parser = Parser(text: text)
         self = try parser.parse()
+        if depth > Self.maxDepth {
+            throw KernelExpressionError.tooLarge(expression: text, message: "nested \(depth) levels deep; at most \(Self.maxDepth) are allowed")
+        }
+        if baseNames.count > Self.maxKernels {
+            throw KernelExpressionError.tooLarge(expression: text, message: "\(baseNames.count) kernels; at most \(Self.maxKernels) are allowed")
+        }
     }
 
     public var description: String {
@@ -96,6 +118,8 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
         let text: String
         let chars: [Character]
         var i = 0
+        /// Open parentheses: bounded, so a pathological expression cannot exhaust the stack.
+        var nesting = 0
         init(text: String) { self.text = text; chars = Array(text) }
 
         mutating func parse() throws -> KernelExpression {
@@ -119,6 +143,12 @@ public indirect enum KernelExpression: Sendable, Equatable, CustomStringConverti
         mutating func factor() throws -> KernelExpression {
             skipSpace()
             if accept("(") {
+                nesting += 1
+                defer { nesting -= 1 }
+                guard nesting <= KernelExpression.maxDepth else {
+                    throw KernelExpressionError.tooLarge(
+                        expression: text, message: "parentheses nested more than \(KernelExpression.maxDepth) deep")
+                }
                 let e = try expression()
                 guard accept(")") else { throw fail("expected ')'") }
                 return e

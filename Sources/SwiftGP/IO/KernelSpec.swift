@@ -48,6 +48,9 @@ public struct KernelSpec: Codable, Sendable, Equatable {
         dimensions = try c.decodeIfPresent([Int].self, forKey: .dimensions)
     }
 
+    /// The depth of the tree: 1 for a node without children.
+    public var depth: Int { 1 + (children.map(\.depth).max() ?? 0) }
+
     /// Every parameter of the tree in the order `Kernel.parameters` lists them (own first, then children's).
     public func flatParameters(at path: String = "kernel") throws -> [Parameter] {
         var out = try parameters.map { try $0.parameter(at: path) }

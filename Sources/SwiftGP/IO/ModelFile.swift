@@ -65,19 +65,28 @@ public struct ModelFile: Codable, Sendable, Equatable {
     }
 
     /// Writes the file atomically. - Throws: `OutputError`.
-    public func save(to path: String) throws {
-        try AtomicFile.write(encoded() + Data("\n".utf8), to: path)
+    public func save(to path: String) throws { try save(to: try AtomicFile(try OutputDestination(path))) }
+
+    /// Writes the file to an opened output and commits it (atomically for a regular file).
+    /// - Throws: `OutputError`.
+    public func save(to out: AtomicFile) throws {
+        out.write(try encoded())
+        out.write("\n")
+        try out.commit()
     }
 
     /// Reads and checks a model file: JSON syntax, format name, version, then every field.
     /// - Throws: `ModelFileError` naming the file and the problem.
     public static func load(from path: String) throws -> ModelFile {
-        guard FileManager.default.fileExists(atPath: path) else { throw ModelFileError.fileNotFound(path: path) }
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelFileError.unreadable(path: path, reason: error.localizedDescription)
+        let bytes: [UInt8]
+        do { bytes = try InputFile.read(path) } catch {
+            switch error {
+            case .notFound: throw ModelFileError.fileNotFound(path: path)
+            case .isDirectory: throw ModelFileError.unreadable(path: path, reason: "it is a directory")
+            case let .unreadable(reason): throw ModelFileError.unreadable(path: path, reason: reason)
+            }
         }
-        return try decode(bytes, source: path)
+        return try decode(Data(bytes), source: path == "-" ? "standard input" : path)
     }
 
     /// Parses and checks model-file bytes; `source` names them in errors.
@@ -107,8 +116,15 @@ public struct ModelFile: Codable, Sendable, Equatable {
         return file
     }
 
+    /// The deepest kernel tree a model file may hold (each node one level).
+    public static let maxKernelDepth = 2 * KernelExpression.maxDepth
+
     /// Kind-independent consistency checks (the kind checks its own parts when it builds a predictor).
     public func validate() throws {
+        try jitterPolicy.validate()
+        if kernel.depth > Self.maxKernelDepth {
+            throw ModelFileError.invalid(detail: "'kernel' is nested \(kernel.depth) levels deep (at most \(Self.maxKernelDepth))")
+        }
         let d = features.count
         guard d > 0 else { throw ModelFileError.invalid(detail: "'features' is empty") }
         if Set(features).count != d { throw ModelFileError.invalid(detail: "'features' has duplicate names") }
@@ -127,6 +143,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
         }
         if task == .multiclassClassification && (classes?.count ?? 0) < 2 {
             throw ModelFileError.invalid(detail: "a multi-class classifier needs at least two 'classes'")
+        }
+        if let classes, zip(classes, classes.dropFirst()).contains(where: { $0 >= $1 }) {
+            throw ModelFileError.invalid(detail: "'classes' must be distinct and increasing")
         }
     }
 }

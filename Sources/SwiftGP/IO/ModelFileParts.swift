@@ -97,6 +97,20 @@ public struct JitterRecord: Codable, Sendable, Equatable {
         priorRelative = p.priorRelativeJitter
     }
 
+    /// The most retries a model file may ask for (the ladder then spans 20 orders of magnitude at growth 10).
+    public static let maxRetries = 20
+
+    /// Checks every field's range. - Throws: `ModelFileError.invalid` naming the field.
+    func validate() throws {
+        func fail(_ field: String, _ rule: String, _ value: Any) -> ModelFileError {
+            .invalid(detail: "'jitter_policy.\(field)' must be \(rule) (found \(value))")
+        }
+        guard (0...Self.maxRetries).contains(retries) else { throw fail("retries", "between 0 and \(Self.maxRetries)", retries) }
+        guard firstRelative > 0, firstRelative < 1 else { throw fail("first_relative", "in (0, 1)", firstRelative) }
+        guard growth > 1, growth <= 1e3 else { throw fail("growth", "in (1, 1000]", growth) }
+        guard priorRelative >= 0, priorRelative < 1 else { throw fail("prior_relative", "in [0, 1)", priorRelative) }
+    }
+
     public var policy: JitterPolicy {
         JitterPolicy(firstRelativeJitter: firstRelative, growth: growth, retries: retries, priorRelativeJitter: priorRelative)
     }

@@ -24,6 +24,13 @@ public struct ExactModelKind: ModelKind {
             predictor: ExactPredictor(posterior: posterior))
     }
 
+    /// One n × n buffer (Gram, factor and adjoint in place) plus the data; per evaluation the Cholesky
+    /// (n³/3), the inverse (2n³/3) and the Gram and its gradient (≈ 4 n² d).
+    public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? {
+        let n = Double(n), d = Double(d)
+        return ResourceEstimate(bytes: 8 * (n * n + 4 * n * (d + 1)), flopsPerEvaluation: n * n * n + 4 * n * n * (d + 1))
+    }
+
     public func predictor(for file: ModelFile) throws -> any ModelPredictor {
         guard let data = file.data else { throw ModelFileError.invalid(detail: "an exact model needs its training 'data'") }
         let d = file.features.count
@@ -37,7 +44,7 @@ public struct ExactModelKind: ModelKind {
 /// Predictive mean and variance of y (latent variance plus noise) from an exact posterior.
 struct ExactPredictor: ModelPredictor {
     let posterior: ExactPosterior
-    func predict(_ x: Matrix) -> Prediction {
+    func predict(_ x: Matrix) throws -> Prediction {
         let p = posterior.predictObserved(at: x)
         return .regression(mean: p.mean, variance: p.variance)
     }

@@ -33,7 +33,7 @@ struct InducingPredictor: ModelPredictor {
                   task: file.task, classes: file.classes)
     }
 
-    func predict(_ x: Matrix) -> Prediction {
+    func predict(_ x: Matrix) throws -> Prediction {
         switch task {
         case .regression, .countRegression:
             let p = posterior.predictObserved(at: x)

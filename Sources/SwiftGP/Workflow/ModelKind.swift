@@ -22,6 +22,9 @@ public protocol ModelKind: Sendable {
     func task(for likelihood: String) -> ModelTask
     /// Trains on `data` and returns what goes into the model file plus an in-process predictor.
     func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState
+    /// The memory and work of fitting `n` rows of `d` columns with `settings`; nil when the kind keeps no
+    /// estimate.
+    func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate?
     /// Rebuilds a predictor from a loaded file (already checked by `ModelFile.validate`).
     /// - Throws: `ModelFileError` for contents this kind cannot use.
     func predictor(for file: ModelFile) throws -> any ModelPredictor
@@ -29,11 +32,13 @@ public protocol ModelKind: Sendable {
 
 extension ModelKind {
     public var acceptedKernels: KernelCatalogue.Models { .dense }
+    public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? { nil }
 }
 
 /// Predicts at standardised inputs, on the scale the model was trained on.
 public protocol ModelPredictor: Sendable {
-    func predict(_ x: Matrix) -> Prediction
+    /// - Throws: a numerical error (`LinearAlgebraError`, …) when the stored posterior cannot predict.
+    func predict(_ x: Matrix) throws -> Prediction
 }
 
 /// The data a `ModelKind` trains on: standardised inputs and (for regression) standardised targets,
@@ -94,6 +99,9 @@ public struct FitSettings: Sendable {
     public var learningRate: Double = 0.01
     /// Conditioning-set size of Vecchia models (m ≥ n − 1: every previous point; the exact GP).
     public var neighbours: Int = 30
+    /// Told what a kind does before its first iteration (e.g. choosing inducing points), so progress starts
+    /// at once; nil: silent.
+    public var status: (@Sendable (String) -> Void)? = nil
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {

@@ -15,29 +15,63 @@ public enum Prediction: Sendable, Equatable {
         }
     }
 
-    /// The CSV written by `swiftgp predict`: `mean,variance,lower95,upper95` for regression; `p1,label`
-    /// for two classes (p1 the probability of the second class), else `p_<class>` per class and `label`.
-    /// Numbers are in shortest round-trip form, so reading them back gives the same Doubles.
-    public var csv: String {
-        var lines: [String] = []
+    /// The predictions of consecutive blocks of rows as one (all of the same task and classes).
+    public init(concatenating parts: [Prediction]) {
+        guard case let .classification(classes, _) = parts.first else {
+            var mean: [Double] = [], variance: [Double] = []
+            for case let .regression(m, v) in parts { mean += m; variance += v }
+            self = .regression(mean: mean, variance: variance)
+            return
+        }
+        var probabilities: [[Double]] = []
+        for case let .classification(_, p) in parts { probabilities += p }
+        self = .classification(classes: classes, probabilities: probabilities)
+    }
+
+    /// The first row with a non-finite mean, variance or probability, if any.
+    public var firstNonFinite: Int? {
+        switch self {
+        case let .regression(m, v): return m.indices.first { !m[$0].isFinite || !v[$0].isFinite }
+        case let .classification(_, p): return p.indices.first { !p[$0].allSatisfy(\.isFinite) }
+        }
+    }
+
+    /// The header line of `csv` (with its newline).
+    public var csvHeader: String {
+        switch self {
+        case .regression: return "mean,variance,lower95,upper95\n"
+        case let .classification(classes, _):
+            return (classes.count == 2 ? ["p1"] : classes.map { "p_\(labelText($0))" }).joined(separator: ",") + ",label\n"
+        }
+    }
+
+    /// The data lines of `csv`, each ending in a newline.
+    /// - Complexity: O(rows × columns), one shortest round-trip formatting per number.
+    public var csvRows: String {
+        var out = ""
+        out.reserveCapacity(count * 80)
         switch self {
         case let .regression(mean, variance):
-            lines.append("mean,variance,lower95,upper95")
             for i in mean.indices {
                 let (lo, hi) = MetricSet.interval95(mean: mean[i], variance: variance[i])
-                lines.append("\(mean[i]),\(variance[i]),\(lo),\(hi)")
+                out += mean[i].description; out += ","; out += variance[i].description; out += ","
+                out += lo.description; out += ","; out += hi.description; out += "\n"
             }
         case let .classification(classes, probabilities):
             let binary = classes.count == 2
-            lines.append((binary ? ["p1"] : classes.map { "p_\(labelText($0))" }).joined(separator: ",") + ",label")
             for p in probabilities {
                 let best = p.indices.max { p[$0] < p[$1] } ?? 0
-                let shown = binary ? [p[1]] : p
-                lines.append(shown.map { "\($0)" }.joined(separator: ",") + ",\(labelText(classes[best]))")
+                for v in binary ? [p[1]] : p { out += v.description; out += "," }
+                out += labelText(classes[best]); out += "\n"
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return out
     }
+
+    /// The CSV written by `swiftgp predict`: `mean,variance,lower95,upper95` for regression; `p1,label`
+    /// for two classes (p1 the probability of the second class), else `p_<class>` per class and `label`.
+    /// Numbers are in shortest round-trip form, so reading them back gives the same Doubles.
+    public var csv: String { csvHeader + csvRows }
 
     /// The evaluation metrics against observed targets `y` read from column `column` of `source`
     /// (regression: `n, rmse, mae, nlpd, coverage95`; classification: `n, accuracy, nlpd, brier`).

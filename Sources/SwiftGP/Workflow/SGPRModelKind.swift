@@ -13,9 +13,16 @@ public struct SGPRModelKind: ModelKind {
     public var objectiveName: String { "collapsed ELBO (SGPR)" }
     public func task(for likelihood: String) -> ModelTask { .regression }
 
+    /// K_uf and its adjoint (2 n M) plus M × M blocks; per evaluation ≈ 4 n M² + 2 n M d.
+    public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? {
+        let n = Double(n), d = Double(d), m = Double(min(settings.inducing, Int(n)))
+        return ResourceEstimate(bytes: 8 * (2 * n * m + 6 * m * m + 4 * n * (d + 1)), flopsPerEvaluation: 4 * n * m * m + 2 * n * m * d)
+    }
+
     public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
         let kernel = settings.kernel.makeKernel(dimension: data.x.cols)
         let m = min(settings.inducing, data.x.rows)
+        settings.status?("choosing \(m) inducing points (k-means++ on \(data.x.rows) rows)")
         var model = SGPR(kernel: kernel, likelihood: GaussianLikelihood(variance: 1, floor: settings.noiseFloor),
                          inducing: InducingPoints.kMeans(of: data.x, count: m, seed: settings.options.seed))
         let report = try model.fit(data.x, data.y, options: settings.options)

@@ -13,6 +13,20 @@ public struct SVGPModelKind: ModelKind {
     public var objectiveName: String { "ELBO" }
     public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
+    /// Above this many rows an svgp fit without a batch size uses `defaultBatchSize` rows per step.
+    public static let fullBatchLimit = 10_000
+    public static let defaultBatchSize = 1024
+
+    /// The minibatch size for `n` rows when none is given: nil (full batch) up to `fullBatchLimit` rows.
+    public static func defaultBatchSize(rows n: Int) -> Int? { n > fullBatchLimit ? defaultBatchSize : nil }
+
+    /// The data, a B × M cross-covariance and its adjoint, M × M blocks; per step ≈ 4 B M² + M³.
+    public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? {
+        let n = Double(n), d = Double(d), m = Double(min(settings.inducing, Int(n)))
+        let b = Double(min(settings.batchSize ?? Int(n), Int(n)))
+        return ResourceEstimate(bytes: 8 * (2 * b * m + 8 * m * m + 4 * n * (d + 1)), flopsPerEvaluation: 4 * b * m * m + m * m * m)
+    }
+
     public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
         let name = settings.likelihood ?? likelihoods[0]
         guard let entry = LikelihoodCatalogue.entry(named: name), entry.isAccepted(by: self.name) else {
@@ -20,6 +34,7 @@ public struct SVGPModelKind: ModelKind {
         }
         let likelihood = entry.make(classCount: data.classes?.count, noiseFloor: settings.noiseFloor)
         let m = min(settings.inducing, data.x.rows)
+        settings.status?("choosing \(m) inducing points (k-means++ on \(data.x.rows) rows)")
         var model = try SVGP(kernel: settings.kernel.makeKernel(dimension: data.x.cols), likelihood: likelihood,
                              inducing: InducingPoints.kMeans(of: data.x, count: m, seed: settings.options.seed))
         var options = settings.options

@@ -60,9 +60,8 @@ public struct StateSpaceModelKind: ModelKind {
 /// Predictive mean and variance of y (latent variance plus noise) from a state-space posterior.
 struct StateSpacePredictor: ModelPredictor {
     let posterior: StateSpacePosterior
-    func predict(_ x: Matrix) -> Prediction {
-        let nan = [Double](repeating: .nan, count: x.rows)
-        guard let p = try? posterior.predictObserved(at: x.storage) else { return .regression(mean: nan, variance: nan) }
+    func predict(_ x: Matrix) throws -> Prediction {
+        let p = try posterior.predictObserved(at: x.storage)
         return .regression(mean: p.mean, variance: p.variance)
     }
 }
@@ -70,9 +69,8 @@ struct StateSpacePredictor: ModelPredictor {
 /// Predictive moments of counts y ~ Poisson(e^f) under the CVI posterior of f.
 struct StateSpaceCountPredictor: ModelPredictor {
     let cvi: StateSpaceCVI
-    func predict(_ x: Matrix) -> Prediction {
-        let nan = [Double](repeating: .nan, count: x.rows)
-        guard let f = try? cvi.predict(at: x.storage) else { return .regression(mean: nan, variance: nan) }
+    func predict(_ x: Matrix) throws -> Prediction {
+        let f = try cvi.predict(at: x.storage)
         var mean = f.mean, variance = f.variance
         for i in mean.indices { (mean[i], variance[i]) = cvi.likelihood.predictive(mean: f.mean[i], variance: f.variance[i]) }
         return .regression(mean: mean, variance: variance)

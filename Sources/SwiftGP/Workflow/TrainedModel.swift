@@ -85,30 +85,103 @@ public struct TrainedModel: Sendable {
     /// Reads a model file and rebuilds its predictor.
     /// - Throws: `ModelFileError`; `LinearAlgebraError` if the stored posterior cannot be factorised.
     public static func load(from path: String) throws -> TrainedModel {
-        let file = try ModelFile.load(from: path)
+        try load(ModelFile.load(from: path), source: path)
+    }
+
+    /// Checks model-file bytes and rebuilds their predictor; `source` names them in errors.
+    /// - Throws: as `load(from:)`.
+    public static func load(decoding bytes: Data, source: String) throws -> TrainedModel {
+        try load(ModelFile.decode(bytes, source: source), source: source)
+    }
+
+    private static func load(_ file: ModelFile, source path: String) throws -> TrainedModel {
         do {
-            let kind = try ModelKinds.named(file.model)
+            let kind = try consistentKind(of: file)
             return TrainedModel(file: file, predictor: try kind.predictor(for: file))
         } catch let error as ModelFileError {
             throw error.naming(path)
         } catch let error as ConfigurationError {
             throw ModelFileError.invalidFile(path: path, detail: error.description)
+        } catch let error as StateSpaceError {
+            throw ModelFileError.invalidFile(path: path, detail: error.description)
+        } catch let error as ParameterError {
+            throw ModelFileError.invalidFile(path: path, detail: error.description)
         }
+    }
+
+    /// The file's model kind, after checking that the kind accepts its likelihood and every kernel node, and
+    /// that `task` is the one the kind gives that likelihood.
+    /// - Throws: `ModelFileError.invalid` naming the field.
+    static func consistentKind(of file: ModelFile) throws -> any ModelKind {
+        guard let kind = ModelKinds.all.first(where: { $0.name == file.model }) else {
+            throw ModelFileError.invalid(detail: "'model': unknown model '\(Echo.text(file.model))' (known: \(ModelKinds.names.joined(separator: ", ")))")
+        }
+        guard kind.likelihoods.contains(file.likelihood.kind) else {
+            throw ModelFileError.invalid(detail: "'likelihood.kind': '\(Echo.text(file.likelihood.kind))' is not a likelihood of model "
+                                         + "'\(kind.name)' (\(kind.likelihoods.joined(separator: ", ")))")
+        }
+        let task = kind.task(for: file.likelihood.kind)
+        guard task == file.task else {
+            throw ModelFileError.invalid(detail: "'task' is '\(file.task.rawValue)', but a \(kind.name) model with likelihood "
+                                         + "'\(file.likelihood.kind)' does \(task.rawValue)")
+        }
+        func check(_ spec: KernelSpec, at path: String) throws {
+            if let entry = KernelCatalogue.entry(named: spec.kind), !entry.isAccepted(by: kind.acceptedKernels) {
+                throw ModelFileError.invalid(detail: "'\(path)': kernel '\(spec.kind)' is not available for model '\(kind.name)'")
+            }
+            for (i, child) in spec.children.enumerated() { try check(child, at: "\(path).children[\(i)]") }
+        }
+        try check(file.kernel, at: "kernel")
+        return kind
     }
 
     /// Writes the model file atomically. - Throws: `OutputError`.
     public func save(to path: String) throws { try file.save(to: path) }
 
+    /// Writes the model file to an opened output and commits it. - Throws: `OutputError`.
+    public func save(to out: AtomicFile) throws { try file.save(to: out) }
+
+    /// Rows per block in `predict(_:chunkRows:_:)`: at most 4096, and fewer for models that keep many
+    /// training points, so a block's cross-covariance (rows × stored points) stays within 64 MB however
+    /// many rows are predicted.
+    public var predictionChunk: Int { max(64, min(4096, (1 << 23) / max(1, file.data?.x.count ?? 1))) }
+
     /// Predictions at raw inputs whose columns are `file.features` in order, on the original scale.
-    public func predict(_ x: Matrix) -> Prediction {
+    /// - Throws: `PredictionError.nonFinite` rather than return a NaN or infinite prediction; numerical
+    ///   errors of the predictor.
+    public func predict(_ x: Matrix) throws -> Prediction {
         precondition(x.cols == file.features.count, "\(x.cols) input columns for \(file.features.count) features")
-        let p = predictor.predict(file.standardization.x?.apply(x) ?? x)
-        guard case let .regression(mean, variance) = p, let ys = file.standardization.y else { return p }
-        return .regression(mean: ys.invert(mean), variance: ys.invertVariance(variance))
+        var p = try predictor.predict(file.standardization.x?.apply(x) ?? x)
+        if case let .regression(mean, variance) = p, let ys = file.standardization.y {
+            p = .regression(mean: ys.invert(mean), variance: ys.invertVariance(variance))
+        }
+        if let row = p.firstNonFinite { throw PredictionError.nonFinite(row: row) }
+        return p
     }
 
-    /// Predicts at `data` and scores against its targets. - Throws: `DatasetError` for unknown labels.
+    /// Predicts block by block (`chunkRows` rows each), handing each block and its first row's index to
+    /// `body`, so memory stays bounded by one block's work. - Throws: as `predict(_:)`, or `body`'s error.
+    public func predict(_ x: Matrix, chunkRows: Int? = nil, _ body: (Prediction, Int) throws -> Void) throws {
+        let chunkRows = chunkRows ?? predictionChunk
+        var start = 0
+        while start < x.rows {
+            let end = min(x.rows, start + max(1, chunkRows))
+            var block = Matrix(rows: end - start, cols: x.cols)
+            for c in 0..<x.cols {
+                for r in start..<end { block[r - start, c] = x[r, c] }
+            }
+            do { try body(try predict(block), start) } catch let PredictionError.nonFinite(row) {
+                throw PredictionError.nonFinite(row: start + row)
+            }
+            start = end
+        }
+    }
+
+    /// Predicts at `data` (in blocks) and scores against its targets.
+    /// - Throws: `DatasetError` for unknown labels; as `predict(_:)`.
     public func evaluate(_ data: Dataset) throws -> MetricSet {
-        try predict(data.x).metrics(against: data.y, source: data.source, column: data.target ?? file.target)
+        var parts: [Prediction] = []
+        try predict(data.x) { p, _ in parts.append(p) }
+        return try Prediction(concatenating: parts).metrics(against: data.y, source: data.source, column: data.target ?? file.target)
     }
 }

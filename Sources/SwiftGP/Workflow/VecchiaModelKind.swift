@@ -13,6 +13,13 @@ public struct VecchiaModelKind: ModelKind {
     public var objectiveName: String { "Vecchia log-likelihood" }
     public func task(for likelihood: String) -> ModelTask { .regression }
 
+    /// Memory: the data, the neighbour sets and the k-d tree, O(n (m + d)); work per evaluation: one Cholesky of
+    /// (m + 1)² and the kernel's Gram and gradient on m + 1 points per row.
+    public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? {
+        let k = Double(min(settings.neighbours, max(0, n - 1)) + 1), n = Double(n), d = Double(d)
+        return ResourceEstimate(bytes: 8 * n * (2 * k + 3 * d + 4), flopsPerEvaluation: n * (k * k * k / 3 + 3 * k * k * (d + 2)))
+    }
+
     public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
         let kernel = settings.kernel.makeKernel(dimension: data.x.cols)
         var gp = VecchiaGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 1, floor: settings.noiseFloor),

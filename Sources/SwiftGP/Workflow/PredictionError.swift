@@ -1,0 +1,15 @@
+/// Why predictions were not written: a prediction that is not a finite number (a corrupted or
+/// numerically degenerate model). The command line never writes NaN.
+/// - Complexity: O(1).
+public enum PredictionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `row` is 0-based among the predicted rows (data line `row + 2`).
+    case nonFinite(row: Int)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(row):
+            return "the prediction for data row \(row + 1) (line \(row + 2)) is not a finite number; the model is numerically "
+                + "degenerate (refit it, or check the model file's 'data' and parameters)"
+        }
+    }
+}
