@@ -23,6 +23,10 @@ let usage = """
                  the forward filter alone, and the dense exact GP on the same data when T ≤ N (default 20000)
       statespace-spikes [--trials 10] [--bins 500] [--neurons 50] [--seed S] [--repeats R]
                  latent-factor Poisson fit of Van der Pol spike trains (the cvhmax benchmark): fit time, pooled R²
+      classification-uci --data F.csv --folds F.json [--methods ep-like,vi,laplace] [--seeds K] [--rounds R]
+                 [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR]
+                 full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
+                 per method and fold the test log-likelihood, accuracy, fit seconds
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results
       kernel-micro --data F.csv [--repeats R]      (profiling) the kernel's Gram, gradient and cross alone
@@ -51,6 +55,7 @@ do {
     case "leak-check": try leakCheck(args)
     case "statespace-lml": try stateSpaceLML(args)
     case "statespace-spikes": try stateSpaceSpikes(args)
+    case "classification-uci": try classificationUCI(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {

@@ -8,10 +8,13 @@ import subprocess
 import sys
 import time
 
-from . import core, env, exact, proc, statespace, svgp
+from . import classification, core, env, exact, proc, statespace, svgp
 
-SUITES = {"exact": exact.run, "statespace": statespace.run, "svgp": svgp.run}
-AGGREGATORS = {"exact": exact.aggregate, "statespace": statespace.aggregate, "svgp": svgp.aggregate}
+SUITES = {"exact": exact.run, "statespace": statespace.run, "svgp": svgp.run, "classification": classification.run}
+AGGREGATORS = {"exact": exact.aggregate, "statespace": statespace.aggregate, "svgp": svgp.aggregate,
+               "classification": classification.aggregate}
+# Suites that probe only the peers they run (the others share the probe of every selected peer).
+OWN_PEERS = {"classification"}
 PLANNED = ()
 SCRATCH = ".build-bench"
 
@@ -140,7 +143,7 @@ def main(argv=None):
         ctx.log(f"[run] {ctx.swift_binary} missing (build it or drop --no-build)")
         return 1
 
-    if ctx.peers:
+    if ctx.peers and any(s not in OWN_PEERS for s in args.suites):
         ctx.peer_status = env.probe_peers(ctx.peers)
     for name, st in ctx.peer_status.items():
         ctx.log(f"[peers] {name}: " + (st["version"] if st["available"] else "UNAVAILABLE — " + st["error"]))

@@ -26,7 +26,7 @@ struct SiteExpectationMaximization: AlternatingModel {
 
     /// Site updates only: the kernel is fixed.
     private var eStep: FitOptions {
-        var o = FitOptions(maxIterations: cviIterations, relativeTolerance: 1e-12, patience: 1,
+        var o = FitOptions(maxIterations: cviIterations, relativeTolerance: 1e-10, patience: 1,
                            groups: [ParameterGroup("sites", updater: .sites(stepSize: stepSize)), ParameterGroup("kernel", updater: .fixed)])
         o.screen = nil
         return o
