@@ -24,7 +24,7 @@ let usage = """
       statespace-spikes [--trials 10] [--bins 500] [--neurons 50] [--seed S] [--repeats R]
                  latent-factor Poisson fit of Van der Pol spike trains (the cvhmax benchmark): fit time, pooled R²
       classification-uci --data F.csv --folds F.json [--methods ep-like,vi,laplace] [--seeds K] [--rounds R]
-                 [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR]
+                 [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]
                  full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
                  per method and fold the test log-likelihood, accuracy, fit seconds
       plot       --input results.json --output fig.svg

@@ -27,6 +27,7 @@ class Context:
         self.repeats = args.repeats
         self.timeout = args.timeout
         self.skip_fit = args.lml_only
+        self.cv_seeds = args.cv_seeds
         self.peers = [] if args.no_peers else args.peers
         self.peer_status = {}
         self.swift_binary = os.path.join(self.repo, SCRATCH, "release", "swiftgp-bench")
@@ -72,6 +73,8 @@ def parse_args(argv):
     ap.add_argument("--no-build", action="store_true", help="use the existing swiftgp-bench binary")
     ap.add_argument("--lml-only", action="store_true", help="skip the full-fit comparison")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed per child process")
+    ap.add_argument("--cv-seeds", type=int, default=None,
+                    help="suite classification: cv-seeds per set (default 10, --quick 1)")
     ap.add_argument("--results", default=None, help="output folder (default Benchmarks/results)")
     ap.add_argument("--reaggregate", action="store_true",
                     help="rebuild the tables, Markdown and plot from the raw runs stored in the existing "
