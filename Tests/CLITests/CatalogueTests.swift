@@ -179,7 +179,8 @@ import SwiftGP
     @Test func modelKindsReadTheLikelihoodCatalogue() {
         for kind in ModelKinds.all {
             #expect(kind.likelihoods == LikelihoodCatalogue.names(acceptedBy: kind.name))
-            #expect(kind.likelihoods.first == "gaussian")
+            // Regression is the default wherever a kind offers it; gpc is classification only.
+            #expect(kind.likelihoods.first == (kind.likelihoods.contains("gaussian") ? "gaussian" : "bernoulli"), "\(kind.name)")
             for l in kind.likelihoods { #expect(kind.task(for: l) == LikelihoodCatalogue.entry(named: l)!.task, "\(kind.name) \(l)") }
         }
         for entry in LikelihoodCatalogue.entries {
@@ -188,6 +189,7 @@ import SwiftGP
         #expect(LikelihoodCatalogue.names(acceptedBy: "svgp") == ["gaussian", "bernoulli", "bernoulli-logit", "poisson", "studentt", "softmax"])
         #expect(LikelihoodCatalogue.names(acceptedBy: "statespace") == ["gaussian", "poisson"])
         #expect(LikelihoodCatalogue.names(acceptedBy: "exact") == ["gaussian"])
+        #expect(LikelihoodCatalogue.names(acceptedBy: "gpc") == ["bernoulli", "bernoulli-logit"])
         #expect(LikelihoodCatalogue.entry(describing: Poisson(exposure: 2)) == nil)
         #expect(LikelihoodCatalogue.entry(describing: StudentT(degreesOfFreedom: 5)) == nil)
     }

@@ -38,20 +38,17 @@ public struct LaplaceMarginalLikelihood: Objective, Sendable {
     }
 
     /// The Laplace sites at f: τ̃ = W = −∂² log p (clamped at 0), ν̃ = W f + ∂ log p; and Σ log p.
-    func sites(at f: [Double]) -> (sites: GaussianSites, logLikelihood: Double, gradient: [Double], third: [Double]?) {
+    func sites(at f: [Double]) -> (sites: GaussianSites, logLikelihood: Double) {
         var s = GaussianSites(count: y.count, dimension: 1)
         var total = 0.0
-        var g = [Double](repeating: 0, count: y.count)
         for n in y.indices {
             let l = likelihood.logDensityAndCurvature(y[n], f[n])
             let w = max(0, -l.d2f)
             s.second[n] = w
             s.first[n] = w * f[n] + l.df
-            g[n] = l.df
             total += l.value
         }
-        let third = y.indices.map { likelihood.logDensityThirdDerivative(y[$0], f[$0]) }
-        return (s, total, g, third.contains(nil) ? nil : third.map { $0! })
+        return (s, total)
     }
 
     /// The mode f̂ = K â by Newton's method from f = 0, and the posterior with the Laplace sites at f̂.
@@ -94,8 +91,12 @@ public struct LaplaceMarginalLikelihood: Objective, Sendable {
     /// - Throws: `TrainingError.invalidData` when the likelihood has no third derivative.
     public func evaluate(batch: [Int]?) throws -> Evaluation {
         let m = try mode(gram: kernel.gram(x))
-        guard let third = sites(at: m.f).third else {
-            throw TrainingError.invalidData("the \(likelihood.kind) likelihood offers no third derivative for the Laplace gradient")
+        var third = [Double](repeating: 0, count: y.count)
+        for n in y.indices {
+            guard let d3 = likelihood.logDensityThirdDerivative(y[n], m.f[n]) else {
+                throw TrainingError.invalidData("the \(likelihood.kind) likelihood offers no third derivative for the Laplace gradient")
+            }
+            third[n] = d3
         }
         let q = m.posterior
         let s2 = (0..<y.count).map { 0.5 * q.variance[$0] * third[$0] }

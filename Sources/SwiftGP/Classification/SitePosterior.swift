@@ -29,11 +29,13 @@ public struct SitePosterior: Sendable {
     /// - Parameters:
     ///   - gram: K when the caller has it.
     ///   - withVariances: false skips the marginal variances (an n × n triangular solve): Newton's steps need only m.
-    /// - Throws: `TrainingError.invalidData` for a negative or non-finite site; `LinearAlgebraError` when B cannot
-    ///   be factorised.
+    /// - Throws: `TrainingError.invalidData` for sites that are not one scalar per row, negative or non-finite;
+    ///   `LinearAlgebraError` when B cannot be factorised.
     public init(kernel: any Kernel, x: Matrix, sites: GaussianSites, gram: Matrix? = nil, policy: JitterPolicy = .standard,
                 withVariances: Bool = true) throws {
-        precondition(sites.dimension == 1 && sites.count == x.rows, "one scalar site per input row")
+        guard sites.dimension == 1 && sites.count == x.rows else {
+            throw TrainingError.invalidData("\(sites.count) sites of dimension \(sites.dimension) for \(x.rows) input rows (one scalar site per row)")
+        }
         guard sites.second.allSatisfy({ $0 >= 0 && $0.isFinite }), sites.first.allSatisfy(\.isFinite) else {
             throw TrainingError.invalidData("site precisions must be finite and non-negative")
         }
