@@ -66,11 +66,13 @@ func svgpFit(_ args: Arguments) throws {
             ? trainerBatches(n: train.n, batch: batch, count: 1, seed: UInt64(seed))[0] : nil
         let firstBatchValue = try model.elbo(train.x, train.y).evaluate(batch: firstBatch).value
         let clock = IterationClock()
-        // No early stopping: exactly N iterations (gradient tolerance 0, relative tolerance never met).
-        let options = FitOptions(optimizer: .adam(learningRate: learningRate), maxIterations: iterations,
+        // No early stopping: exactly N iterations (gradient tolerance 0, relative tolerance never met), one run
+        // from the peers' start (no start screen).
+        var options = FitOptions(optimizer: .adam(learningRate: learningRate), maxIterations: iterations,
                                  gradientTolerance: 0, relativeTolerance: -1, patience: Int.max,
                                  batchSize: batch < train.n ? batch : nil, seed: UInt64(seed),
                                  progress: { p in clock.record(p.elapsedSeconds, p.objective) })
+        options.screen = nil
         let (report, call) = try timed { try model.fit(train.x, train.y, options: options) }
         let elapsed = clock.elapsed
         guard elapsed.count == iterations else {

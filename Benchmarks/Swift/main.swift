@@ -23,6 +23,10 @@ let usage = """
                  the forward filter alone, and the dense exact GP on the same data when T ≤ N (default 20000)
       statespace-spikes [--trials 10] [--bins 500] [--neurons 50] [--seed S] [--repeats R]
                  latent-factor Poisson fit of Van der Pol spike trains (the cvhmax benchmark): fit time, pooled R²
+      spatial-vecchia --train F.csv --test G.csv [--neighbors 30] [--fit-neighbors M] [--fit-subsample S]
+                 [--iterations N] [--seed S]
+                 Vecchia GP (exponential kernel) on Heaton's simulated temperatures: fit, predict the test cells
+                 from their nearest training cells, competition scores (MAE, RMSE, CRPS, interval score, coverage)
       classification-uci --data F.csv --folds F.json [--methods ep-like,vi,laplace] [--seeds K] [--rounds R]
                  [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]
                  full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
@@ -55,6 +59,7 @@ do {
     case "leak-check": try leakCheck(args)
     case "statespace-lml": try stateSpaceLML(args)
     case "statespace-spikes": try stateSpaceSpikes(args)
+    case "spatial-vecchia": try spatialVecchia(args)
     case "classification-uci": try classificationUCI(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }

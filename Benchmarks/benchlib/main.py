@@ -8,11 +8,12 @@ import subprocess
 import sys
 import time
 
-from . import classification, core, env, exact, proc, statespace, svgp
+from . import classification, core, env, exact, proc, spatial, statespace, svgp
 
-SUITES = {"exact": exact.run, "statespace": statespace.run, "svgp": svgp.run, "classification": classification.run}
-AGGREGATORS = {"exact": exact.aggregate, "statespace": statespace.aggregate, "svgp": svgp.aggregate,
-               "classification": classification.aggregate}
+SUITES = {"exact": exact.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run,
+          "classification": classification.run}
+AGGREGATORS = {"exact": exact.aggregate, "spatial": spatial.aggregate, "statespace": statespace.aggregate,
+               "svgp": svgp.aggregate, "classification": classification.aggregate}
 # Suites that probe only the peers they run (the others share the probe of every selected peer).
 OWN_PEERS = {"classification"}
 PLANNED = ()

@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import classification, core, data, exact, proc, statespace, svgp  # noqa: E402
+from benchlib import classification, core, data, exact, proc, spatial, statespace, svgp  # noqa: E402
 
 
 def swift_line(n, seconds, floor, lml=-100.0):
@@ -599,6 +599,26 @@ class SVGPSuiteTests(unittest.TestCase):
         finally:
             shutil.rmtree(root)
             shutil.rmtree(cache)
+
+
+class SpatialSuiteTests(unittest.TestCase):
+    def test_scores_and_goals_from_canned_runs(self):
+        def run(rnd, crps, total, ok=True):
+            result = {"mae": 0.6, "rmse": 0.8, "crps": crps, "interval_score": 3.9, "coverage": 0.95,
+                      "fit_seconds": total - 10, "predict_seconds": 10, "total_seconds": total}
+            return {"kind": "vecchia", "library": core.SWIFTGP, "data": "heaton_simulated", "round": rnd, "ok": ok,
+                    "result": result if ok else None, "error": None if ok else "boom"}
+        runs = [run(1, 0.45, 100), run(2, 0.47, 140), run(3, 0.46, 110), run(4, 9.0, 1, ok=False)]
+        goals, scores = spatial.tables(runs, {"data": "heaton_simulated", "neighbors": 30})
+        self.assertEqual(scores["rows"][0]["crps"], 0.46)          # median of the successful rounds
+        self.assertEqual(scores["rows"][1]["crps"], spatial.ORACLE["crps"])
+        self.assertEqual(goals["rows"][0]["measured"], f"{0.46 / 0.44:.3f}")
+        self.assertEqual(goals["rows"][0]["met"], "yes")             # 1.045 ≤ 1.05
+        self.assertEqual(goals["rows"][1]["met"], "yes")             # median 110 s < 120 s
+        quick_goals, quick_scores = spatial.tables(runs, {"data": "heaton_smalltest", "neighbors": 30})
+        self.assertEqual(quick_goals["rows"], [])                    # no oracle for the small test set
+        self.assertEqual(len(quick_scores["rows"]), 1)
+        self.assertIn("| CRPS |", core.markdown_table(scores).splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -36,6 +36,17 @@ public enum Math {
         return theta > 35 ? theta : theta + Glibc.log(-Glibc.expm1(-theta))
     }
 
+    /// eˣ up to `cap`, continued along its tangent above it, e^cap (1 + x − cap), with the derivative (eˣ, then
+    /// e^cap): finite for every finite x, increasing, convex, C¹. The clamp of an exponential link's log-rate.
+    @inlinable public static func expLinearAbove(_ x: Double, cap: Double) -> (value: Double, derivative: Double) {
+        guard x > cap else {
+            let e = Glibc.exp(x)
+            return (e, e)
+        }
+        let e = Glibc.exp(cap)
+        return (e * (1 + (x - cap)), e)
+    }
+
     /// The logistic sigmoid 1 / (1 + e^{−x}), stable for large |x|.
     @inlinable public static func sigmoid(_ x: Double) -> Double {
         if x >= 0 { return 1 / (1 + Glibc.exp(-x)) }

@@ -66,6 +66,10 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Inducing points of sparse models (sgpr, svgp); capped at the number of rows.", valueName: "M"))
     var inducing: Int = 100
 
+    @Option(help: ArgumentHelp("Conditioning-set size of vecchia (nearest previous points in maximin order; ≥ n − 1 is the exact GP).",
+                               valueName: "M"))
+    var neighbors: Int = 30
+
     @Option(help: ArgumentHelp("Minibatch size of svgp (default: all rows every iteration).", valueName: "B"))
     var batchSize: Int?
 
@@ -141,6 +145,7 @@ struct FitCommand: ParsableCommand {
         guard restarts >= 0 else { throw ValidationError("--restarts must be at least 0") }
         guard noiseFloor >= 0, noiseFloor.isFinite else { throw ValidationError("--noise-floor must be a finite number ≥ 0") }
         guard inducing >= 1 else { throw ValidationError("--inducing must be at least 1") }
+        guard neighbors >= 1, neighbors <= 10_000 else { throw ValidationError("--neighbors must be between 1 and 10000") }
         if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
@@ -170,6 +175,7 @@ struct FitCommand: ParsableCommand {
         var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                    standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
         settings.inducing = inducing
+        settings.neighbours = neighbors
         settings.batchSize = batchSize
         settings.naturalGradients = naturalGradients
         settings.learningRate = learningRate

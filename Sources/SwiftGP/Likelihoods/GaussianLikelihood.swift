@@ -24,6 +24,9 @@ public struct GaussianLikelihood: ScalarLikelihood {
 
     public func logDensityCurvature(_ y: Double, _ f: Double) -> Double { -1 / variance.scalar }
 
+    /// The target itself: the mode of p(y | f) in f.
+    public func linearisationPoint(for y: Double) -> Double? { y }
+
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) { (f, variance.scalar) }
 
     public func expectation(_ y: Double, mean: Double, variance v: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {

@@ -58,8 +58,10 @@ public protocol ScalarLikelihood: Likelihood {
     func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double)
     /// log ∫ p(y | f) N(f; μ, v) df.
     func logPredictive(_ y: Double, mean: Double, variance: Double) -> Double
-    /// A data-driven latent value at which to linearise the likelihood for y when no posterior exists yet
-    /// (CVI's first sites), or nil to use the prior marginal. Poisson: log((y + ½)/b).
+    /// A data-driven latent value for target y when no posterior exists yet — where CVI's first sites
+    /// linearise the likelihood, and what a data-driven start reads the latent scale from — or nil (binary
+    /// and categorical targets say nothing about it: the prior marginal is used). Poisson: log((y + ½)/b);
+    /// Gaussian and Student-t: y.
     func linearisationPoint(for y: Double) -> Double?
     /// The tilted normaliser log Z = log ∫ p(y | f) N(f; μ, v) df with ∂/∂μ and ∂/∂v: EP's moment-matching
     /// quantity, here the data term of the EP-like marginal likelihood (docs/methods/classification.md).

@@ -67,7 +67,7 @@ public enum LikelihoodCatalogue {
     /// Every likelihood, Gaussian first (the default of every model kind that accepts it).
     public static let entries: [Entry] = [
         Entry("gaussian", "regression, Gaussian noise (trainable variance)", task: .regression,
-              models: ["exact", "sgpr", "svgp", "statespace"], parameters: [ParameterSlot("variance", default: 1)],
+              models: ["exact", "sgpr", "svgp", "statespace", "vecchia"], parameters: [ParameterSlot("variance", default: 1)],
               recognises: { $0 is GaussianLikelihood }) { v, _, floor in
                   floor.map { GaussianLikelihood(variance: v[0], floor: $0) } ?? GaussianLikelihood(variance: v[0])
               },

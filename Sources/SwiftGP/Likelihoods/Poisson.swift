@@ -3,7 +3,16 @@ import GPLinearAlgebra
 /// Counts with an exponential link: y ~ Poisson(b·e^f) with exposure b > 0 (bin size).
 /// Closed forms: E = y(μ + log b) − b e^{μ+v/2} − log y!, ∂E/∂μ = y − b e^{μ+v/2}, ∂E/∂v = −½ b e^{μ+v/2};
 /// predictive mean b e^{μ+v/2}, variance b e^{μ+v/2} + b² e^{2μ+v}(e^v − 1).
+///
+/// The log-rate clamp (docs/methods/likelihoods.md#poisson): in the log density and the expectation, e^a of the
+/// log-rate a (f, or μ + v/2) is continued along its tangent above `logRateCap` (`Math.expLinearAbove`), so a
+/// wild iterate (a CVI or natural-gradient step far past the data) gives a finite, concave objective whose
+/// gradient points back, instead of −∞ and NaN sites. Below the cap nothing changes.
 public struct Poisson: ScalarLikelihood {
+    /// log 2⁵³ ≈ 36.7: above 2⁵³ counts are no longer exact integers in a double, so no data set asks for a
+    /// larger log-rate (cvhmax clamps at 7, which would cut off counts above ~1100).
+    public static let logRateCap = 53 * Math.log(2)
+
     public let exposure: Double
 
     public init(exposure: Double = 1) {
@@ -17,11 +26,12 @@ public struct Poisson: ScalarLikelihood {
     public func firstInvalidTarget(_ y: [Double]) -> Int? { y.firstIndex { $0 < 0 || $0 != $0.rounded() || !$0.isFinite } }
 
     public func logDensity(_ y: Double, _ f: Double) -> (value: Double, df: Double, dParameters: [Double]) {
-        let rate = exposure * Math.exp(f)
-        return (y * (f + Math.log(exposure)) - rate - Math.logFactorial(y), y - rate, [])
+        let e = Math.expLinearAbove(f, cap: Self.logRateCap)
+        return (y * (f + Math.log(exposure)) - exposure * e.value - Math.logFactorial(y), y - exposure * e.derivative, [])
     }
 
-    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double { -exposure * Math.exp(f) }
+    /// −b e^f below the cap, 0 on the linear continuation above it.
+    public func logDensityCurvature(_ y: Double, _ f: Double) -> Double { f > Self.logRateCap ? 0 : -exposure * Math.exp(f) }
 
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
         let r = exposure * Math.exp(f)
@@ -29,8 +39,9 @@ public struct Poisson: ScalarLikelihood {
     }
 
     public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
-        let r = exposure * Math.exp(mean + 0.5 * variance)
-        return (y * (mean + Math.log(exposure)) - r - Math.logFactorial(y), y - r, -0.5 * r, [])
+        let e = Math.expLinearAbove(mean + 0.5 * variance, cap: Self.logRateCap)
+        let r = exposure * e.derivative
+        return (y * (mean + Math.log(exposure)) - exposure * e.value - Math.logFactorial(y), y - r, -0.5 * r, [])
     }
 
     /// log((y + ½)/b): the log-rate the count itself suggests (finite at y = 0).

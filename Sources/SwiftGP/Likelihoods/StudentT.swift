@@ -39,6 +39,8 @@ public struct StudentT: ScalarLikelihood {
     /// f = y needs adaptive quadrature.
     public var quadratureScale: Double { 0.5 * scale.scalar }
     public func featurePoint(for y: Double) -> Double? { y }
+    /// The target itself: the mode of p(y | f) in f.
+    public func linearisationPoint(for y: Double) -> Double? { y }
 
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
         let nu = degreesOfFreedom

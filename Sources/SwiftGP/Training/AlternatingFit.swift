@@ -19,11 +19,21 @@ public protocol AlternatingModel {
     /// Moves the starting point of a restart. Default: nothing (a `Parameterised` model perturbs its
     /// trainable parameters by ξ + N(0, I)).
     mutating func perturb(using generator: inout SeededGenerator)
+    /// What the start screen needs to know about the data, or nil (no screen). Default: nil.
+    var dataSummary: DataSummary? { get }
+    /// The parameters the start screen sets, named as `StartScreen` reads them (`kernel.*`,
+    /// `likelihood.variance`). Default: none.
+    var screenedParameters: [Parameter] { get }
+    /// Sets the screened parameters (a candidate of the screen). Default: nothing.
+    mutating func setScreenedParameters(_ parameters: [Parameter]) throws
 }
 
 extension AlternatingModel {
     public mutating func finish(_ context: inout AlternatingContext) throws -> Double? { nil }
     public mutating func perturb(using generator: inout SeededGenerator) {}
+    public var dataSummary: DataSummary? { nil }
+    public var screenedParameters: [Parameter] { [] }
+    public mutating func setScreenedParameters(_ parameters: [Parameter]) throws {}
 }
 
 extension AlternatingModel where Self: Parameterised {
@@ -70,42 +80,71 @@ public struct AlternatingContext {
 extension Trainer {
     /// Trains an alternating model: per iteration, the E-step (bound → history, progress), then the M-step;
     /// stops when the bound's relative change (or a `.settled` M-step) stays below `relativeTolerance` for
-    /// `patience` iterations, unless an M-step said `.mustContinue`, or after `maxIterations`. With
-    /// `restarts`, each restart starts from a perturbed copy and the best final bound is kept.
-    /// - Throws: the steps' errors (a restart that fails is skipped; the first run's failure is rethrown).
-    /// - Complexity: iterations × (E-step + M-step).
+    /// `patience` iterations, unless an M-step said `.mustContinue`, or after `maxIterations`.
+    ///
+    /// Models with a `dataSummary` get the start screen (`FitOptions.screen`, as `Trainer.fit`): each candidate
+    /// of the design is ranked by the bound of one E-step from it, and the best `keep` (with the state their
+    /// E-step reached) are trained. With `restarts`, each restart starts from a perturbed copy of the best start;
+    /// the best final bound is kept.
+    /// - Throws: the steps' errors (a run that fails is skipped; the first run's failure is rethrown).
+    /// - Complexity: (screened candidates) E-steps + runs × iterations × (E-step + M-step).
     @discardableResult
     public static func alternate<M: AlternatingModel>(_ model: inout M, options: FitOptions = FitOptions()) throws -> FitReport {
         let clock = ContinuousClock()
         let t0 = clock.now
         var generator = SeededGenerator(seed: options.seed)
+        let data = model.dataSummary
+        var starts = [model]
+        var screenReport: ScreenReport? = nil
+        if let screen = options.screen, screen.keep > 0, let data, !model.screenedParameters.isEmpty {
+            let s0 = clock.now
+            var screened: [M] = [], values: [Double] = []
+            for candidate in screen.candidates(from: model.screenedParameters, data: data) {
+                var m = model
+                var context = AlternatingContext(iteration: 0, generator: SeededGenerator(seed: options.seed))
+                let bound = (try? m.setScreenedParameters(candidate)).flatMap { try? m.expectationStep(&context) }
+                values.append(bound.map { $0.isFinite ? $0 : -.infinity } ?? -.infinity)
+                screened.append(m)
+            }
+            let ranked = values.indices.filter { values[$0] > -.infinity }.sorted { values[$0] > values[$1] }
+            let chosen = Array(ranked.prefix(screen.keep))
+            if !chosen.isEmpty { starts = chosen.map { screened[$0] } }
+            screenReport = ScreenReport(evaluated: values.count, objectives: values, optimised: chosen,
+                                        seconds: (clock.now - s0).seconds)
+        }
+        let runs = starts.count + max(0, options.restarts)
         var best: (model: M, report: FitReport)? = nil
         var finals: [Double] = []
         var firstError: Error? = nil
-        for restart in 0...max(0, options.restarts) {
-            var candidate = model
-            if restart > 0 { candidate.perturb(using: &generator) }
-            // The first run draws from the fit's seed itself; each restart from a seed drawn for it.
+        for run in 0..<runs {
+            var candidate = starts[min(run, starts.count - 1)]
+            if run >= starts.count {
+                candidate = starts[0]
+                candidate.perturb(using: &generator)
+            }
+            // The first run draws from the fit's seed itself; each further run from a seed drawn for it.
             var context = AlternatingContext(iteration: 0,
-                                             generator: SeededGenerator(seed: restart == 0 ? options.seed : generator.next()))
+                                             generator: SeededGenerator(seed: run == 0 ? options.seed : generator.next()))
             do {
-                let report = try runAlternating(&candidate, context: &context, options: options, restart: restart)
+                let report = try runAlternating(&candidate, context: &context, options: options, restart: run, runs: runs)
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (candidate, report) }
             } catch {
                 finals.append(-.infinity)
-                if restart == 0 { firstError = error }
+                if run == 0 { firstError = error }
             }
         }
         guard var chosen = best else { throw firstError ?? LinearAlgebraError.nonFinite(size: 0) }
         model = chosen.model
         chosen.report.seconds = (clock.now - t0).seconds
-        chosen.report.restartObjectives = options.restarts > 0 ? finals : []
+        chosen.report.restartObjectives = runs > 1 ? finals : []
+        chosen.report.screen = screenReport
+        if data != nil { chosen.report.warnings = FitWarning.check(model.screenedParameters, data: data) }
         return chosen.report
     }
 
     private static func runAlternating<M: AlternatingModel>(_ model: inout M, context: inout AlternatingContext,
-                                                            options: FitOptions, restart: Int) throws -> FitReport {
+                                                            options: FitOptions, restart: Int, runs: Int) throws -> FitReport {
         let clock = ContinuousClock()
         let t0 = clock.now
         var history: [Double] = []
@@ -119,7 +158,7 @@ extension Trainer {
             history.append(bound)
             let elapsed = (clock.now - t0).seconds
             options.progress?(FitProgress(
-                restart: restart, runs: options.restarts + 1, iteration: context.iteration, maxIterations: options.maxIterations, objective: bound,
+                restart: restart, runs: runs, iteration: context.iteration, maxIterations: options.maxIterations, objective: bound,
                 elapsedSeconds: elapsed,
                 estimatedSecondsLeft: elapsed / Double(context.iteration) * Double(options.maxIterations - context.iteration)))
             let outcome = try model.maximizationStep(&context)

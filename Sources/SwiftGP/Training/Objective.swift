@@ -31,6 +31,10 @@ public protocol Objective: Parameterised {
     func value(batch: [Int]?) throws -> Double
     /// What the start screen needs to know about the data (`StartScreen`), or nil (no screen).
     var dataSummary: DataSummary? { get }
+    /// The value the start screen ranks a candidate by. Default: `value(batch: nil)`. An objective whose
+    /// value at a candidate depends on state that is not a hyperparameter (SVGP's q(u)) first adapts that
+    /// state to the candidate, in place: the screen starts its optimisations from the adapted parameters.
+    mutating func screeningValue() throws -> Double
     /// A closed-form update of the parameters `names` (qualified) on the minibatch `batch`: a natural-
     /// gradient step on q(u), a CVI site update. `Trainer.fit` calls it, once per iteration before the
     /// gradient updaters, for each parameter group whose updater is closed-form; those parameters are out
@@ -43,6 +47,7 @@ extension Objective {
     public func fullValue() throws -> Double { try evaluate(batch: nil).value }
     public func value(batch: [Int]?) throws -> Double { try evaluate(batch: batch).value }
     public var dataSummary: DataSummary? { nil }
+    public mutating func screeningValue() throws -> Double { try value(batch: nil) }
     public mutating func update(_ update: ClosedFormUpdate, parameters names: [String], batch: [Int]?) throws {
         throw TrainingError.unsupportedUpdate(updater: "\(update)", objective: "\(Self.self)")
     }

@@ -67,12 +67,14 @@ public struct StartScreen: Sendable, Equatable {
         self.keep = keep
     }
 
-    /// The candidates: the given start first, then the design.
+    /// The candidates: the given start first, then the design, each distinct point once (without a
+    /// trainable Gaussian noise the noise fractions do not change a point).
     func candidates(from start: [Parameter], data: DataSummary) -> [[Parameter]] {
         var out = [start]
         for f in noiseFractions {
             for m in lengthscaleMultipliers {
-                out.append(Self.dataDriven(start, data: data, lengthscaleMultiplier: m, noiseFraction: f))
+                let c = Self.dataDriven(start, data: data, lengthscaleMultiplier: m, noiseFraction: f)
+                if !out.contains(where: { $0.map(\.value) == c.map(\.value) }) { out.append(c) }
             }
         }
         return out

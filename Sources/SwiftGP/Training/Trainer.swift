@@ -141,37 +141,45 @@ public enum Trainer {
         }
         var generator = SeededGenerator(seed: options.seed)
         // Starting points: the given one, or the best few of the screen.
-        var starts = [space.unconstrained]
+        // Each start is the full parameter list (the screen may have adapted state outside ξ) and its ξ.
+        var starts = [(parameters: parameters, xi: space.unconstrained)]
         var screenReport: ScreenReport? = nil
         if let screen = options.screen, screen.keep > 0, space.count > 0, let data {
             let s0 = clock.now
             let candidates = screen.candidates(from: parameters, data: data)
-            let xis = candidates.map { ParameterVector($0, selecting: space.selected).unconstrained }
+            var screened: [(parameters: [Parameter], xi: [Double])] = []
             var values: [Double] = []
-            for (c, xi) in zip(candidates, xis) {
+            for c in candidates {
                 var o = objective
                 o.parameters = c
-                let v = space.isInterior(at: xi) ? ((try? o.value(batch: nil)).map { $0 + o.logPrior } ?? -.infinity) : -.infinity
+                var v = -Double.infinity
+                if space.isInterior(at: ParameterVector(c, selecting: space.selected).unconstrained),
+                   let s = try? o.screeningValue() {
+                    v = s + o.logPrior
+                }
                 values.append(v.isFinite ? v : -.infinity)
+                screened.append((o.parameters, ParameterVector(o.parameters, selecting: space.selected).unconstrained))
             }
             let ranked = values.indices.filter { values[$0] > -.infinity }.sorted { values[$0] > values[$1] }
             let chosen = Array(ranked.prefix(screen.keep))
-            if !chosen.isEmpty { starts = chosen.map { xis[$0] } }
+            if !chosen.isEmpty { starts = chosen.map { screened[$0] } }
             screenReport = ScreenReport(evaluated: candidates.count, objectives: values, optimised: chosen,
                                         seconds: (clock.now - s0).seconds)
         }
         var runs = starts
         for _ in 0..<max(0, options.restarts) {
-            var xi0 = starts[0]
-            for i in xi0.indices { xi0[i] += generator.normal() }
-            runs.append(xi0)
+            var start = starts[0]
+            for i in start.xi.indices { start.xi[i] += generator.normal() }
+            runs.append(start)
         }
         var best: (parameters: [Parameter], report: FitReport)? = nil
         var finals: [Double] = []
         var firstError: Error? = nil
-        for (restart, xi0) in runs.enumerated() {
+        for (restart, start) in runs.enumerated() {
             do {
-                let (parameters, report) = try run(objective, space: space, assignment: assignment, priored: priored, from: xi0,
+                var from = objective
+                from.parameters = start.parameters
+                let (parameters, report) = try run(from, space: space, assignment: assignment, priored: priored, from: start.xi,
                                                    options: options, restart: restart, runs: runs.count, generator: &generator)
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (parameters, report) }

@@ -212,6 +212,38 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
 
     public var minibatchPopulation: Int? { x.rows }
 
+    /// The inputs' scales, and the variance of the targets on the latent scale: the likelihood's
+    /// `linearisationPoint`s (Gaussian and Student-t: y; Poisson: log(y + ½)), or 1 for binary and
+    /// categorical targets, which say nothing about it (a unit latent variance, as a probit's scale).
+    public var dataSummary: DataSummary? {
+        let latent = (model.likelihood as? any ScalarLikelihood).map { l in y.compactMap { l.linearisationPoint(for: $0) } } ?? []
+        return DataSummary(x: x, y: latent.count == y.count ? latent : [])
+    }
+
+    /// Rows the start screen evaluates on: all up to `screeningRowLimit`, else a fixed-seed sample of that many.
+    public var screeningRowLimit = 2048
+
+    /// The ELBO at a screened candidate once q(u) has adapted to it (docs/methods/training.md#starting-points):
+    /// on the screening rows, one natural-gradient step of size 1 for a Gaussian likelihood (then q(u) is the
+    /// optimum and the ELBO is the collapsed SGPR bound of those rows), four of size ½ for the others
+    /// (Newton-like steps on a concave data term); a mean-field q(u) is not adapted. q(u) keeps the adapted
+    /// value, so the fit starts from it.
+    /// - Complexity: O(s M² + M³) per step, s = min(n, `screeningRowLimit`).
+    public mutating func screeningValue() throws -> Double {
+        var rows: [Int]? = nil
+        if x.rows > screeningRowLimit {
+            var generator = SeededGenerator(seed: 0x5C_EE4)
+            var all = Array(0..<x.rows)
+            all.shuffle(using: &generator)
+            rows = Array(all.prefix(screeningRowLimit)).sorted()
+        }
+        if model.variational.covariance == .full {
+            let conjugate = model.likelihood is GaussianLikelihood
+            for _ in 0..<(conjugate ? 1 : 4) { try model.naturalGradientStep(x, y, batch: rows, stepSize: conjugate ? 1 : 0.5) }
+        }
+        return try value(batch: rows)
+    }
+
     /// Natural-gradient steps on q(u) (the parameters `q.mean`, `q.sqrt`, which must be owned together).
     public mutating func update(_ update: ClosedFormUpdate, parameters names: [String], batch: [Int]?) throws {
         guard case let .naturalGradient(stepSize) = update, Set(names) == ["q.mean", "q.sqrt"] else {

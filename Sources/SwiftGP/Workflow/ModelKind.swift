@@ -92,6 +92,8 @@ public struct FitSettings: Sendable {
     public var naturalGradients: Bool? = nil
     /// Adam learning rate for stochastic models.
     public var learningRate: Double = 0.01
+    /// Conditioning-set size of Vecchia models (m ≥ n − 1: every previous point; the exact GP).
+    public var neighbours: Int = 30
     /// gpc: the inference method (nil: EP-like).
     public var inference: ClassificationInference? = nil
 
@@ -128,7 +130,8 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 
 /// The registry of model kinds.
 public enum ModelKinds {
-    public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), GPCModelKind()]
+    public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
+                                              GPCModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 

@@ -26,6 +26,8 @@ public struct SVGPModelKind: ModelKind {
         options.optimizer = .adam(learningRate: settings.learningRate)
         options.batchSize = settings.batchSize
         options.relativeTolerance = 0   // minibatch objectives are noisy: run the iteration budget
+        // Every SVGP optimisation runs the whole budget: the screen (ELBO after q(u) adapts) picks one start.
+        options.screen?.keep = 1
         // Natural gradients are the default for a Gaussian likelihood (conjugate: q(u) moves to the batch
         // optimum direction exactly), selectable for the others (with a ramped step size).
         let useNatural = settings.naturalGradients ?? (name == "gaussian")

@@ -159,16 +159,20 @@ public struct StateSpaceCVI: Sendable {
     /// (`Trainer.alternate`): repeat { CVI until the sites settle (E-step); `mStepIterations` L-BFGS
     /// iterations of `SiteMarginalLikelihood` with the sites frozen (M-step) } until the ELBO changes by
     /// less than `tolerance` (relative). Returns the ELBO history in a `FitReport`. `priors` (on `kernel.*`)
-    /// join the M-step's objective (MAP).
+    /// join the M-step's objective (MAP). The start `screen` (default on) ranks the data-driven design of kernel
+    /// starts (lengthscales from the times' spacing and span, the variance from the linearisation points'
+    /// variance) by the ELBO after one E-step, and runs EM from the best `keep`.
     /// - Throws: `LinearAlgebraError` from the smoother or at the M-step's starting point; `TrainingError`
     ///   for a prior that names no kernel parameter.
     @discardableResult
     public mutating func fit(iterations: Int = 30, cviIterations: Int = 100, mStepIterations: Int = 10,
-                             tolerance: Double = 1e-8, priors: [ParameterPrior] = []) throws -> FitReport {
+                             tolerance: Double = 1e-8, priors: [ParameterPrior] = [],
+                             screen: StartScreen? = StartScreen()) throws -> FitReport {
         var em = CVIExpectationMaximization(cvi: self, cviIterations: cviIterations, mStepIterations: mStepIterations,
                                             priors: priors)
-        let report = try Trainer.alternate(&em, options: FitOptions(maxIterations: iterations, relativeTolerance: tolerance,
-                                                                    patience: 1))
+        var options = FitOptions(maxIterations: iterations, relativeTolerance: tolerance, patience: 1)
+        options.screen = screen
+        let report = try Trainer.alternate(&em, options: options)
         self = em.cvi
         return report
     }
@@ -235,4 +239,20 @@ struct CVIExpectationMaximization: AlternatingModel {
     }
 
     mutating func finish(_ context: inout AlternatingContext) throws -> Double? { cvi.elbo }
+
+    /// The times' scale (spacing and span) and the variance of the likelihood's linearisation points (Poisson:
+    /// log(y + ½)) — the latent scale the kernel's variance starts from.
+    var dataSummary: DataSummary? {
+        let observed = cvi.y.filter { !$0.isNaN }
+        let points = observed.compactMap { cvi.likelihood.linearisationPoint(for: $0) }
+        return DataSummary(x: Matrix(column: cvi.times), y: points.count == observed.count ? points : [])
+    }
+
+    var screenedParameters: [Parameter] { cvi.kernel.parameters.map { $0.prefixed("kernel") } }
+
+    mutating func setScreenedParameters(_ parameters: [Parameter]) throws {
+        var kernel = cvi.kernel
+        kernel.parameters = parameters
+        try cvi.setKernel(kernel)
+    }
 }

@@ -98,7 +98,7 @@ public struct LatentFactorModel: Sendable {
                     vc[a] = s
                     quad += c[o + a * n] * s
                 }
-                let rate = Math.exp(min(eta + 0.5 * quad, maxLogRate))
+                let rate = Math.expLinearAbove(eta + 0.5 * quad, cap: maxLogRate).derivative
                 for a in 0..<l {
                     g[a] += (y - rate) * c[o + a * n]
                     for b in 0..<l { jj[a + b * l] += rate * c[o + a * n] * c[o + b * n] }

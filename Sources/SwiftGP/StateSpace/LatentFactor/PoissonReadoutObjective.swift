@@ -8,7 +8,7 @@ import GPLinearAlgebra
 /// the expected log-likelihood under the frozen marginals q(z_k) = N(m_k, V_k) (constants −log y! dropped),
 /// with an optional ridge γ on C (cvhmax uses an L2 penalty). Gradients:
 /// ∂L/∂c_n = Σ_k [(y_kn − λ_kn) m_k − λ_kn V_k c_n] − γ c_n, ∂L/∂d_n = Σ_k (y_kn − λ_kn). NaN entries are
-/// skipped; the exponent is capped at `maxLogRate` against overflow (the gradient is 0 beyond it).
+/// skipped; above `maxLogRate` e^a continues along its tangent (`Math.expLinearAbove`), against overflow.
 /// Parameters: `loading` C (N × n_z, column-major, unconstrained), `offset` d (N, unconstrained).
 /// - Complexity: O(Σ T · N · n_z²) per evaluation.
 public struct PoissonReadoutObjective: Objective, Sendable {
@@ -69,9 +69,8 @@ public struct PoissonReadoutObjective: Objective, Sendable {
                         quad += c[o + a * n] * s
                     }
                     let exponent = eta + 0.5 * quad
-                    let rate = Math.exp(min(exponent, maxLogRate))
-                    // Beyond the cap the rate is a constant: its derivative is 0.
-                    let slope = exponent > maxLogRate ? 0 : rate
+                    // Beyond the cap e^a continues along its tangent (Poisson's log-rate clamp).
+                    let (rate, slope) = Math.expLinearAbove(exponent, cap: maxLogRate)
                     value += yk * eta - rate
                     gd[o] += yk - slope
                     for a in 0..<l { gc[o + a * n] += yk * m[k, a] - slope * (m[k, a] + vc[a]) }

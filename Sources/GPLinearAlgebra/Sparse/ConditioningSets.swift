@@ -1,0 +1,77 @@
+
+/// The conditioning sets of an ordered point set (docs/methods/vecchia.md#neighbour-sets): for the point at
+/// position i, c(i) ⊆ {0, …, i−1} — its m nearest previous points, or all previous points within ρ·ℓᵢ — stored as
+/// the column pattern of a sparse upper-triangular factor: column i holds s(i) = c(i) ∪ {i}, the previous points in
+/// increasing position and i last. Positions refer to the ordering, not to the caller's indices.
+/// - Complexity: O(n (log n + m) · c) with a k-d tree (c: nodes visited per query), columns in parallel.
+public struct ConditioningSets: Sendable, Equatable {
+    /// Column i's entries are `rows[starts[i]..<starts[i + 1]]`, ending with i.
+    public let starts: [Int]
+    public let rows: [Int]
+
+    public init(starts: [Int], rows: [Int]) {
+        self.starts = starts
+        self.rows = rows
+    }
+
+    public var count: Int { starts.count - 1 }
+    public var nonZeroCount: Int { rows.count }
+    /// s(i): the previous points of column i, then i.
+    public func column(_ i: Int) -> ArraySlice<Int> { rows[starts[i]..<starts[i + 1]] }
+
+    /// The m nearest previous neighbours of every point of `x` (rows in the caller's indexing) under the ordering
+    /// `order` (`order[k]` = the caller's index of position k). Distances are Euclidean on the rows as given.
+    public static func nearestPrevious(_ x: Matrix, order: [Int], neighbours m: Int) -> ConditioningSets {
+        build(x, order: order) { tree, q, i in
+            tree.nearest(q, k: m, rankBelow: i).map(\.index)
+        }
+    }
+
+    /// Every previous point within ρ·ℓᵢ of point i (ℓ from the maximin ordering; the first point has none).
+    public static func radius(_ x: Matrix, ordering: MaximinOrdering, rho: Double) -> ConditioningSets {
+        build(x, order: ordering.order) { tree, q, i in
+            let l = ordering.lengths[i]
+            guard l.isFinite else { return i == 0 ? [] : Array(0..<i).map { ordering.order[$0] } }
+            return tree.within(q, squaredRadius: rho * rho * l * l, rankBelow: i).map(\.index)
+        }
+    }
+
+    /// Complete sets c(i) = {0, …, i−1}: the exact inverse Cholesky factor's pattern.
+    public static func complete(count n: Int) -> ConditioningSets {
+        var starts = [0], rows: [Int] = []
+        for i in 0..<n {
+            rows.append(contentsOf: 0...i)
+            starts.append(rows.count)
+        }
+        return ConditioningSets(starts: starts, rows: rows)
+    }
+
+    /// Runs `query` for every position in parallel chunks; the query returns the caller's indices of c(i).
+    private static func build(_ x: Matrix, order: [Int], query: @Sendable (KDTree, [Double], Int) -> [Int]) -> ConditioningSets {
+        let n = order.count
+        let ranks = MaximinOrdering(order: order, lengths: []).ranks
+        let tree = KDTree(x, ranks: ranks)
+        let chunks = ParallelChunks(count: n)
+        var perChunk = [[[Int]]](repeating: [], count: chunks.count)
+        perChunk.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeMutableSendableBuffer(out)
+            chunks.forEach { c in
+                var sets: [[Int]] = []
+                for i in chunks.range(c) {
+                    let previous = query(tree, tree.point(order[i]), i).map { ranks[$0] }.sorted()
+                    sets.append(previous + [i])
+                }
+                out[c] = sets
+            }
+        }
+        var starts = [0], rows: [Int] = []
+        rows.reserveCapacity(perChunk.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } })
+        for sets in perChunk {
+            for s in sets {
+                rows.append(contentsOf: s)
+                starts.append(rows.count)
+            }
+        }
+        return ConditioningSets(starts: starts, rows: rows)
+    }
+}
