@@ -27,6 +27,10 @@ let usage = """
                  [--iterations N] [--seed S]
                  Vecchia GP (exponential kernel) on Heaton's simulated temperatures: fit, predict the test cells
                  from their nearest training cells, competition scores (MAE, RMSE, CRPS, interval score, coverage)
+      classification-uci --data F.csv --folds F.json [--methods ep-like,vi,laplace] [--seeds K] [--rounds R]
+                 [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]
+                 full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
+                 per method and fold the test log-likelihood, accuracy, fit seconds
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results
       io         --data F.csv [--repeats R]
@@ -59,6 +63,7 @@ do {
     case "statespace-lml": try stateSpaceLML(args)
     case "statespace-spikes": try stateSpaceSpikes(args)
     case "spatial-vecchia": try spatialVecchia(args)
+    case "classification-uci": try classificationUCI(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {

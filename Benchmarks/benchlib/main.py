@@ -8,11 +8,14 @@ import subprocess
 import sys
 import time
 
-from . import core, env, exact, io, proc, spatial, statespace, svgp
+from . import classification, core, env, exact, io, proc, spatial, statespace, svgp
 
-SUITES = {"exact": exact.run, "io": io.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run}
+SUITES = {"exact": exact.run, "io": io.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run,
+          "classification": classification.run}
 AGGREGATORS = {"exact": exact.aggregate, "io": io.aggregate, "spatial": spatial.aggregate,
-               "statespace": statespace.aggregate, "svgp": svgp.aggregate}
+               "statespace": statespace.aggregate, "svgp": svgp.aggregate, "classification": classification.aggregate}
+# Suites that probe only the peers they run (the others share the probe of every selected peer).
+OWN_PEERS = {"classification"}
 PLANNED = ()
 SCRATCH = ".build-bench"
 
@@ -25,6 +28,7 @@ class Context:
         self.repeats = args.repeats
         self.timeout = args.timeout
         self.skip_fit = args.lml_only
+        self.cv_seeds = args.cv_seeds
         self.peers = [] if args.no_peers else args.peers
         self.peer_status = {}
         self.swift_binary = os.path.join(self.repo, SCRATCH, "release", "swiftgp-bench")
@@ -72,6 +76,8 @@ def parse_args(argv):
     ap.add_argument("--no-build", action="store_true", help="use the existing swiftgp-bench binary")
     ap.add_argument("--lml-only", action="store_true", help="skip the full-fit comparison")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed per child process")
+    ap.add_argument("--cv-seeds", type=int, default=None,
+                    help="suite classification: cv-seeds per set (default 10, --quick 1)")
     ap.add_argument("--results", default=None, help="output folder (default Benchmarks/results)")
     ap.add_argument("--reaggregate", action="store_true",
                     help="rebuild the tables, Markdown and plot from the raw runs stored in the existing "
@@ -143,7 +149,7 @@ def main(argv=None):
         ctx.log(f"[run] {ctx.swift_binary} missing (build it or drop --no-build)")
         return 1
 
-    if ctx.peers:
+    if ctx.peers and any(s not in OWN_PEERS for s in args.suites):
         ctx.peer_status = env.probe_peers(ctx.peers)
     for name, st in ctx.peer_status.items():
         ctx.log(f"[peers] {name}: " + (st["version"] if st["available"] else "UNAVAILABLE — " + st["error"]))

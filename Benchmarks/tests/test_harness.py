@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import core, data, exact, io, proc, spatial, statespace, svgp  # noqa: E402
+from benchlib import classification, core, data, exact, io, proc, spatial, statespace, svgp  # noqa: E402
 
 
 def swift_line(n, seconds, floor, lml=-100.0):
@@ -655,3 +655,40 @@ class IOSuiteTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ClassificationSuiteTests(unittest.TestCase):
+    """Suite `classification`: per-set means over folds, the published comparison and the totals."""
+
+    @staticmethod
+    def run_of(library, name, methods):
+        return {"library": library, "dataset": name, "ok": True, "error": None, "wall_seconds": 1.0, "peak_rss_mib": 10.0,
+                "result": {"library": library, "n": 100, "d": 3, "methods": methods}}
+
+    def test_means_published_spread_and_totals(self):
+        def m(ll, acc, s):
+            return {"loglik": ll, "accuracy": acc, "seconds": s, "failures": 0}
+        runs = [
+            self.run_of("SwiftGP", "a", {"ep-like": m([-0.3, -0.5], [0.8, 0.9], [1.0, 2.0]), "vi": m([-0.4], [0.7], [1.0]),
+                                         "laplace": m([-0.6], [0.6], [0.5])}),
+            self.run_of("scikit-learn", "a", {"sklearn-laplace": m([-0.45], [0.75], [0.25])}),
+            {"library": "SwiftGP", "dataset": "b", "ok": False, "result": None, "error": "boom", "wall_seconds": 1.0,
+             "peak_rss_mib": None},
+        ]
+        published = {"a": {"epcvi_loglik_mean": "-0.35", "epcvi_loglik_std": "0.1", "vgp_loglik_mean": "-0.2",
+                           "vgp_loglik_std": "0.1", "la_loglik_mean": "-0.6", "la_loglik_std": "0.01"}}
+        report = classification.aggregate(runs, {"datasets": ["a", "b"], "published": published}, quick=True)
+        summary, per_set = report["tables"]
+        row = per_set["rows"][0]
+        self.assertAlmostEqual(row["ep-like_ll"], -0.4)
+        self.assertAlmostEqual(row["ep-like_acc"], 0.85)
+        self.assertAlmostEqual(row["ep-like_pub"], -0.35)
+        self.assertAlmostEqual(row["sklearn-laplace_ll"], -0.45)
+        by = {r["method"]: r for r in summary["rows"]}
+        self.assertEqual(by["ep-like"]["within_spread"], "1/1")   # |−0.4 − (−0.35)| ≤ 0.1
+        self.assertEqual(by["vi"]["within_spread"], "0/1")        # |−0.4 − (−0.2)| > 0.1
+        self.assertAlmostEqual(by["ep-like"]["seconds"], 3.0)
+        self.assertEqual(by["ep-like"]["fits"], 2)
+        self.assertEqual(report["warnings"], ["b: SwiftGP run failed"])
+        self.assertIn("| a |", core.markdown_report(report))
+

@@ -80,6 +80,10 @@ struct FitCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Adam learning rate of svgp.")
     var learningRate: Double = 0.01
 
+    @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like).",
+                               valueName: "METHOD"))
+    var inference: String?
+
     @Option(parsing: .unconditional, help: "Extra runs from randomly perturbed starting points; the best is kept.")
     var restarts: Int = 0
 
@@ -204,6 +208,12 @@ struct FitCommand: ParsableCommand {
         if naturalGradients != nil && model != "svgp" {
             throw ValidationError("--natural-gradients / --no-natural-gradients apply to --model svgp only")
         }
+        if let inference {
+            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc only") }
+            guard ClassificationInference(rawValue: inference) != nil else {
+                throw ValidationError("--inference must be one of \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
+            }
+        }
     }
 
     func run() throws {
@@ -237,6 +247,7 @@ struct FitCommand: ParsableCommand {
         settings.neighbours = neighbors
         settings.naturalGradients = naturalGradients
         settings.learningRate = learningRate
+        settings.inference = inference.flatMap(ClassificationInference.init(rawValue:))
         if !quiet { settings.status = { Console.error("fit: \($0)") } }
         try checkResources(ModelKinds.named(model), rows: n, columns: d, settings: settings)
         let fitted = try TrainedModel.fit(dataset, settings: settings)

@@ -5,13 +5,16 @@ import Foundation
 /// store none.
 ///
 /// Encoded as the payload's own JSON object, without a tag, so format-version-1 files read unchanged;
-/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`, `neighbours` → `.vecchia`).
+/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`, `neighbours` → `.vecchia`,
+/// `site_precisions` → `.sites`).
 /// - Complexity: that of the payload (for inducing points O(M d + M² L) numbers).
 public enum ModelState: Codable, Sendable, Equatable {
     /// `sgpr`, `svgp`: the inducing inputs and the projected q(u).
     case inducingPoints(InducingPointState)
     /// `vecchia`: the neighbour count.
     case vecchia(VecchiaState)
+    /// `gpc`: the inference method and the Gaussian sites of the posterior.
+    case sites(SiteState)
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -32,15 +35,21 @@ public enum ModelState: Codable, Sendable, Equatable {
             self = .vecchia(try VecchiaState(from: decoder))
             return
         }
+        if keys.contains(SiteState.CodingKeys.precisions.stringValue) {
+            self = .sites(try SiteState(from: decoder))
+            return
+        }
         throw ModelFileError.invalid(
             detail: "'state' holds \(keys.isEmpty ? "no keys" : keys.sorted().map { "'\($0)'" }.joined(separator: ", ")); "
-                + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt) or a vecchia state (neighbours)")
+                + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt), "
+                + "a vecchia state (neighbours) or a site state (inference, site_first, site_precisions)")
     }
 
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case let .inducingPoints(state): try state.encode(to: encoder)
         case let .vecchia(state): try state.encode(to: encoder)
+        case let .sites(state): try state.encode(to: encoder)
         }
     }
 
@@ -49,6 +58,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         switch self {
         case let .inducingPoints(state): try state.validate(featureCount: d)
         case let .vecchia(state): try state.validate(featureCount: d)
+        case .sites: break   // checked against the training rows when the predictor is built
         }
     }
 }

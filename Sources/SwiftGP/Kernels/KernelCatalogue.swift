@@ -146,6 +146,9 @@ public enum KernelCatalogue {
     /// the registered ones.
     public static var entries: [Entry] { builtIn + registered.withLock { $0 } }
 
+    /// The kinds SwiftGP ships, without registered ones: what the command line's help lists.
+    public static var builtInEntries: [Entry] { builtIn }
+
     /// Kinds added by `register(_:)`.
     private static let registered = Mutex<[Entry]>([])
 

@@ -44,6 +44,29 @@ public struct Bernoulli: ScalarLikelihood {
     public var quadratureScale: Double { 1 }
     public func featurePoint(for y: Double) -> Double? { 0 }
 
+    /// Probit: s λ((z + λ)(z + 2λ) − 1) with z = s f; logit: −π(1 − π)(1 − 2π), π = σ(f).
+    public func logDensityThirdDerivative(_ y: Double, _ f: Double) -> Double? {
+        let s = 2 * y - 1, z = s * f
+        switch link {
+        case .probit:
+            let lambda = Math.exp(Math.logNormalPDF(z) - Math.logNormalCDF(z))
+            return s * lambda * ((z + lambda) * (z + 2 * lambda) - 1)
+        case .logit:
+            let p = Math.sigmoid(f), q = Math.sigmoid(-f)
+            return -p * q * (q - p)
+        }
+    }
+
+    /// Probit in closed form: log Z = log Φ(z), z = s μ/√(1 + v); ∂μ = λ s/√(1 + v), ∂v = −λ z/(2(1 + v)).
+    /// Logit: the default quadrature.
+    public func tiltedNormaliser(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double) {
+        guard link == .probit else { return quadratureTiltedNormaliser(y, mean: mean, variance: variance) }
+        let s = 2 * y - 1, c = (1 + variance).squareRoot(), z = s * mean / c
+        let logCDF = Math.logNormalCDF(z)
+        let lambda = Math.exp(Math.logNormalPDF(z) - logCDF)
+        return (logCDF, lambda * s / c, -lambda * z / (2 * (1 + variance)))
+    }
+
     public func conditionalMoments(_ f: Double) -> (mean: Double, variance: Double) {
         let p = link == .probit ? Math.normalCDF(f) : Math.sigmoid(f)
         return (p, p * (1 - p))

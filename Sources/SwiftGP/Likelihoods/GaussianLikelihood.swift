@@ -37,6 +37,14 @@ public struct GaussianLikelihood: ScalarLikelihood {
 
     public func predictive(mean: Double, variance v: Double) -> (mean: Double, variance: Double) { (mean, v + variance.scalar) }
 
+    /// log N(y; μ, v + σ²) with ∂μ = r/t, ∂v = −½/t + ½r²/t² (t = v + σ², r = y − μ).
+    public func tiltedNormaliser(_ y: Double, mean: Double, variance v: Double) -> (value: Double, dMean: Double, dVariance: Double) {
+        let t = v + variance.scalar, r = y - mean
+        return (logPredictive(y, mean: mean, variance: v), r / t, -0.5 / t + 0.5 * r * r / (t * t))
+    }
+
+    public func logDensityThirdDerivative(_ y: Double, _ f: Double) -> Double? { 0 }
+
     public func logPredictive(_ y: Double, mean: Double, variance v: Double) -> Double {
         let t = v + variance.scalar
         return -0.5 * Math.log(2 * Double.pi * t) - 0.5 * (y - mean) * (y - mean) / t

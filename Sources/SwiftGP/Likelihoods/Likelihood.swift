@@ -63,6 +63,13 @@ public protocol ScalarLikelihood: Likelihood {
     /// and categorical targets say nothing about it: the prior marginal is used). Poisson: log((y + ½)/b);
     /// Gaussian and Student-t: y.
     func linearisationPoint(for y: Double) -> Double?
+    /// The tilted normaliser log Z = log ∫ p(y | f) N(f; μ, v) df with ∂/∂μ and ∂/∂v: EP's moment-matching
+    /// quantity, here the data term of the EP-like marginal likelihood (docs/methods/classification.md).
+    /// Default: 20-point Gauss–Hermite in log space (∂μ log Z = E_t[∂f log p], ∂v log Z = ½E_t[(∂f log p)² + ∂²f log p]
+    /// under the tilted distribution t); closed forms override it.
+    func tiltedNormaliser(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double)
+    /// ∂³/∂f³ log p(y | f) (the Laplace approximation's gradient needs it), or nil when not available (default).
+    func logDensityThirdDerivative(_ y: Double, _ f: Double) -> Double?
     /// The largest √v for which 20-point Gauss–Hermite is accurate to ~1e-6 (default 1).
     var quadratureScale: Double { get }
     /// Where in f log p(y | f) changes character (a breakpoint for adaptive quadrature), or nil.
@@ -77,6 +84,34 @@ extension ScalarLikelihood {
     public func linearisationPoint(for y: Double) -> Double? { nil }
     public var quadratureScale: Double { 1 }
     public func featurePoint(for y: Double) -> Double? { nil }
+    public func logDensityThirdDerivative(_ y: Double, _ f: Double) -> Double? { nil }
+
+    public func tiltedNormaliser(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double) {
+        quadratureTiltedNormaliser(y, mean: mean, variance: variance)
+    }
+
+    /// `tiltedNormaliser` by 20-point Gauss–Hermite in log space (the default, and the fallback of closed forms
+    /// that cover only some links). - Complexity: 20 log-density evaluations.
+    public func quadratureTiltedNormaliser(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double) {
+        let gh = defaultQuadrature
+        let s = (2 * max(variance, 0)).squareRoot()
+        var logs = [Double](repeating: 0, count: gh.nodes.count)
+        var d1 = logs, d2 = logs
+        for i in gh.nodes.indices {
+            let l = logDensityAndCurvature(y, mean + s * gh.nodes[i])
+            logs[i] = Math.log(gh.weights[i] / Double.pi.squareRoot()) + l.value
+            d1[i] = l.df
+            d2[i] = l.d2f
+        }
+        let value = Math.logSumExp(logs)
+        var dm = 0.0, dv = 0.0
+        for i in logs.indices {
+            let p = Math.exp(logs[i] - value)
+            dm += p * d1[i]
+            dv += 0.5 * p * (d1[i] * d1[i] + d2[i])
+        }
+        return (value, dm, dv)
+    }
     public func logDensityAndCurvature(_ y: Double, _ f: Double) -> (value: Double, df: Double, d2f: Double, dParameters: [Double]) {
         let l = logDensity(y, f)
         return (l.value, l.df, logDensityCurvature(y, f), l.dParameters)

@@ -92,9 +92,9 @@ public enum LikelihoodCatalogue {
               recognises: { $0 is GaussianLikelihood }) { v, _, floor in
                   floor.map { GaussianLikelihood(variance: v[0], floor: $0) } ?? GaussianLikelihood(variance: v[0])
               },
-        Entry("bernoulli", "binary classification, probit link", task: .binaryClassification, models: ["svgp"],
+        Entry("bernoulli", "binary classification, probit link", task: .binaryClassification, models: ["gpc", "svgp"],
               recognises: { ($0 as? Bernoulli)?.link == .probit }) { _, _, _ in Bernoulli(link: .probit) },
-        Entry("bernoulli-logit", "binary classification, logit link", task: .binaryClassification, models: ["svgp"],
+        Entry("bernoulli-logit", "binary classification, logit link", task: .binaryClassification, models: ["gpc", "svgp"],
               recognises: { ($0 as? Bernoulli)?.link == .logit }) { _, _, _ in Bernoulli(link: .logit) },
         Entry("poisson", "counts, exponential link", task: .countRegression, models: ["svgp", "statespace"],
               recognises: { ($0 as? Poisson)?.exposure == Poisson().exposure }) { _, _, _ in Poisson() },

@@ -183,3 +183,14 @@ func assignParameters(_ old: inout [Parameter], from new: [Parameter]) {
     precondition(old.count == new.count, "expected \(old.count) parameters, got \(new.count)")
     for i in old.indices { old[i].assign(from: new[i]) }
 }
+
+/// Splits a flattened gradient (e.g. a kernel VJP) into one array per parameter of `parameters`.
+func splitGradient(_ flat: [Double], _ parameters: [Parameter]) -> [[Double]] {
+    var out: [[Double]] = []
+    var start = 0
+    for p in parameters {
+        out.append(Array(flat[start..<(start + p.count)]))
+        start += p.count
+    }
+    return out
+}

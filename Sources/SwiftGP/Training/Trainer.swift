@@ -337,8 +337,10 @@ public enum Trainer {
             }
             iteration += 1
             if value == nil {
+                // No gradient updater ran (closed-form updates only): the value alone, without a reverse sweep.
                 model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-                value = sample(xi, batch: batch).value
+                evaluations += 1
+                value = (try? model.value(batch: batch) + model.logPrior).map { $0.isFinite ? -$0 : .infinity } ?? .infinity
             }
             let v = value ?? .infinity
             history.append(-v)

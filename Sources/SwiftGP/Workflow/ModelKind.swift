@@ -1,8 +1,8 @@
 import Foundation
 import GPLinearAlgebra
 
-/// A kind of model the command line can fit, save and load (`exact` now; `sgpr`, `svgp`, `statespace`,
-/// … later). Adding a kind is one conformance plus one entry in `ModelKinds.all`: the commands, the
+/// A kind of model the command line can fit, save and load (`exact`, `sgpr`, `svgp`, `statespace`, `gpc`).
+/// Adding a kind is one conformance plus one entry in `ModelKinds.all`: the commands, the
 /// model file, standardisation and metrics are shared.
 ///
 /// A kind sees standardised data and reports on that scale; `TrainedModel` does the rest.
@@ -102,6 +102,8 @@ public struct FitSettings: Sendable {
     /// Told what a kind does before its first iteration (e.g. choosing inducing points), so progress starts
     /// at once; nil: silent.
     public var status: (@Sendable (String) -> Void)? = nil
+    /// gpc: the inference method (nil: EP-like).
+    public var inference: ClassificationInference? = nil
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
@@ -136,7 +138,8 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 
 /// The registry of model kinds.
 public enum ModelKinds {
-    public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind()]
+    public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
+                                              GPCModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 

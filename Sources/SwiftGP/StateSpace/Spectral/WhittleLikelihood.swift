@@ -126,17 +126,7 @@ public struct WhittleLikelihood: Objective, Sendable {
         var gradient = kernel.transitionGradient(spacing, adjoint: abar)
         let gp = kernel.stationaryCovarianceGradient(adjoint: pbar)
         for i in gradient.indices { gradient[i] += gp[i] }
-        return Evaluation(value: value, gradient: unflattened(gradient))
-    }
-
-    private func unflattened(_ gradient: [Double]) -> [[Double]] {
-        var grads: [[Double]] = []
-        var start = 0
-        for p in kernel.parameters {
-            grads.append(Array(gradient[start..<(start + p.count)]))
-            start += p.count
-        }
-        return grads
+        return Evaluation(value: value, gradient: splitGradient(gradient, kernel.parameters))
     }
 
     private func evaluateDebiased(_ byLength: [Int: [Double]], _ copies: [Int: Int]) throws -> Evaluation {
@@ -163,6 +153,6 @@ public struct WhittleLikelihood: Objective, Sendable {
             let g = kernel.crossGradient(lags, Matrix(column: [0]), adjoint: Matrix(column: a))
             for i in gradient.indices { gradient[i] += g[i] }
         }
-        return Evaluation(value: value, gradient: unflattened(gradient))
+        return Evaluation(value: value, gradient: splitGradient(gradient, kernel.parameters))
     }
 }

@@ -1,0 +1,33 @@
+/// How a `GPClassifier` approximates its posterior and what its hyperparameters maximise
+/// (docs/methods/classification.md):
+/// - `laplace`: the Laplace approximation and its marginal likelihood (scikit-learn's objective);
+/// - `vi`: CVI sites (variational Gaussian posterior), hyperparameters on the ELBO (variational EM);
+/// - `epLike`: CVI sites, hyperparameters on the EP-like estimate (Li, John & Solin 2023).
+public enum ClassificationInference: String, Sendable, Codable, CaseIterable {
+    case laplace
+    case vi
+    case epLike = "ep-like"
+
+    /// The energy the hyperparameters maximise with frozen sites (nil for Laplace, which has its own objective).
+    public var energy: SiteEnergy? {
+        switch self {
+        case .laplace: return nil
+        case .vi: return .elbo
+        case .epLike: return .epLike
+        }
+    }
+}
+
+/// The CVI side of `vi` and `ep-like` training: rounds of `cviIterations` site updates with damping `stepSize`,
+/// then `mStepIterations` optimiser iterations, for at most `FitOptions.maxIterations` rounds.
+public struct SiteTrainingSettings: Sendable, Equatable {
+    public var cviIterations: Int
+    public var stepSize: Double
+    public var mStepIterations: Int
+
+    public init(cviIterations: Int = 20, stepSize: Double = 0.5, mStepIterations: Int = 20) {
+        self.cviIterations = cviIterations
+        self.stepSize = stepSize
+        self.mStepIterations = mStepIterations
+    }
+}

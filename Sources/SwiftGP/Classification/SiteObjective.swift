@@ -1,0 +1,88 @@
+import GPLinearAlgebra
+
+/// A full GP with Gaussian sites as one engine objective (docs/methods/classification.md#cvi): the group
+/// `sites` (`sites.first` = ν̃, `sites.second` = τ̃) is moved by CVI site updates (`Updater.sites(stepSize: β)`),
+/// the kernel by the optimiser on `energy` — the ELBO or the EP-like estimate — with the sites of that
+/// iteration frozen. The sites carry no gradient (zero), so they belong in a closed-form or fixed group.
+///
+///     var objective = SiteObjective(kernel: k, likelihood: Bernoulli(), x: x, y: y, energy: .epLike)
+///     try Trainer.fit(&objective, options: FitOptions(groups: [ParameterGroup("sites", updater: .sites(stepSize: 0.5)),
+///                                                                ParameterGroup("kernel", updater: .fixed)]))
+///
+/// - Complexity: O(n³) per evaluation and per site update (one `SitePosterior`), O(n²) memory.
+public struct SiteObjective: Objective, Sendable {
+    public var kernel: any Kernel
+    public let likelihood: any ScalarLikelihood
+    public let x: Matrix
+    public let y: [Double]
+    public var sites: GaussianSites
+    public var energy: SiteEnergy
+    public let jitter: JitterPolicy
+
+    /// Starts from empty sites (q = the prior) unless `sites` are given.
+    public init(kernel: any Kernel, likelihood: any ScalarLikelihood, x: Matrix, y: [Double], energy: SiteEnergy,
+                sites: GaussianSites? = nil, jitter: JitterPolicy = .standard) {
+        precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
+        self.kernel = kernel
+        self.likelihood = likelihood
+        self.x = x
+        self.y = y
+        self.sites = sites ?? GaussianSites(count: y.count, dimension: 1)
+        self.energy = energy
+        self.jitter = jitter
+    }
+
+    /// `kernel.*`, `sites.first`, `sites.second`.
+    public var parameters: [Parameter] {
+        get {
+            kernel.parameters.map { $0.prefixed("kernel") }
+                + [Parameter("sites.first", sites.first, .identity), Parameter("sites.second", sites.second, .identity)]
+        }
+        set {
+            let nk = kernel.parameters.count
+            kernel.parameters = Array(newValue.prefix(nk))
+            sites.first = newValue[nk].value
+            sites.second = newValue[nk + 1].value
+        }
+    }
+
+    /// The posterior under the current kernel and sites.
+    public func posterior() throws -> SitePosterior {
+        try SitePosterior(kernel: kernel, x: x, sites: sites, policy: jitter)
+    }
+
+    public func evaluate(batch: [Int]?) throws -> Evaluation {
+        let q = try posterior()
+        let t = try energy.terms(likelihood, y, sites: sites, mean: q.mean, variance: q.variance)
+        let adjoint = q.gramAdjoint(meanAdjoint: t.meanAdjoint, varianceAdjoint: t.varianceAdjoint)
+        let zeros = [Double](repeating: 0, count: y.count)
+        return Evaluation(value: q.logNormaliser + t.value,
+                          gradient: splitGradient(kernel.gramGradient(x, adjoint: adjoint), kernel.parameters) + [zeros, zeros],
+                          jitter: q.factor.jitter)
+    }
+
+    public func value(batch: [Int]?) throws -> Double {
+        let q = try posterior()
+        return try q.logNormaliser + energy.terms(likelihood, y, sites: sites, mean: q.mean, variance: q.variance).value
+    }
+
+    /// One CVI site update with damping β from the marginals under the current kernel and sites; a step
+    /// whose sites are not finite is retried with β halved (down to β/2¹⁰).
+    public mutating func update(_ update: ClosedFormUpdate, parameters names: [String], batch: [Int]?) throws {
+        guard case let .sites(beta) = update, Set(names) == ["sites.first", "sites.second"] else {
+            throw TrainingError.unsupportedUpdate(updater: "\(update) of \(names)", objective: "full-GP site objective")
+        }
+        let q = try posterior()
+        var step = beta
+        while step >= beta / 1024 {
+            var trial = sites
+            StateSpaceCVI.update(&trial, likelihood: likelihood, y: y, means: q.mean, variances: q.variance, step: step)
+            if trial.first.allSatisfy(\.isFinite) && trial.second.allSatisfy(\.isFinite) {
+                sites = trial
+                return
+            }
+            step *= 0.5
+        }
+        throw LinearAlgebraError.nonFinite(size: y.count)
+    }
+}

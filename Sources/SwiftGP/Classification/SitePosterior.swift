@@ -1,0 +1,127 @@
+import GPLinearAlgebra
+
+/// The Gaussian posterior of a full GP with one scalar Gaussian site per datum,
+/// q(f) ∝ N(f; 0, K) Πₙ exp(ν̃ₙ fₙ − ½ τ̃ₙ fₙ²) (docs/methods/classification.md#sites): the one posterior of
+/// Laplace (τ̃ = W, ν̃ = W f̂ + ∇log p), CVI and the EP-like objective.
+///
+/// With W = diag(√τ̃), B = I + W K W = L Lᵀ: Σ = (K⁻¹ + T̃)⁻¹ = K − VᵀV with V = L⁻¹ W K,
+/// ϱ = (I + T̃K)⁻¹ ν̃ = ν̃ − W L⁻ᵀ L⁻¹ W K ν̃, m = K ϱ, and log Z_sites = ½ ν̃ᵀ m − Σ log Lᵢᵢ.
+/// - Complexity: O(n³) to build (one dpotrf, one n × n triangular solve); O(n m d + n² m) to predict at m points.
+public struct SitePosterior: Sendable {
+    public let kernel: any Kernel
+    public let x: Matrix
+    /// ν̃ (`first`) and τ̃ ≥ 0 (`second`), one scalar site per row of x.
+    public let sites: GaussianSites
+    /// K = k(X, X).
+    public let gram: Matrix
+    /// The Cholesky factor of B = I + W K W.
+    public let factor: Cholesky
+    /// √τ̃.
+    public let root: [Double]
+    /// ϱ = K⁻¹ m.
+    public let rho: [Double]
+    /// The marginal means mₙ and variances vₙ = Σₙₙ (clamped at 0; empty when built without them).
+    public let mean: [Double]
+    public let variance: [Double]
+    /// log ∫ N(f; 0, K) Πₙ tₙ(fₙ) df.
+    public let logNormaliser: Double
+
+    /// - Parameters:
+    ///   - gram: K when the caller has it.
+    ///   - withVariances: false skips the marginal variances (an n × n triangular solve): Newton's steps need only m.
+    /// - Throws: `TrainingError.invalidData` for sites that are not one scalar per row, negative or non-finite;
+    ///   `LinearAlgebraError` when B cannot be factorised.
+    public init(kernel: any Kernel, x: Matrix, sites: GaussianSites, gram: Matrix? = nil, policy: JitterPolicy = .standard,
+                withVariances: Bool = true) throws {
+        guard sites.dimension == 1 && sites.count == x.rows else {
+            throw TrainingError.invalidData("\(sites.count) sites of dimension \(sites.dimension) for \(x.rows) input rows (one scalar site per row)")
+        }
+        guard sites.second.allSatisfy({ $0 >= 0 && $0.isFinite }), sites.first.allSatisfy(\.isFinite) else {
+            throw TrainingError.invalidData("site precisions must be finite and non-negative")
+        }
+        let n = x.rows
+        let k = gram ?? kernel.gram(x)
+        let w = sites.second.map { $0.squareRoot() }
+        // B = I + W K W.
+        var b = k
+        for j in 0..<n { for i in 0..<n { b[i, j] *= w[i] * w[j] } }
+        b.addToDiagonal(1)
+        let factor = try Cholesky(b, policy: policy)
+        // V = L⁻¹ W K; vₙ = Kₙₙ − ‖V₍:,ₙ₎‖².
+        var variance: [Double] = []
+        if withVariances {
+            var v = k
+            for j in 0..<n { for i in 0..<n { v[i, j] *= w[i] } }
+            trsm(.left, .lower, .none, factor.lower, &v)
+            let ss = v.columnSumsOfSquares
+            variance = (0..<n).map { max(0, k[$0, $0] - ss[$0]) }
+        }
+        // ϱ = ν̃ − W B⁻¹ W K ν̃, m = K ϱ.
+        let kn = matvec(k, sites.first)
+        var c = zip(w, kn).map { $0 * $1 }
+        c = factor.solve(c)
+        let rho = (0..<n).map { sites.first[$0] - w[$0] * c[$0] }
+        let mean = matvec(k, rho)
+        self.kernel = kernel
+        self.x = x
+        self.sites = sites
+        self.gram = k
+        self.factor = factor
+        self.root = w
+        self.rho = rho
+        self.mean = mean
+        self.variance = variance
+        self.logNormaliser = 0.5 * dot(sites.first, mean) - 0.5 * factor.logDeterminant
+    }
+
+    /// P = W B⁻¹ W = T̃ (I + K T̃)⁻¹ (symmetric), B⁻¹ from the factor (dpotri). - Complexity: O(2n³/3).
+    public func precisionProjection() -> Matrix {
+        var p = factor.lower
+        Cholesky.invertInPlace(factor: &p)
+        p.symmetrizeFromLower()
+        let n = x.rows
+        for j in 0..<n { for i in 0..<n { p[i, j] *= root[i] * root[j] } }
+        return p
+    }
+
+    /// The symmetric adjoint K̄ of an objective s · log Z_sites + Σₙ hₙ(mₙ, vₙ) with respect to K, the sites held
+    /// fixed, given m̄ = ∂h/∂m and v̄ = ∂h/∂v: with A = (I + K T̃)⁻¹ (so ∂m = A ∂K ϱ, ∂Σ = A ∂K Aᵀ),
+    ///
+    ///     K̄ = sym( s (½ ϱϱᵀ − ½ P) + Aᵀ m̄ ϱᵀ + Aᵀ diag(v̄) A ),   P = W B⁻¹ W = Aᵀ T̃.
+    ///
+    /// - Complexity: O(n³) (three n × n products).
+    public func gramAdjoint(meanAdjoint mbar: [Double], varianceAdjoint vbar: [Double], normaliserScale s: Double = 1) -> Matrix {
+        let n = x.rows
+        let p = precisionProjection()
+        // Aᵀ = I − P K.
+        var at = Matrix.identity(n)
+        gemm(.none, .none, alpha: -1, p, gram, beta: 1, into: &at)
+        let am = matvec(at, mbar)
+        // Aᵀ diag(v̄) A = (Aᵀ diag(v̄)) (Aᵀ)ᵀ.
+        var adjoint = Matrix(rows: n, cols: n)
+        if vbar.contains(where: { $0 != 0 }) {
+            var scaled = at
+            scaled.scaleColumns(vbar)
+            gemm(.none, .transposed, alpha: 1, scaled, at, beta: 0, into: &adjoint)
+        }
+        for j in 0..<n {
+            for i in 0..<n {
+                adjoint[i, j] += s * (0.5 * rho[i] * rho[j] - 0.5 * p[i, j]) + 0.5 * (am[i] * rho[j] + am[j] * rho[i])
+            }
+        }
+        adjoint.symmetrize()
+        return adjoint
+    }
+
+    /// Latent mean k*ᵀ ϱ and variance k** − ‖L⁻¹ W k*‖² (clamped at 0) at new inputs.
+    /// - Complexity: O(n m d + n² m).
+    public func predict(at xs: Matrix) -> GaussianPrediction {
+        var kfs = kernel.cross(x, xs)
+        let mean = matvec(kfs, rho, .transposed)
+        for j in 0..<xs.rows { for i in 0..<x.rows { kfs[i, j] *= root[i] } }
+        trsm(.left, .lower, .none, factor.lower, &kfs)
+        let ss = kfs.columnSumsOfSquares
+        let kss = kernel.diagonal(xs)
+        return GaussianPrediction(mean: mean, variance: (0..<xs.rows).map { max(0, kss[$0] - ss[$0]) })
+    }
+}
