@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
 
-/// Splits 0..<count into contiguous chunks run on all cores (`forEach`: `DispatchQueue.concurrentPerform`), a few
-/// per core so that uneven chunks balance out. The one way SwiftGP runs independent work in parallel.
+/// Splits 0..<count into contiguous chunks run on all cores (`map`, `forEach`: `DispatchQueue.concurrentPerform`), a
+/// few per core so that uneven chunks balance out. The one way SwiftGP runs independent work in parallel.
 /// - Complexity: O(1) to build.
 public struct ParallelChunks: Sendable {
     public let total: Int
@@ -24,6 +24,31 @@ public struct ParallelChunks: Sendable {
         BLASThreads.set(1)
         defer { BLASThreads.set(previous) }
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    }
+
+    /// The chunks' results in chunk order: `body` runs on every chunk's range on all cores (as `forEach`).
+    /// - Throws: after every chunk has finished, the first error in chunk order (a non-throwing `body` needs no `try`).
+    public func map<T, E: Error>(_ body: @Sendable (Range<Int>) throws(E) -> T) throws(E) -> [T] {
+        var results = [Result<T, E>?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let out = UnsafeMutableSendableBuffer(buffer)
+            forEach { c in
+                do throws(E) {
+                    out[c] = .success(try body(range(c)))
+                } catch {
+                    out[c] = .failure(error)
+                }
+            }
+        }
+        var values: [T] = []
+        values.reserveCapacity(count)
+        for result in results {
+            switch result! {
+            case let .success(value): values.append(value)
+            case let .failure(error): throw error
+            }
+        }
+        return values
     }
 }
 

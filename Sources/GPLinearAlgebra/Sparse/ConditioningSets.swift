@@ -51,18 +51,8 @@ public struct ConditioningSets: Sendable, Equatable {
         let n = order.count
         let ranks = MaximinOrdering(order: order, lengths: []).ranks
         let tree = KDTree(x, ranks: ranks)
-        let chunks = ParallelChunks(count: n)
-        var perChunk = [[[Int]]](repeating: [], count: chunks.count)
-        perChunk.withUnsafeMutableBufferPointer { out in
-            let out = UnsafeMutableSendableBuffer(out)
-            chunks.forEach { c in
-                var sets: [[Int]] = []
-                for i in chunks.range(c) {
-                    let previous = query(tree, tree.point(order[i]), i).map { ranks[$0] }.sorted()
-                    sets.append(previous + [i])
-                }
-                out[c] = sets
-            }
+        let perChunk = ParallelChunks(count: n).map { range in
+            range.map { i in query(tree, tree.point(order[i]), i).map { ranks[$0] }.sorted() + [i] }
         }
         var starts = [0], rows: [Int] = []
         rows.reserveCapacity(perChunk.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } })

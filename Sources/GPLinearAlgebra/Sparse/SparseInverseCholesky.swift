@@ -26,32 +26,22 @@ public struct SparseInverseCholesky: Sendable {
     public static func klOptimal(pattern: ConditioningSets, policy: JitterPolicy = .standard,
                                  block: @Sendable (ArraySlice<Int>) throws -> Matrix) throws -> (factor: SparseInverseCholesky, jitter: Double) {
         var values = [Double](repeating: 0, count: pattern.nonZeroCount)
-        let chunks = ParallelChunks(count: pattern.count)
-        var errors = [Error?](repeating: nil, count: chunks.count)
-        var jitters = [Double](repeating: 0, count: chunks.count)
-        values.withUnsafeMutableBufferPointer { v in
-            errors.withUnsafeMutableBufferPointer { e in
-                jitters.withUnsafeMutableBufferPointer { j in
-                    let v = UnsafeMutableSendableBuffer(v), e = UnsafeMutableSendableBuffer(e), j = UnsafeMutableSendableBuffer(j)
-                    chunks.forEach { c in
-                        do {
-                            for i in chunks.range(c) {
-                                let s = pattern.column(i)
-                                let l = try Cholesky(try block(s), policy: policy)
-                                j[c] = max(j[c], l.jitter)
-                                var unit = [Double](repeating: 0, count: s.count)
-                                unit[s.count - 1] = 1
-                                trsv(.lower, .transposed, l.lower, &unit)
-                                for (k, u) in unit.enumerated() { v[pattern.starts[i] + k] = u }
-                            }
-                        } catch {
-                            e[c] = error
-                        }
-                    }
+        let jitters = try values.withUnsafeMutableBufferPointer { buffer in
+            let v = UnsafeMutableSendableBuffer(buffer)
+            return try ParallelChunks(count: pattern.count).map { range in
+                var jitter = 0.0
+                for i in range {
+                    let s = pattern.column(i)
+                    let l = try Cholesky(try block(s), policy: policy)
+                    jitter = max(jitter, l.jitter)
+                    var unit = [Double](repeating: 0, count: s.count)
+                    unit[s.count - 1] = 1
+                    trsv(.lower, .transposed, l.lower, &unit)
+                    for (k, u) in unit.enumerated() { v[pattern.starts[i] + k] = u }
                 }
+                return jitter
             }
         }
-        if let error = errors.compactMap({ $0 }).first { throw error }
         return (SparseInverseCholesky(pattern: pattern, values: values), jitters.max() ?? 0)
     }
 

@@ -89,39 +89,26 @@ public struct VecchiaPosterior: Sendable {
     /// Latent mean and variance at the rows of `xs`.
     /// - Throws: `LinearAlgebraError` when a neighbour block cannot be factorised.
     public func predict(at xs: Matrix) throws -> GaussianPrediction {
-        let n = xs.rows
-        var mean = [Double](repeating: 0, count: n), variance = mean
         let scaled = VecchiaStructure.scaled(xs, by: scales)
-        let chunks = ParallelChunks(count: n)
-        var errors = [Error?](repeating: nil, count: chunks.count)
         let kernel = model.kernel, noise = model.likelihood.variance.scalar, m = model.neighbours, policy = model.jitter
         let (x, y, tree) = (self.x, self.y, self.tree)
-        mean.withUnsafeMutableBufferPointer { mb in
-            variance.withUnsafeMutableBufferPointer { vb in
-                errors.withUnsafeMutableBufferPointer { eb in
-                    let mb = UnsafeMutableSendableBuffer(mb), vb = UnsafeMutableSendableBuffer(vb), eb = UnsafeMutableSendableBuffer(eb)
-                    chunks.forEach { c in
-                        do {
-                            for t in chunks.range(c) {
-                                let near = tree.nearest(scaled.row(t), k: m).map(\.index)
-                                let xc = x.selectingRows(near), xt = xs.selectingRows([t])
-                                var theta = kernel.gram(xc)
-                                for a in 0..<near.count { theta[a, a] += noise }
-                                let l = try Cholesky(theta, policy: policy)
-                                let kc = kernel.cross(xc, xt).storage
-                                let alpha = l.solve(near.map { y[$0] })
-                                let w = l.solveLower(kc)
-                                mb[t] = zip(kc, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-                                vb[t] = max(0, kernel.diagonal(xt)[0] - w.reduce(0) { $0 + $1 * $1 })
-                            }
-                        } catch {
-                            eb[c] = error
-                        }
-                    }
-                }
+        let chunks = try ParallelChunks(count: xs.rows).map { range in
+            var mean: [Double] = [], variance: [Double] = []
+            for t in range {
+                let near = tree.nearest(scaled.row(t), k: m).map(\.index)
+                let xc = x.selectingRows(near), xt = xs.selectingRows([t])
+                var theta = kernel.gram(xc)
+                for a in 0..<near.count { theta[a, a] += noise }
+                let l = try Cholesky(theta, policy: policy)
+                let kc = kernel.cross(xc, xt).storage
+                let alpha = l.solve(near.map { y[$0] })
+                let w = l.solveLower(kc)
+                mean.append(zip(kc, alpha).reduce(0) { $0 + $1.0 * $1.1 })
+                variance.append(max(0, kernel.diagonal(xt)[0] - w.reduce(0) { $0 + $1 * $1 }))
             }
+            return (mean, variance)
         }
-        if let error = errors.compactMap({ $0 }).first { throw error }
+        let mean = chunks.flatMap(\.0), variance = chunks.flatMap(\.1)
         return GaussianPrediction(mean: mean, variance: variance)
     }
 

@@ -30,59 +30,45 @@ public struct VecchiaMarginalLikelihood: ModelObjective, Sendable {
 
     public func value(batch: [Int]?) throws -> Double { try evaluate(gradient: false).value }
 
-    /// The input rows of column i's set s(i), i last.
-    func setIndices(_ i: Int) -> [Int] { structure.sets.column(i).map { structure.ordering.order[$0] } }
-
     func evaluate(gradient: Bool) throws -> Evaluation {
         let kernel = model.kernel, noise = model.likelihood.variance.scalar, policy = model.jitter
         let kernelCount = kernel.parameters.reduce(0) { $0 + $1.count }
-        let chunks = ParallelChunks(count: structure.sets.count)
-        struct Partial { var value = 0.0, kernel: [Double], noise = 0.0, jitter = 0.0, error: Error? = nil }
-        var partials = [Partial](repeating: Partial(kernel: [Double](repeating: 0, count: gradient ? kernelCount : 0)),
-                                 count: chunks.count)
+        struct Partial { var value = 0.0, kernel: [Double], noise = 0.0, jitter = 0.0 }
         let (x, y) = (self.x, self.y)
         let sets = structure.sets, order = structure.ordering.order
-        partials.withUnsafeMutableBufferPointer { pb in
-            let pb = UnsafeMutableSendableBuffer(pb)
-            chunks.forEach { c in
-                var p = pb[c]
-                do {
-                    for i in chunks.range(c) {
-                        let idx = sets.column(i).map { order[$0] }
-                        let k = idx.count
-                        let xs = x.selectingRows(idx)
-                        var theta = kernel.gram(xs)
-                        for a in 0..<k { theta[a, a] += noise }
-                        let l = try Cholesky(theta, policy: policy)
-                        p.jitter = max(p.jitter, l.jitter)
-                        let z = l.solveLower(idx.map { y[$0] })
-                        let w = z[k - 1]
-                        p.value += -Math.log(l.lower[k - 1, k - 1]) - 0.5 * w * w - 0.5 * Math.logTwoPi
-                        guard gradient else { continue }
-                        // u = L⁻ᵀe_last (the factor's column) and a = (α_c, 0) = L⁻ᵀ(z_c, 0); the adjoint of Θ_ss is
-                        // ½[w(a uᵀ + u aᵀ) + (w² − 1) u uᵀ] (docs/methods/vecchia.md#the-vecchia-likelihood).
-                        var u = [Double](repeating: 0, count: k)
-                        u[k - 1] = 1
-                        trsv(.lower, .transposed, l.lower, &u)
-                        var a = z
-                        a[k - 1] = 0
-                        trsv(.lower, .transposed, l.lower, &a)
-                        var adjoint = Matrix(rows: k, cols: k)
-                        let curvature = w * w - 1
-                        for q in 0..<k {
-                            for r in 0..<k { adjoint[r, q] = 0.5 * (w * (a[r] * u[q] + u[r] * a[q]) + curvature * u[r] * u[q]) }
-                            p.noise += adjoint[q, q]
-                        }
-                        let g = kernel.gramGradient(xs, adjoint: adjoint)
-                        for j in g.indices { p.kernel[j] += g[j] }
-                    }
-                } catch {
-                    p.error = error
+        let partials = try ParallelChunks(count: sets.count).map { range in
+            var p = Partial(kernel: [Double](repeating: 0, count: gradient ? kernelCount : 0))
+            for i in range {
+                let idx = sets.column(i).map { order[$0] }
+                let k = idx.count
+                let xs = x.selectingRows(idx)
+                var theta = kernel.gram(xs)
+                for a in 0..<k { theta[a, a] += noise }
+                let l = try Cholesky(theta, policy: policy)
+                p.jitter = max(p.jitter, l.jitter)
+                let z = l.solveLower(idx.map { y[$0] })
+                let w = z[k - 1]
+                p.value += -Math.log(l.lower[k - 1, k - 1]) - 0.5 * w * w - 0.5 * Math.logTwoPi
+                guard gradient else { continue }
+                // u = L⁻ᵀe_last (the factor's column) and a = (α_c, 0) = L⁻ᵀ(z_c, 0); the adjoint of Θ_ss is
+                // ½[w(a uᵀ + u aᵀ) + (w² − 1) u uᵀ] (docs/methods/vecchia.md#the-vecchia-likelihood).
+                var u = [Double](repeating: 0, count: k)
+                u[k - 1] = 1
+                trsv(.lower, .transposed, l.lower, &u)
+                var a = z
+                a[k - 1] = 0
+                trsv(.lower, .transposed, l.lower, &a)
+                var adjoint = Matrix(rows: k, cols: k)
+                let curvature = w * w - 1
+                for q in 0..<k {
+                    for r in 0..<k { adjoint[r, q] = 0.5 * (w * (a[r] * u[q] + u[r] * a[q]) + curvature * u[r] * u[q]) }
+                    p.noise += adjoint[q, q]
                 }
-                pb[c] = p
+                let g = kernel.gramGradient(xs, adjoint: adjoint)
+                for j in g.indices { p.kernel[j] += g[j] }
             }
+            return p
         }
-        if let error = partials.compactMap(\.error).first { throw error }
         let value = partials.reduce(0) { $0 + $1.value }
         let jitter = partials.map(\.jitter).max() ?? 0
         guard gradient else { return Evaluation(value: value, gradient: [], jitter: jitter) }
