@@ -48,6 +48,9 @@ let package = Package(
         .executableTarget(
             name: "StateSpaceNotebook", dependencies: ["SwiftGP", "GPPlot"],
             path: "Notebooks/StateSpace"),
+        .executableTarget(
+            name: "VecchiaNotebook", dependencies: ["SwiftGP", "GPPlot"],
+            path: "Notebooks/Vecchia"),
         // Benchmark drivers (timed outside the test suite).
         .executableTarget(
             name: "swiftgp-bench", dependencies: ["SwiftGP", "GPLinearAlgebra", "GPPlot", "CLAPACK"], path: "Benchmarks/Swift"),
@@ -57,7 +60,7 @@ let package = Package(
         .testTarget(name: "GPPlotTests", dependencies: ["GPPlot"]),
         .testTarget(
             name: "SwiftGPTests",
-            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook"],
+            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook", "VecchiaNotebook"],
             resources: [.copy("Fixtures")]),
         // README.md's and docs/' Swift snippets (scripts/snippets.py), with only `import SwiftGP`.
         .testTarget(name: "SnippetTests", dependencies: ["SwiftGP"]),

@@ -87,3 +87,44 @@ extension NotebookTests {
         }
     }
 }
+
+extension NotebookTests {
+    /// The Heaton data are read in place from `../shared` (no licence: never copied into the repository).
+    static let heatonDirectory = TestData.repositoryRoot.appendingPathComponent("../shared/datasets/heaton_simulated").standardized
+    static let heatonPresent = ["heaton_smalltest_train.csv", "heaton_smalltest_test.csv"].allSatisfy {
+        FileManager.default.fileExists(atPath: heatonDirectory.appendingPathComponent($0).path)
+    }
+
+    @Test(.enabled(if: heatonPresent, "skipped: ../shared/datasets/heaton_simulated (Heaton small test data) is absent"))
+    func vecchiaNotebook() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgp-notebook-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (status, out) = try run("VecchiaNotebook", arguments: [dir.path])
+        #expect(status == 0, "\(out)")
+        // A run (m = 20, Matérn-1/2) printed RMSE 0.530 and CRPS 0.299 against a test-target sd of 2.60, with a
+        // fitted noise sd of 0.26 as the floor. 0.65 is a quarter of the targets' sd and leaves ~20 % margin.
+        let rmse = try #require(number(after: "test RMSE:", in: out))
+        let crps = try #require(number(after: "test mean CRPS:", in: out))
+        let testSD = try #require(number(after: "test sd", in: out))
+        #expect(rmse < 0.65 && rmse < 0.25 * testSD, "RMSE \(rmse), test sd \(testSD)")
+        #expect(crps > 0 && crps < 0.37, "CRPS \(crps)")
+        // Uncertainty is larger where the cells were held out.
+        let sdTrain = try #require(number(after: "mean posterior sd of f:", in: out))
+        let sdHeld = try #require(number(after: "at training cells,", in: out))
+        #expect(sdHeld > sdTrain)
+        // KL to the exact prior for m = 1, 2, 3, 5, 8, 12, 20, 30: non-negative and non-increasing in m.
+        let kls = try [1, 2, 3, 5, 8, 12, 20, 30].map { m in
+            try #require(number(after: String(format: "m = %2d:", m), in: out), "KL for m = \(m)")
+        }
+        #expect(kls.allSatisfy { $0 >= -1e-8 }, "\(kls)")
+        #expect(zip(kls.dropFirst(), kls).allSatisfy { $0 <= $1 + 1e-9 }, "\(kls)")
+        #expect(kls[0] > 100 * kls[7], "m = 1 should be far worse than m = 30: \(kls)")
+        for (name, labels) in [("vecchia_truth.svg", [">longitude (scaled)</text>", ">latitude (scaled)</text>", ">temperature</text>"]),
+                               ("vecchia_prediction.svg", [">longitude (scaled)</text>", ">latitude (scaled)</text>", ">temperature</text>"]),
+                               ("vecchia_uncertainty.svg", [">longitude (scaled)</text>", ">latitude (scaled)</text>", ">sd of f</text>"]),
+                               ("vecchia_kl.svg", [">neighbours m</text>", ">KL (nats)</text>"])] {
+            let svg = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            for label in labels { #expect(svg.contains(label), "\(name): \(label)") }
+        }
+    }
+}
