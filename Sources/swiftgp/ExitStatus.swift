@@ -50,7 +50,9 @@ struct Failure {
         case let e as StateSpaceError: (status, message) = (.usage, e.description)
         case let e as LinearAlgebraError: (status, message) = (.numerical, Failure.numericalAdvice(e))
         case let e as CholmodError: (status, message) = (.numerical, "numerical failure: \(e.description)")
-        case let e as PredictionError: (status, message) = (.numerical, "numerical failure: \(e.description)")
+        case let e as PredictionError:
+            if case .inputColumns = e { (status, message) = (.inputData, e.description) }
+            else { (status, message) = (.numerical, "numerical failure: \(e.description)") }
         default: (status, message) = (.internalError, "internal error: \(error)")
         }
     }

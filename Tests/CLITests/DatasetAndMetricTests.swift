@@ -85,6 +85,7 @@ import SwiftGP
             (OutputError.standardOutput(reason: "full"), .output), (KernelExpressionError.tooLarge(expression: "e", message: "m"), .usage),
             (StateSpaceError.notOneDimensional(columns: 2), .usage), (ParameterError.unknownName("a", known: []), .usage),
             (TrainingError.invalidData("x"), .usage), (PredictionError.nonFinite(row: 0), .numerical),
+            (PredictionError.inputColumns(given: 1, expected: 2), .inputData),
             (CholmodError.notFactorized, .numerical), (LinearAlgebraError.nonFinite(size: 2), .numerical),
         ]
         for (error, status) in library { #expect(Failure(error).status == status, "\(error)") }

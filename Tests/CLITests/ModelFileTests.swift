@@ -14,6 +14,13 @@ import SwiftGP
         return (try TrainedModel.fit(train, settings: settings), test)
     }
 
+    /// Inputs of another width are a typed error from the library, not a trap.
+    @Test func predictingWithTheWrongColumnCountThrows() throws {
+        let (model, test) = try Self.fitDiabetes(iterations: 2)
+        let narrow = Matrix(rows: test.x.rows, cols: test.x.cols - 1)
+        #expect(throws: PredictionError.inputColumns(given: test.x.cols - 1, expected: test.x.cols)) { try model.predict(narrow) }
+    }
+
     @Test(arguments: ["matern52", "rbf + linear * periodic"])
     func reloadedModelPredictsBitIdentically(kernel: String) throws {
         let (model, test) = try Self.fitDiabetes(kernel: kernel, iterations: kernel == "matern52" ? 15 : 5)
@@ -117,6 +124,7 @@ import SwiftGP
             file.likelihood = ComponentSpec(kind: "gaussian", parameters: likelihood.parameters)
             file.jitterPolicy = JitterRecord(JitterPolicy(retries: 0))
             file.data = TrainingData(x: [[1], [1], [1]], y: [0, 1, 2])
+            file.training.points = 3
             let path = dir.appendingPathComponent("singular.json").path
             try file.save(to: path)
             let data = try Scratch.write("x,y\n0.5,1\n", "test.csv", in: dir)

@@ -56,6 +56,12 @@ import Testing
                  ["'likelihood.kind': 'bernoulli' is not a likelihood of model 'exact'"]),
                 ("kernel 100 deep", with(exact) { $0["kernel"] = Self.nested(100) }, ["'kernel' is nested 100 levels deep (at most 32)"]),
                 ("unsorted classes", with(svgp) { $0["classes"] = [1, 0] }, ["'classes' must be distinct and increasing"]),
+                ("a row removed from data", with(exact) {
+                    var data = $0["data"] as! [String: Any]
+                    data["x"] = Array((data["x"] as! [Any]).dropLast())
+                    data["y"] = Array((data["y"] as! [Any]).dropLast())
+                    $0["data"] = data
+                }, ["'training.points' is"]),
             ]
             let test = try Scratch.write(Self.data, "test.csv", in: dir)
             let output = dir.appendingPathComponent("pred.csv").path

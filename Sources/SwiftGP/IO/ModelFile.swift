@@ -136,6 +136,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
             for (i, row) in data.x.enumerated() where row.count != d {
                 throw ModelFileError.invalid(detail: "'data.x' row \(i) has \(row.count) values for \(d) features")
             }
+            guard data.x.count == training.points else {
+                throw ModelFileError.invalid(detail: "'data' has \(data.x.count) rows but 'training.points' is \(training.points)")
+            }
         }
         try state?.validate(featureCount: d)
         if task == .binaryClassification && classes?.count != 2 {

@@ -4,9 +4,13 @@
 public enum PredictionError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `row` is 0-based among the predicted rows (data line `row + 2`).
     case nonFinite(row: Int)
+    /// The inputs have `given` columns; the model was trained on `expected` features.
+    case inputColumns(given: Int, expected: Int)
 
     public var description: String {
         switch self {
+        case let .inputColumns(given, expected):
+            return "the inputs have \(given) columns; the model was trained on \(expected) features"
         case let .nonFinite(row):
             return "the prediction for data row \(row + 1) (line \(row + 2)) is not a finite number; the model is numerically "
                 + "degenerate (refit it, or check the model file's 'data' and parameters)"

@@ -147,10 +147,12 @@ public struct TrainedModel: Sendable {
     public var predictionChunk: Int { max(64, min(4096, (1 << 23) / max(1, file.data?.x.count ?? 1))) }
 
     /// Predictions at raw inputs whose columns are `file.features` in order, on the original scale.
-    /// - Throws: `PredictionError.nonFinite` rather than return a NaN or infinite prediction; numerical
-    ///   errors of the predictor.
+    /// - Throws: `PredictionError.inputColumns` for inputs of another width; `PredictionError.nonFinite` rather
+    ///   than return a NaN or infinite prediction; numerical errors of the predictor.
     public func predict(_ x: Matrix) throws -> Prediction {
-        precondition(x.cols == file.features.count, "\(x.cols) input columns for \(file.features.count) features")
+        guard x.cols == file.features.count else {
+            throw PredictionError.inputColumns(given: x.cols, expected: file.features.count)
+        }
         var p = try predictor.predict(file.standardization.x?.apply(x) ?? x)
         if case let .regression(mean, variance) = p, let ys = file.standardization.y {
             p = .regression(mean: ys.invert(mean), variance: ys.invertVariance(variance))
