@@ -35,12 +35,24 @@ public final class AtomicFile {
             guard fd >= 0 else { throw OutputError.notWritable(path: path, reason: String(cString: strerror(errno))) }
         case let .file(path, display):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var template = Array("\(directory)/.swiftgp-XXXXXX".utf8CString)
-            fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else { throw OutputError.notWritable(path: display, reason: String(cString: strerror(errno))) }
-            let name = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // The name is registered for the signal handler BEFORE the file exists (then created exclusively, like
+            // mkstemp): a signal at any moment finds either no file or a registered one.
+            let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+            var generator = SystemRandomNumberGenerator()
+            var name = ""
+            fd = -1
+            for _ in 0..<100 {
+                name = "\(directory)/.swiftgp-" + String((0..<6).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+                SignalCleanup.register(name)
+                fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                if fd >= 0 || errno != EEXIST { break }
+            }
+            guard fd >= 0 else {
+                let reason = String(cString: strerror(errno))
+                SignalCleanup.register(nil)
+                throw OutputError.notWritable(path: display, reason: reason)
+            }
             temporary = name
-            SignalCleanup.register(name)
         }
     }
 
