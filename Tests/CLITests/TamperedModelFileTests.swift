@@ -111,4 +111,26 @@ import Testing
             }
         }
     }
+
+    /// The state-space case of the issue: a stored series with y = 1e308 overflows the smoother; prediction
+    /// exits 5 and writes no NaN rows (it used to write NaN rows with exit 0).
+    @Test func stateSpacePredictionFailuresExitFive() throws {
+        try Scratch.with { dir in
+            var series = "t,y\n"
+            for i in 0..<60 { series += "\(Double(i) / 10),\(sin(Double(i) / 10) + Double(i % 5 - 2) / 10)\n" }
+            var broken = try Self.fitted(["--model", "statespace", "--kernel", "matern32"], data: series, in: dir)
+            var stored = broken["data"] as! [String: Any]
+            var y = stored["y"] as! [Double]
+            y[0] = 1e308
+            stored["y"] = y
+            broken["data"] = stored
+            let path = dir.appendingPathComponent("series308.json").path
+            try JSONSerialization.data(withJSONObject: broken).write(to: URL(fileURLWithPath: path))
+            let test = try Scratch.write("t\n0.05\n1.55\n", "test.csv", in: dir)
+            let r = try CLI.run(["predict", "--model", path, "--data", test])
+            #expect(r.status == 5, "exit \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("is not a finite number"), "\(r.stderr)")
+            #expect(!r.stdout.lowercased().contains("nan") && !r.stdout.contains("inf"), "\(r.stdout)")
+        }
+    }
 }
