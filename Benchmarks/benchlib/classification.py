@@ -43,17 +43,7 @@ def published():
 
 
 def _record(library, name, child):
-    rec = {"library": library, "dataset": name, "ok": False, "result": None, "error": None,
-           "wall_seconds": child.wall_seconds, "peak_rss_mib": child.peak_rss_mib}
-    if not child.ok:
-        rec["error"] = child.error_summary()
-        return rec
-    try:
-        rec["result"] = core.parse_result_line(child.stdout)
-        rec["ok"] = True
-    except core.ParseError as e:
-        rec["error"] = str(e)
-    return rec
+    return core.child_record(child, {"library": library, "dataset": name})
 
 
 def _mean(xs):

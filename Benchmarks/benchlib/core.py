@@ -36,6 +36,23 @@ def parse_result_line(stdout, require=("library",)):
     raise ParseError(f"no JSON result line with keys {list(require)} in output: {excerpt!r}")
 
 
+def child_record(child, fields, require=("library",)):
+    """One run's record from a finished child process (proc.run_child): `fields`, then `ok`, `result` (its JSON
+    result line, holding every key of `require`), `error` (the child's failure, or why no result line parsed),
+    its peak RSS and wall time. Every suite records its runs this way."""
+    rec = dict(fields, ok=False, result=None, error=None, peak_rss_mib=child.peak_rss_mib,
+               wall_seconds=child.wall_seconds)
+    if not child.ok:
+        rec["error"] = child.error_summary()
+        return rec
+    try:
+        rec["result"] = parse_result_line(child.stdout, require=require)
+        rec["ok"] = True
+    except ParseError as e:
+        rec["error"] = str(e)
+    return rec
+
+
 def median(values):
     """Median of the finite numbers in `values`, or None when there are none."""
     xs = [float(v) for v in values if v is not None and isinstance(v, (int, float)) and math.isfinite(v)]

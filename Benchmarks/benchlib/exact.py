@@ -238,18 +238,8 @@ def scaling_spec(runs, sizes, peers):
 # ---------------------------------------------------------------------------------------------------
 # Running (impure)
 
-def _record(kind, library, n, rnd, child, parse=core.parse_result_line):
-    rec = {"kind": kind, "library": library, "n": n, "round": rnd, "ok": False, "result": None,
-           "peak_rss_mib": child.peak_rss_mib, "wall_seconds": child.wall_seconds, "error": None}
-    if not child.ok:
-        rec["error"] = child.error_summary()
-        return rec
-    try:
-        rec["result"] = parse(child.stdout)
-        rec["ok"] = True
-    except core.ParseError as e:
-        rec["error"] = str(e)
-    return rec
+def _record(kind, library, n, rnd, child):
+    return core.child_record(child, {"kind": kind, "library": library, "n": n, "round": rnd})
 
 
 def run(ctx):

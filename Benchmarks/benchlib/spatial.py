@@ -69,16 +69,7 @@ def run(ctx):
     for rnd in range(1, ctx.repeats + 1):
         child = proc.run_child([ctx.swift_binary, "spatial-vecchia", "--train", train, "--test", test,
                                 "--neighbors", str(cfg["neighbors"])], env=ctx.env, timeout=ctx.timeout)
-        rec = {"kind": "vecchia", "library": SWIFTGP, "data": cfg["data"], "round": rnd, "ok": False, "result": None,
-               "peak_rss_mib": child.peak_rss_mib, "wall_seconds": child.wall_seconds, "error": None}
-        if child.ok:
-            try:
-                rec["result"] = core.parse_result_line(child.stdout)
-                rec["ok"] = True
-            except core.ParseError as e:
-                rec["error"] = str(e)
-        else:
-            rec["error"] = child.error_summary()
+        rec = core.child_record(child, {"kind": "vecchia", "library": SWIFTGP, "data": cfg["data"], "round": rnd})
         runs.append(rec)
         if rec["ok"]:
             r = rec["result"]

@@ -417,18 +417,9 @@ def aggregate(runs, config, quick=False):
 # Running (impure)
 
 def _record(cfg, phase, library, rnd, child, iterations):
-    rec = {"kind": "svgp", "config": cfg["key"], "phase": phase, "library": library, "round": rnd,
-           "iterations": iterations, "ok": False, "result": None, "peak_rss_mib": child.peak_rss_mib,
-           "wall_seconds": child.wall_seconds, "error": None}
-    if not child.ok:
-        rec["error"] = child.error_summary()
-        return rec
-    try:
-        rec["result"] = core.parse_result_line(child.stdout, require=("library", "seconds_per_iteration"))
-        rec["ok"] = True
-    except core.ParseError as e:
-        rec["error"] = str(e)
-    return rec
+    return core.child_record(child, {"kind": "svgp", "config": cfg["key"], "phase": phase, "library": library,
+                                     "round": rnd, "iterations": iterations},
+                             require=("library", "seconds_per_iteration"))
 
 
 def _dataset_in_child(ctx, cfg, cache, datasets_dir):
