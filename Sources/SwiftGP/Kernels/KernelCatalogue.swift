@@ -1,4 +1,3 @@
-import Synchronization
 /// The one table of kernel kinds. For each kind: its name (the model file's `kind` and the `--kernel`
 /// name), its own parameters (shape and default), how many children it takes, which inputs and models
 /// accept it, and how it is built and recorded. `KernelSpec` (model files), `KernelExpression` (the
@@ -72,7 +71,7 @@ public enum KernelCatalogue {
     }
 
     /// One kernel kind: everything the model file, the expression language and the command line need.
-    public struct Entry: Sendable {
+    public struct Entry: CatalogueEntry {
         /// The model file's `kind` and the `--kernel` name.
         public let name: String
         /// One line for help texts.
@@ -144,25 +143,20 @@ public enum KernelCatalogue {
 
     /// Every kind: the built-in ones (base kernels first: the order of `--help` and of error messages), then
     /// the registered ones.
-    public static var entries: [Entry] { builtIn + registered.withLock { $0 } }
+    public static var entries: [Entry] { registry.entries }
 
     /// The kinds SwiftGP ships, without registered ones: what the command line's help lists.
-    public static var builtInEntries: [Entry] { builtIn }
+    public static var builtInEntries: [Entry] { registry.builtIn }
 
-    /// Kinds added by `register(_:)`.
-    private static let registered = Mutex<[Entry]>([])
 
     /// Adds a custom kernel kind, so `KernelSpec` (model files, `save(to:)`/`load(from:)`) records and rebuilds
     /// kernels whose `kind` is `entry.name`, and kernel expressions may name it. Safe from any thread.
     /// - Throws: `CatalogueError.duplicateName` when the name is taken.
     public static func register(_ entry: Entry) throws {
-        try registered.withLock { list in
-            guard !(builtIn + list).contains(where: { $0.name == entry.name }) else {
-                throw CatalogueError.duplicateName(entry.name)
-            }
-            list.append(entry)
-        }
+        try registry.register(entry)
     }
+
+    private static let registry = CatalogueRegistry(builtIn)
 
     private static let builtIn: [Entry] = [
         Entry("rbf", "squared exponential (ARD)", parameters: stationary) {

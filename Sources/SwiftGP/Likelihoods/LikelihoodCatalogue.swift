@@ -1,4 +1,3 @@
-import Synchronization
 /// The one table of likelihoods the command line and model files know. For each: its name (the
 /// `--likelihood` name and the model file's likelihood `kind`), the task it implies, the model kinds that
 /// accept it, its own parameters with their defaults, and how it is built and recognised. The model kinds
@@ -19,7 +18,7 @@ public enum LikelihoodCatalogue {
     }
 
     /// One likelihood: everything the model kinds, the model file and the command line need.
-    public struct Entry: Sendable {
+    public struct Entry: CatalogueEntry {
         /// The `--likelihood` name and the model file's likelihood `kind`.
         public let name: String
         /// One line for help texts.
@@ -69,22 +68,17 @@ public enum LikelihoodCatalogue {
 
     /// Every likelihood: the built-in ones, Gaussian first (the default of every model kind that accepts it),
     /// then the registered ones.
-    public static var entries: [Entry] { builtIn + registered.withLock { $0 } }
+    public static var entries: [Entry] { registry.entries }
 
-    /// Likelihoods added by `register(_:)`.
-    private static let registered = Mutex<[Entry]>([])
 
     /// Adds a custom likelihood, so `ComponentSpec` (model files, `save(to:)`/`load(from:)`) records and
     /// rebuilds it. Safe from any thread.
     /// - Throws: `CatalogueError.duplicateName` when the name is taken.
     public static func register(_ entry: Entry) throws {
-        try registered.withLock { list in
-            guard !(builtIn + list).contains(where: { $0.name == entry.name }) else {
-                throw CatalogueError.duplicateName(entry.name)
-            }
-            list.append(entry)
-        }
+        try registry.register(entry)
     }
+
+    private static let registry = CatalogueRegistry(builtIn)
 
     private static let builtIn: [Entry] = [
         Entry("gaussian", "regression, Gaussian noise (trainable variance)", task: .regression,
