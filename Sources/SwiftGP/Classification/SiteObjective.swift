@@ -34,15 +34,11 @@ public struct SiteObjective: Objective, Sendable {
 
     /// `kernel.*`, `sites.first`, `sites.second`.
     public var parameters: [Parameter] {
-        get {
-            kernel.parameters.map { $0.prefixed("kernel") }
-                + [Parameter("sites.first", sites.first, .identity), Parameter("sites.second", sites.second, .identity)]
-        }
+        get { kernel.parameters.map { $0.prefixed("kernel") } + sites.parameters.map { $0.prefixed("sites") } }
         set {
-            let nk = kernel.parameters.count
-            kernel.parameters = Array(newValue.prefix(nk))
-            sites.first = newValue[nk].value
-            sites.second = newValue[nk + 1].value
+            let g = splitParameters(newValue, counts: [kernel.parameters.count, 2])
+            kernel.parameters = g[0]
+            sites.parameters = g[1]
         }
     }
 

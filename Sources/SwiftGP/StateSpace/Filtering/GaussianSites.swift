@@ -8,7 +8,7 @@ import GPLinearAlgebra
 ///
 /// Storage is flat: `first[k·n + i]` = (j_k)_i and `second[k·n² + i + l·n]` = (𝒥_k)_il for n = `dimension`.
 /// - Complexity: O(T n²) memory.
-public struct GaussianSites: Sendable, Equatable {
+public struct GaussianSites: Parameterised, Sendable, Equatable {
     /// T, the number of time steps.
     public let count: Int
     /// n, the dimension of z_k.
@@ -17,6 +17,15 @@ public struct GaussianSites: Sendable, Equatable {
     public var first: [Double]
     /// 𝒥_k, the precisions (T × n × n, column-major per step).
     public var second: [Double]
+
+    /// `first` (j) and `second` (𝒥) as unconstrained parameters: what a CVI `Updater.sites` group updates.
+    public var parameters: [Parameter] {
+        get { [Parameter("first", first, .identity), Parameter("second", second, .identity)] }
+        set {
+            first = newValue[0].value
+            second = newValue[1].value
+        }
+    }
 
     /// T empty sites of dimension n (no information).
     public init(count: Int, dimension: Int) {
