@@ -42,4 +42,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// `count` standard normal draws.
     public mutating func normals(_ count: Int) -> [Double] { (0..<count).map { _ in normal() } }
+
+    /// `k` distinct integers drawn uniformly from 0..<n (all of them when k ≥ n), sorted: Floyd's algorithm,
+    /// which touches only the k draws, not the n candidates.
+    /// - Complexity: O(k log k) time, O(k) memory.
+    public mutating func sample(_ k: Int, from n: Int) -> [Int] {
+        guard k < n else { return Array(0..<max(0, n)) }
+        var chosen = Set<Int>(minimumCapacity: k)
+        for j in (n - k)..<n {
+            let t = Int(next() % UInt64(j + 1))
+            chosen.insert(chosen.contains(t) ? j : t)
+        }
+        return chosen.sorted()
+    }
 }

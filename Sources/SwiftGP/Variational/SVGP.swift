@@ -232,13 +232,8 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
     /// value, so the fit starts from it.
     /// - Complexity: O(s M² + M³) per step, s = min(n, `screeningRowLimit`).
     public mutating func screeningValue() throws -> Double {
-        var rows: [Int]? = nil
-        if x.rows > screeningRowLimit {
-            var generator = SeededGenerator(seed: 0x5C_EE4)
-            var all = Array(0..<x.rows)
-            all.shuffle(using: &generator)
-            rows = Array(all.prefix(screeningRowLimit)).sorted()
-        }
+        var generator = SeededGenerator(seed: 0x5C_EE4)
+        let rows = x.rows > screeningRowLimit ? generator.sample(screeningRowLimit, from: x.rows) : nil
         if model.variational.covariance == .full {
             let conjugate = model.likelihood is GaussianLikelihood
             for _ in 0..<(conjugate ? 1 : 4) { try model.naturalGradientStep(x, y, batch: rows, stepSize: conjugate ? 1 : 0.5) }
