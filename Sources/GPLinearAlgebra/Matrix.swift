@@ -199,6 +199,12 @@ public struct Matrix: Sendable, Equatable {
         for i in 0..<min(rows, cols) { storage[i + i * rows] += value }
     }
 
+    /// Adds `values[i]` to the diagonal entry (i, i); `values` has min(rows, cols) entries.
+    public mutating func addToDiagonal(_ values: [Double]) {
+        precondition(values.count == min(rows, cols), "\(values.count) diagonal values for a \(rows)×\(cols) matrix")
+        for i in values.indices { storage[i + i * rows] += values[i] }
+    }
+
     /// True when every entry is finite.
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
 

@@ -121,7 +121,7 @@ struct SmallRegression {
             let objective = model.elbo(data.x, data.y)
             let tape = Tape()
             let (_, kl) = try objective.terms(on: tape, parameters: ParameterLeaves(model.parameters, on: tape),
-                                              xb: data.x, yb: data.y)
+                                              xb: data.x, yb: data.y, sb: nil)
             #expect(abs(kl.scalar) < 1e-6, "\(p): KL = \(kl.scalar)")
         }
     }

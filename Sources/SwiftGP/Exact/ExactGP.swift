@@ -1,6 +1,8 @@
 import GPLinearAlgebra
 
-/// Exact GP regression: y = f(X) + ε, f ~ GP(m, k), ε ~ N(0, σ²I) (docs/methods/exact-gp.md#model). The reference every
+/// Exact GP regression: y = f(X) + ε, f ~ GP(m, k), ε ~ N(0, σ²I + diag(s)) with optional known per-point
+/// noise variances s (`noise:`, like GPyTorch's `FixedNoiseGaussianLikelihood` plus the learned σ²)
+/// (docs/methods/exact-gp.md#model). The reference every
 /// approximation in SwiftGP is tested against.
 ///
 /// ```swift
@@ -39,27 +41,28 @@ public struct ExactGP: Parameterised, Sendable {
     }
 
     /// The log marginal likelihood log p(y | X, θ) as a trainable objective.
-    public func marginalLikelihood(_ x: Matrix, _ y: [Double]) -> ExactMarginalLikelihood {
-        ExactMarginalLikelihood(model: self, x: x, y: y)
+    public func marginalLikelihood(_ x: Matrix, _ y: [Double], noise: [Double]? = nil) -> ExactMarginalLikelihood {
+        ExactMarginalLikelihood(model: self, x: x, y: y, noise: noise)
     }
 
     /// log p(y | X, θ) = −½ rᵀα − Σ log Lᵢᵢ − (n/2) log 2π, r = y − m(X).
     /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
-    public func logMarginalLikelihood(_ x: Matrix, _ y: [Double]) throws -> Double {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
-        return try marginalLikelihood(x, y).value()
+    public func logMarginalLikelihood(_ x: Matrix, _ y: [Double], noise: [Double]? = nil) throws -> Double {
+        try TrainingDataCheck.check(x: x, y: y, noise: noise, kernel: kernel, likelihood: likelihood)
+        return try marginalLikelihood(x, y, noise: noise).value()
     }
 
     /// Maximises the log marginal likelihood over the trainable parameters with the shared engine
-    /// (L-BFGS by default) and keeps the result.
+    /// (L-BFGS by default) and keeps the result. `noise`: known per-point noise variances sₙ ≥ 0 of the rows,
+    /// added to the learned σ² (to use sₙ alone, fix σ² at its floor: `setTrainable(false, matching: "likelihood.variance")`).
     /// - Throws: `TrainingError.invalidData` for unusable data (shapes, non-finite values, a kernel whose ARD
     ///   parameters do not match the columns); numerical failures at the starting point.
     @discardableResult
-    public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
+    public mutating func fit(_ x: Matrix, _ y: [Double], noise: [Double]? = nil, options: FitOptions = FitOptions()) throws -> FitReport {
         var start = self
         start.kernel = kernel.sizedToData(DataSummary(x: x, y: y).inputScales)
-        try TrainingDataCheck.check(x: x, y: y, kernel: start.kernel, likelihood: likelihood)
-        let (model, report) = try start.marginalLikelihood(x, y).trained(options: options)
+        try TrainingDataCheck.check(x: x, y: y, noise: noise, kernel: start.kernel, likelihood: likelihood)
+        let (model, report) = try start.marginalLikelihood(x, y, noise: noise).trained(options: options)
         self = model
         return report
     }
@@ -67,8 +70,8 @@ public struct ExactGP: Parameterised, Sendable {
     /// The posterior given training data: factorises K + σ²I once for cheap repeated prediction.
     /// - Throws: `LinearAlgebraError` when K + σ²I cannot be factorised.
     /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
-    public func posterior(_ x: Matrix, _ y: [Double]) throws -> ExactPosterior {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood)
-        return try ExactPosterior(model: self, x: x, y: y)
+    public func posterior(_ x: Matrix, _ y: [Double], noise: [Double]? = nil) throws -> ExactPosterior {
+        try TrainingDataCheck.check(x: x, y: y, noise: noise, kernel: kernel, likelihood: likelihood)
+        return try ExactPosterior(model: self, x: x, y: y, noise: noise)
     }
 }

@@ -7,12 +7,16 @@ public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
     public var model: ExactGP
     public let x: Matrix
     public let y: [Double]
+    /// Known per-point noise variances sₙ added to σ² (nil: none), as `ExactGP.fit(_:_:noise:options:)` takes them.
+    public let noise: [Double]?
 
-    public init(model: ExactGP, x: Matrix, y: [Double]) {
+    public init(model: ExactGP, x: Matrix, y: [Double], noise: [Double]? = nil) {
         precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
+        precondition(noise.map { $0.count == y.count } ?? true, "\(noise?.count ?? 0) noise variances for \(y.count) targets")
         self.model = model
         self.x = x
         self.y = y
+        self.noise = noise
     }
 
     public var dataSummary: DataSummary? { DataSummary(x: x, y: y) }
@@ -21,11 +25,12 @@ public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
         let m = model.mean.value(x, on: p.scoped("mean"), tape: tape)
         let r = tape.leaf(y) - m
         return try exactLogMarginal(kernel: model.kernel, x: x, kernelParameters: p.scoped("kernel"),
-                                    noise: p["likelihood.variance"], residual: r, policy: model.jitter)
+                                    noise: p["likelihood.variance"], fixedNoise: noise, residual: r,
+                                    policy: model.jitter)
     }
 }
 
-/// log N(r | 0, K + σ²I) with K = k(X, X) as ONE tape node, in one n × n buffer:
+/// log N(r | 0, K + σ²I + diag(s)) with K = k(X, X) and known per-point noise s (`fixedNoise`, nil: 0) as ONE tape node, in one n × n buffer:
 /// the kernel writes K into its lower triangle and its own workspace above it (`workspaceGram`: a
 /// `WorkspaceKernel`'s `gramWithWorkspace`, for stationary kernels the squared distances; any other kernel
 /// writes K in both triangles), σ² is added to the diagonal, the lower triangle is factorised
@@ -36,18 +41,21 @@ public struct ExactMarginalLikelihood: TapeObjective, ModelObjective, Sendable {
 /// Noise: σ̄² = tr K̄; residual: r̄ = −s α. The general `gaussianLogDensity` node does the same from a
 /// covariance Var but needs the covariance, its factor and the inverse as three buffers.
 /// - Complexity: O(n³/3) forward (dpotrf), O(2n³/3) backward (dpotri), O(n² d) kernel work.
-public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [Var], noise: Var, residual r: Var,
-                             policy: JitterPolicy = .standard) throws -> Var {
+public func exactLogMarginal(kernel: any Kernel, x: Matrix, kernelParameters: [Var], noise: Var, fixedNoise: [Double]? = nil,
+                             residual r: Var, policy: JitterPolicy = .standard) throws -> Var {
     let n = x.rows
     precondition(r.rows == n && r.cols == 1, "residual has \(r.rows) rows for \(n) inputs")
     let tape = noise.tape
     let sigma2 = noise.scalar
-    var buffer = kernel.workspaceGram(x)
-    buffer.addToDiagonal(sigma2)
-    let jitter = try Cholesky.factorInPlace(&buffer, policy: policy) { b in
-        b = kernel.workspaceGram(x)   // retries recompute K: the upper triangle is the kernel's workspace
+    func covariance() -> Matrix {
+        var b = kernel.workspaceGram(x)
         b.addToDiagonal(sigma2)
+        if let fixedNoise { b.addToDiagonal(fixedNoise) }
+        return b
     }
+    var buffer = covariance()
+    // Retries recompute K: the upper triangle is the kernel's workspace.
+    let jitter = try Cholesky.factorInPlace(&buffer, policy: policy) { b in b = covariance() }
     tape.maxJitter = max(tape.maxJitter, jitter)
     var alpha = r.value.storage
     Cholesky.solveInPlace(factor: buffer, &alpha)

@@ -16,10 +16,12 @@ public struct ExactPosterior: Sendable {
     public let factor: Cholesky
     public let alpha: [Double]
 
-    public init(model: ExactGP, x: Matrix, y: [Double]) throws {
+    /// `noise`: known per-point noise variances of the training rows, added to σ² (nil: none).
+    public init(model: ExactGP, x: Matrix, y: [Double], noise: [Double]? = nil) throws {
         precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
         var k = model.kernel.gram(x)
         k.addToDiagonal(model.likelihood.variance.scalar)
+        if let noise { k.addToDiagonal(noise) }
         self.factor = try Cholesky(k, policy: model.jitter)
         let m = model.mean.value(x)
         self.alpha = factor.solve(zip(y, m).map { $0 - $1 })
@@ -47,10 +49,11 @@ public struct ExactPosterior: Sendable {
         return GaussianPrediction(mean: mean, variance: variance)
     }
 
-    /// Observed y* mean and variance (latent variance + σ²).
-    public func predictObserved(at xs: Matrix) -> GaussianPrediction {
+    /// Observed y* mean and variance: latent variance + σ², plus the test points' known noise variances
+    /// `noise` when given (one per row of `xs`).
+    public func predictObserved(at xs: Matrix, noise: [Double]? = nil) -> GaussianPrediction {
         var p = predict(at: xs)
-        p.variance = p.variance.map { $0 + noiseVariance }
+        p.variance = p.variance.indices.map { p.variance[$0] + noiseVariance + (noise?[$0] ?? 0) }
         return p
     }
 

@@ -37,6 +37,23 @@ public struct GaussianLikelihood: ScalarLikelihood {
 
     public func predictive(mean: Double, variance v: Double) -> (mean: Double, variance: Double) { (mean, v + variance.scalar) }
 
+    /// Σₙ E_{N(μₙ, vₙ)}[log N(yₙ; f, σ² + sₙ)] with known per-point noise variances s (one per row; a single
+    /// latent): the closed form of `expectation` with λₙ = σ² + sₙ in place of σ². - Complexity: O(n).
+    public func variationalExpectations(_ y: [Double], mean: Matrix, variance: Matrix, fixedNoise s: [Double]) -> VariationalExpectations {
+        precondition(mean.cols == 1 && mean.rows == y.count && variance.rows == y.count && s.count == y.count)
+        var value = 0.0, dSigma2 = 0.0
+        var dm = Matrix(rows: y.count, cols: 1), dv = Matrix(rows: y.count, cols: 1)
+        for n in y.indices {
+            let lambda = self.variance.scalar + s[n], r = y[n] - mean.storage[n]
+            let q = r * r + variance.storage[n]
+            value += -0.5 * Math.log(2 * Double.pi * lambda) - 0.5 * q / lambda
+            dm.storage[n] = r / lambda
+            dv.storage[n] = -0.5 / lambda
+            dSigma2 += -0.5 / lambda + 0.5 * q / (lambda * lambda)
+        }
+        return VariationalExpectations(value: value, dMean: dm, dVariance: dv, dParameters: [dSigma2])
+    }
+
     /// log N(y; μ, v + σ²) with ∂μ = r/t, ∂v = −½/t + ½r²/t² (t = v + σ², r = y − μ).
     public func tiltedNormaliser(_ y: Double, mean: Double, variance v: Double) -> (value: Double, dMean: Double, dVariance: Double) {
         let t = v + variance.scalar, r = y - mean

@@ -202,12 +202,24 @@ extension ScalarLikelihood {
     }
 }
 
+extension Likelihood {
+    /// `variationalExpectations(_:mean:variance:)`, or with known per-point noise variances when `fixedNoise`
+    /// is given (only a `GaussianLikelihood` has them; `TrainingDataCheck` refuses them for any other).
+    public func variationalExpectations(_ y: [Double], fixedNoise: [Double]?, mean: Matrix, variance: Matrix) -> VariationalExpectations {
+        if let fixedNoise, let gaussian = self as? GaussianLikelihood {
+            return gaussian.variationalExpectations(y, mean: mean, variance: variance, fixedNoise: fixedNoise)
+        }
+        return variationalExpectations(y, mean: mean, variance: variance)
+    }
+}
+
 // MARK: - The tape node
 
 /// Σₙ E_q[log p(yₙ | fₙ)] on the tape, fused with its adjoints (docs/methods/likelihoods.md#tape-node).
-public func variationalExpectations(_ likelihood: any Likelihood, _ y: [Double], mean: Var, variance: Var,
+/// `fixedNoise`: known per-point noise variances of a `GaussianLikelihood` (nil: none).
+public func variationalExpectations(_ likelihood: any Likelihood, _ y: [Double], fixedNoise: [Double]? = nil, mean: Var, variance: Var,
                                     parameters: [Var]) -> Var {
-    let e = likelihood.variationalExpectations(y, mean: mean.value, variance: variance.value)
+    let e = likelihood.variationalExpectations(y, fixedNoise: fixedNoise, mean: mean.value, variance: variance.value)
     return mean.tape.record(Matrix(scalar: e.value)) { g, t in
         t.accumulate(mean, g.scalar * e.dMean)
         t.accumulate(variance, g.scalar * e.dVariance)

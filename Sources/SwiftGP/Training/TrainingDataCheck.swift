@@ -9,9 +9,20 @@ enum TrainingDataCheck {
     /// inducing inputs' dimension, when the model has one) and against `kernel` (the model-file check of
     /// `KernelSpec`: per-dimension parameters, active dimensions, one-column kernels), and `y` against the
     /// likelihood's support.
-    static func check(x: Matrix, y: [Double], kernel: any Kernel, likelihood: (any Likelihood)?,
+    /// Known per-point noise variances `noise` (nil: none): one per target, finite and ≥ 0, and only with a
+    /// Gaussian likelihood.
+    static func check(x: Matrix, y: [Double], noise: [Double]? = nil, kernel: any Kernel, likelihood: (any Likelihood)?,
                       inputDimension: Int? = nil) throws {
         guard x.rows == y.count else { throw TrainingError.invalidData("\(x.rows) input rows but \(y.count) targets") }
+        if let noise {
+            guard noise.count == y.count else { throw TrainingError.invalidData("\(noise.count) noise variances but \(y.count) targets") }
+            if let i = noise.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+                throw TrainingError.invalidData("noise variance \(noise[i]) at row \(i) is not a finite value ≥ 0")
+            }
+            if let likelihood, !(likelihood is GaussianLikelihood) {
+                throw TrainingError.invalidData("per-point noise variances need a Gaussian likelihood, not \(likelihood.kind)")
+            }
+        }
         guard x.rows > 0 else { throw TrainingError.invalidData("no training rows") }
         if let i = x.storage.firstIndex(where: { !$0.isFinite }) {
             throw TrainingError.invalidData("input row \(i % x.rows), column \(i / x.rows) is \(x.storage[i])")

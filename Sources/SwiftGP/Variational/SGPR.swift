@@ -5,6 +5,8 @@ import GPLinearAlgebra
 ///
 /// L = log N(y; 0, Q_ff + σ²I) − tr(K_ff − Q_ff)/(2σ²), Q_ff = K_fu K_uu⁻¹ K_uf, evaluated stably with
 /// A = L⁻¹K_uf/σ, B = I + AAᵀ, c = L_B⁻¹Ay/σ. `upperBound` is Titsias (2014)'s bound from above.
+/// With known per-point noise variances s (`noise:`), σ²I becomes Λ = diag(σ² + sₙ) throughout:
+/// A = L⁻¹K_uf Λ^{-1/2}, c = L_B⁻¹AΛ^{-1/2}y, and the trace term is tr(Λ⁻¹(K_ff − Q_ff))/2.
 /// - Complexity: O(N M² + M³) per evaluation, O(N M) memory.
 public struct SGPR: Parameterised, Sendable {
     public var kernel: any Kernel
@@ -37,14 +39,18 @@ public struct SGPR: Parameterised, Sendable {
         }
     }
 
-    public func bound(_ x: Matrix, _ y: [Double]) -> SGPRBound { SGPRBound(model: self, x: x, y: y) }
+    public func bound(_ x: Matrix, _ y: [Double], noise: [Double]? = nil) -> SGPRBound {
+        SGPRBound(model: self, x: x, y: y, noise: noise)
+    }
 
+    /// Maximises the collapsed bound with the shared engine. `noise`: known per-point noise variances sₙ ≥ 0,
+    /// added to the learned σ².
     @discardableResult
-    public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
+    public mutating func fit(_ x: Matrix, _ y: [Double], noise: [Double]? = nil, options: FitOptions = FitOptions()) throws -> FitReport {
         var start = self
         start.kernel = kernel.sizedToData(DataSummary(x: x, y: y).inputScales)
-        try TrainingDataCheck.check(x: x, y: y, kernel: start.kernel, likelihood: likelihood, inputDimension: inputDimension)
-        let (model, report) = try start.bound(x, y).trained(options: options)
+        try TrainingDataCheck.check(x: x, y: y, noise: noise, kernel: start.kernel, likelihood: likelihood, inputDimension: inputDimension)
+        let (model, report) = try start.bound(x, y, noise: noise).trained(options: options)
         self = model
         return report
     }
@@ -72,15 +78,17 @@ public struct SGPR: Parameterised, Sendable {
 
     /// The posterior with the optimal q(u): whitened S = B⁻¹, m = L_B⁻ᵀ c.
     /// - Throws: `TrainingError.invalidData` for unusable data, as `fit` does.
-    public func posterior(_ x: Matrix, _ y: [Double]) throws -> InducingPosterior {
-        try TrainingDataCheck.check(x: x, y: y, kernel: kernel, likelihood: likelihood, inputDimension: inputDimension)
+    public func posterior(_ x: Matrix, _ y: [Double], noise: [Double]? = nil) throws -> InducingPosterior {
+        try TrainingDataCheck.check(x: x, y: y, noise: noise, kernel: kernel, likelihood: likelihood, inputDimension: inputDimension)
         let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
-        let sigma = likelihood.variance.scalar.squareRoot()
-        let a = (1 / sigma) * lz.solveLower(kernel.cross(z, x))
+        let s2 = likelihood.variance.scalar
+        let w = (0..<x.rows).map { 1 / (s2 + (noise?[$0] ?? 0)).squareRoot() }    // Λ^{-1/2}
+        var a = lz.solveLower(kernel.cross(z, x))
+        a.scaleColumns(w)
         var b = Matrix.identity(inducingCount)
         syrk(.none, .lower, a, beta: 1, into: &b)
         let lb = try Cholesky(b, policy: jitter)
-        let c = lb.solveLower(matvec(a, y).map { $0 / sigma })
+        let c = lb.solveLower(matvec(a, zip(w, y).map { $0 * $1 }))
         let mw = lb.solveUpper(Matrix(column: c))                 // whitened mean
         let sqrtW = lb.lowerInverse().transposed                  // L_B⁻ᵀ: a square root of B⁻¹
         return InducingPosterior(kernel: kernel, likelihood: likelihood, z: z, factor: lz,
@@ -93,12 +101,16 @@ public struct SGPRBound: TapeObjective, ModelObjective, Sendable {
     public var model: SGPR
     public let x: Matrix
     public let y: [Double]
+    /// Known per-point noise variances sₙ added to σ² (nil: none).
+    public let noise: [Double]?
 
-    public init(model: SGPR, x: Matrix, y: [Double]) {
+    public init(model: SGPR, x: Matrix, y: [Double], noise: [Double]? = nil) {
         precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
+        precondition(noise.map { $0.count == y.count } ?? true, "\(noise?.count ?? 0) noise variances for \(y.count) targets")
         self.model = model
         self.x = x
         self.y = y
+        self.noise = noise
     }
 
     public var dataSummary: DataSummary? { DataSummary(x: x, y: y) }
@@ -107,6 +119,10 @@ public struct SGPRBound: TapeObjective, ModelObjective, Sendable {
         let kp = p.scoped("kernel"), noise = p["likelihood.variance"], z = p["inducing"]
         let d = model.inputDimension, n = Double(x.rows)
         let lz = try cholesky(model.kernel.gram(inputs: z, dimension: d, on: kp), policy: model.jitter, isLatentPrior: true)
+        if let fixedNoise = self.noise {
+            return try heteroscedasticBound(on: tape, kernelParameters: kp, noise: noise, fixedNoise: fixedNoise,
+                                            z: z, factor: lz)
+        }
         let invSigma = reciprocal(squareRoot(noise))
         let a = invSigma * triangularSolve(lz, model.kernel.cross(inputs: z, dimension: d, x, on: kp))   // L⁻¹K_uf/σ
         let b = addingDiagonal(matmul(a, a, .none, .transposed), tape.constant(1))
@@ -119,5 +135,23 @@ public struct SGPRBound: TapeObjective, ModelObjective, Sendable {
         return tape.constant(-0.5 * n * Math.logTwoPi) - 0.5 * logDeterminant(cholesky: lb) - (0.5 * n) * log(noise)
             - (0.5 * yy) * invNoise + 0.5 * sumOfSquares(c)
             - 0.5 * (invNoise * sum(model.kernel.diagonal(x, on: kp))) + 0.5 * sumOfSquares(a)
+    }
+
+    /// The bound with Λ = diag(σ² + sₙ): −(N/2)log2π − Σlog L_Bᵢᵢ − ½Σ log λₙ − ½yᵀΛ⁻¹y + ½cᵀc − ½Σ kₙₙ/λₙ + ½tr(AAᵀ),
+    /// A = L⁻¹K_uf Λ^{-1/2}, c = L_B⁻¹AΛ^{-1/2}y. - Complexity: O(N M² + M³), as the homoscedastic bound.
+    private func heteroscedasticBound(on tape: Tape, kernelParameters kp: [Var], noise: Var, fixedNoise: [Double],
+                                      z: Var, factor lz: Var) throws -> Var {
+        let n = x.rows, m = model.inducingCount
+        let lambda = noise * tape.leaf([Double](repeating: 1, count: n)) + tape.leaf(fixedNoise)   // N × 1
+        let invLambda = reciprocal(lambda)
+        let w = squareRoot(invLambda)                                                              // Λ^{-1/2}
+        let spread = matmul(tape.leaf([Double](repeating: 1, count: m)), w, .none, .transposed)    // M × N, rows wᵀ
+        let a = hadamard(triangularSolve(lz, model.kernel.cross(inputs: z, dimension: model.inputDimension, x, on: kp)), spread)
+        let lb = try cholesky(addingDiagonal(matmul(a, a, .none, .transposed), tape.constant(1)), policy: model.jitter)
+        let yv = tape.leaf(y)
+        let c = triangularSolve(lb, matmul(a, hadamard(w, yv)))
+        return tape.constant(-0.5 * Double(n) * Math.logTwoPi) - 0.5 * logDeterminant(cholesky: lb) - 0.5 * sum(log(lambda))
+            - 0.5 * inner(tape.leaf(y.map { $0 * $0 }), invLambda) + 0.5 * sumOfSquares(c)
+            - 0.5 * inner(model.kernel.diagonal(x, on: kp), invLambda) + 0.5 * sumOfSquares(a)
     }
 }

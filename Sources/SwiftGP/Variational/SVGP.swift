@@ -55,24 +55,26 @@ public struct SVGP: Parameterised, Sendable {
         }
     }
 
-    /// The ELBO on data (x, y) as a trainable objective.
-    public func elbo(_ x: Matrix, _ y: [Double]) -> SVGPObjective {
-        SVGPObjective(model: self, x: x, y: y)
+    /// The ELBO on data (x, y) as a trainable objective; `noise`: known per-point noise variances of a
+    /// Gaussian likelihood, added to its σ².
+    public func elbo(_ x: Matrix, _ y: [Double], noise: [Double]? = nil) -> SVGPObjective {
+        SVGPObjective(model: self, x: x, y: y, noise: noise)
     }
 
     /// Trains with the shared engine. With `naturalGradients`, q(u) (the group `q`) is updated by
     /// natural-gradient steps (Salimbeni et al. 2018) on each minibatch, alternating with the optimiser
     /// (use Adam) on the hyperparameters and Z. `groups` (appended to `options.groups`) can name further
-    /// parameter groups; they are matched before the natural-gradient group.
+    /// parameter groups; they are matched before the natural-gradient group. `noise`: known per-point noise
+    /// variances sₙ ≥ 0 (Gaussian likelihood only), added to the learned σ².
     /// - Throws: `TrainingError` for unusable data (shapes, targets outside the likelihood's support, e.g. ±1
     ///   labels for `Bernoulli`), L-BFGS on minibatches, natural gradients on a mean-field q(u); numerical failures.
     @discardableResult
-    public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions(optimizer: .adam()),
+    public mutating func fit(_ x: Matrix, _ y: [Double], noise: [Double]? = nil, options: FitOptions = FitOptions(optimizer: .adam()),
                              naturalGradients: NaturalGradientSchedule? = nil, groups: [ParameterGroup] = []) throws -> FitReport {
         var start = self
         start.kernel = kernel.sizedToData(DataSummary(x: x, y: y).inputScales)
-        try TrainingDataCheck.check(x: x, y: y, kernel: start.kernel, likelihood: likelihood, inputDimension: inputDimension)
-        var objective = start.elbo(x, y)
+        try TrainingDataCheck.check(x: x, y: y, noise: noise, kernel: start.kernel, likelihood: likelihood, inputDimension: inputDimension)
+        var objective = start.elbo(x, y, noise: noise)
         var options = options
         options.groups += groups
         if let schedule = naturalGradients {
@@ -130,12 +132,13 @@ public struct SVGP: Parameterised, Sendable {
     /// Λ ← (1−γ)Λ + γ(P⁻¹ − 2c Σ g_v aaᵀ), S⁻¹m ← (1−γ)S⁻¹m + γ c Σ (g_μ − 2g_v μ) a, c = N/|B|,
     /// P⁻¹ = I (whitened) or K_uu⁻¹. If the new precision is not positive definite, γ is halved.
     /// - Complexity: O(|B| M² + M³).
-    public mutating func naturalGradientStep(_ x: Matrix, _ y: [Double], batch: [Int]?, stepSize: Double) throws {
+    public mutating func naturalGradientStep(_ x: Matrix, _ y: [Double], noise: [Double]? = nil, batch: [Int]?, stepSize: Double) throws {
         let xb = batch.map { x.selectingRows($0) } ?? x
         let yb = batch.map { b in b.map { y[$0] } } ?? y
+        let sb = noise.map { s in batch.map { b in b.map { s[$0] } } ?? s }
         let c = Double(x.rows) / Double(xb.rows)
         let (mean, variance, proj, lz) = try marginals(xb)
-        let e = likelihood.variationalExpectations(yb, mean: mean, variance: variance)
+        let e = likelihood.variationalExpectations(yb, fixedNoise: sb, mean: mean, variance: variance)
         let priorPrecision = strategy.priorPrecision(factor: lz)
         for l in 0..<variational.latentCount {
             var weights = [Double](repeating: 0, count: xb.rows)
@@ -201,15 +204,24 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
     public var model: SVGP
     public let x: Matrix
     public let y: [Double]
+    /// Known per-point noise variances of a Gaussian likelihood, added to its σ² (nil: none).
+    public let noise: [Double]?
     /// Rows per chunk when the full-data ELBO is accumulated.
     public var chunkSize = 4096
 
-    public init(model: SVGP, x: Matrix, y: [Double]) {
+    public init(model: SVGP, x: Matrix, y: [Double], noise: [Double]? = nil) {
         precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
         precondition(x.cols == model.inputDimension, "inputs have \(x.cols) columns, inducing inputs \(model.inputDimension)")
+        precondition(noise.map { $0.count == y.count } ?? true, "\(noise?.count ?? 0) noise variances for \(y.count) targets")
         self.model = model
         self.x = x
         self.y = y
+        self.noise = noise
+    }
+
+    /// The rows `batch` of the per-point noise (nil batch: all).
+    private func noise(rows batch: [Int]?) -> [Double]? {
+        noise.map { s in batch.map { b in b.map { s[$0] } } ?? s }
     }
 
     public var minibatchPopulation: Int? { x.rows }
@@ -236,7 +248,7 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
         let rows = x.rows > screeningRowLimit ? generator.sample(screeningRowLimit, from: x.rows) : nil
         if model.variational.covariance == .full {
             let conjugate = model.likelihood is GaussianLikelihood
-            for _ in 0..<(conjugate ? 1 : 4) { try model.naturalGradientStep(x, y, batch: rows, stepSize: conjugate ? 1 : 0.5) }
+            for _ in 0..<(conjugate ? 1 : 4) { try model.naturalGradientStep(x, y, noise: noise, batch: rows, stepSize: conjugate ? 1 : 0.5) }
         }
         return try value(batch: rows)
     }
@@ -249,18 +261,18 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
         guard model.variational.covariance == .full else {
             throw TrainingError.invalidGroups("natural gradients need a full-covariance q(u)")
         }
-        try model.naturalGradientStep(x, y, batch: batch, stepSize: stepSize)
+        try model.naturalGradientStep(x, y, noise: noise, batch: batch, stepSize: stepSize)
     }
 
     /// The data term Σ E_q[log p] over rows `xb` and the KL term, on the tape.
-    func terms(on tape: Tape, parameters p: ParameterLeaves, xb: Matrix, yb: [Double]) throws -> (expectations: Var, kl: Var) {
-        try terms(strategy: model.strategy, on: tape, parameters: p, xb: xb, yb: yb)
+    func terms(on tape: Tape, parameters p: ParameterLeaves, xb: Matrix, yb: [Double], sb: [Double]?) throws -> (expectations: Var, kl: Var) {
+        try terms(strategy: model.strategy, on: tape, parameters: p, xb: xb, yb: yb, sb: sb)
     }
 
     /// The ELBO's two terms, written once over the strategy: per latent, q(fₙ) from the strategy's marginals
     /// and its KL; then the likelihood's variational expectations over all latents.
     func terms<S: VariationalStrategy>(strategy: S, on tape: Tape, parameters p: ParameterLeaves, xb: Matrix,
-                                       yb: [Double]) throws -> (expectations: Var, kl: Var) {
+                                       yb: [Double], sb: [Double]?) throws -> (expectations: Var, kl: Var) {
         let prepared = try strategy.prepare(kernel: model.kernel, kernelParameters: p.scoped("kernel"), inducing: p["inducing"],
                                             inputDimension: model.inputDimension, inputs: xb, jitter: model.jitter)
         let qMean = p["q.mean"], qSqrt = p["q.sqrt"]
@@ -273,7 +285,7 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
             variances.append(q.variance)
             kls.append(strategy.kl(prepared, mean: mu, sqrt: ls, inducingCount: model.inducingCount))
         }
-        let ve = variationalExpectations(model.likelihood, yb, mean: concatenatingColumns(means),
+        let ve = variationalExpectations(model.likelihood, yb, fixedNoise: sb, mean: concatenatingColumns(means),
                                          variance: concatenatingColumns(variances), parameters: p.scoped("likelihood"))
         return (ve, kls.dropFirst().reduce(kls[0], +))
     }
@@ -281,7 +293,7 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
     public func objective(on tape: Tape, parameters: ParameterLeaves, batch: [Int]?) throws -> Var {
         let xb = batch.map { x.selectingRows($0) } ?? x
         let yb = batch.map { b in b.map { y[$0] } } ?? y
-        let (ve, kl) = try terms(on: tape, parameters: parameters, xb: xb, yb: yb)
+        let (ve, kl) = try terms(on: tape, parameters: parameters, xb: xb, yb: yb, sb: noise(rows: batch))
         return (Double(x.rows) / Double(xb.rows)) * ve - kl
     }
 
@@ -293,7 +305,7 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
             let rows = Array(start..<min(start + chunkSize, x.rows))
             let tape = Tape()
             let (ve, k) = try terms(on: tape, parameters: ParameterLeaves(parameters, on: tape),
-                                    xb: x.selectingRows(rows), yb: rows.map { y[$0] })
+                                    xb: x.selectingRows(rows), yb: rows.map { y[$0] }, sb: noise(rows: rows))
             total += ve.scalar
             kl = k.scalar
             start += chunkSize
