@@ -9,6 +9,8 @@ struct InfoReport: Encodable {
     let mean: ComponentNode
     let kernel: KernelNode
     let kernelSummary: String
+    /// The kind's state in one line (`ModelState.summary`), e.g. the inference method of a `gpc` model.
+    let state: String?
     let features: [String]
     let target: String
     let points: Int
@@ -28,7 +30,7 @@ struct InfoReport: Encodable {
     let warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case model, task, likelihood, mean, kernel, features, target, points, standardized, objective, iterations,
+        case model, task, likelihood, mean, kernel, state, features, target, points, standardized, objective, iterations,
              evaluations, jitter, converged, restarts, seed, warnings
         case kernelSummary = "kernel_summary", objectiveName = "objective_name"
         case objectiveStandardized = "objective_standardized", trainingSeconds = "training_seconds"
@@ -43,6 +45,7 @@ struct InfoReport: Encodable {
         mean = ComponentNode(kind: file.mean.kind, parameters: file.mean.parameters)
         kernel = KernelNode(file.kernel)
         kernelSummary = (try? file.kernel.makeKernel().summary) ?? file.kernel.kind
+        state = file.state?.summary
         features = file.features
         target = file.target
         points = t.points
@@ -72,6 +75,7 @@ struct InfoReport: Encodable {
         let scaled = [standardized["x"]! ? "X" : nil, standardized["y"]! ? "y" : nil].compactMap { $0 }
         var lines = [
             ("model", "\(model) (\(task); likelihood \(likelihood.inline); mean \(mean.inline))"),
+            state.map { ("method", $0) },
             ("features", "\(features.joined(separator: ", ")) (\(features.count))"),
             ("target", target),
             ("training data", "\(points) points; " + (scaled.isEmpty ? "not standardised" : "standardised \(scaled.joined(separator: " and "))")),
@@ -80,7 +84,7 @@ struct InfoReport: Encodable {
                 + (restarts > 0 ? "; \(restarts) restart\(restarts == 1 ? "" : "s"), seed \(seed)" : "") + ")"),
             ("training time", String(format: "%.3g s", trainingSeconds)),
             ("jitter", g(jitter)),
-        ].map { "\($0.0.padding(toLength: 14, withPad: " ", startingAt: 0))\($0.1)" }
+        ].compactMap { $0 }.map { "\($0.0.padding(toLength: 14, withPad: " ", startingAt: 0))\($0.1)" }
         lines.append("kernel        \(kernelSummary)")
         lines += kernel.lines(indent: "  ")
         lines += warnings.map { "warning       \($0)" }

@@ -28,6 +28,9 @@ import SwiftGP
             let info = try CLI.run(["info", "--model", model, "--format", "json"])
             let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
             #expect(object["model"] as? String == "gpc")
+            #expect(object["state"] as? String == "inference \(inference.rawValue), 150 Gaussian sites", "\(object["state"] ?? "none")")
+            let text = try CLI.run(["info", "--model", model]).stdout
+            #expect(text.contains("method        inference \(inference.rawValue)"), "\(text)")
             // In-process fit, save, load: identical predictions.
             let data = try Dataset.training(try DataTable.read(csv: train), target: "malignant")
             var settings = FitSettings(model: "gpc", kernel: try KernelExpression(parsing: "matern52"), likelihood: "bernoulli-logit",

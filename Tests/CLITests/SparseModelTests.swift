@@ -53,6 +53,7 @@ import SwiftGP
                 let info = try CLI.run(["info", "--model", model, "--format", "json"])
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
                 #expect(object["model"] as? String == args[1])
+                #expect(object["state"] as? String == "40 inducing points", "\(object["state"] ?? "none")")
             }
         }
     }

@@ -53,6 +53,17 @@ public enum ModelState: Codable, Sendable, Equatable {
         }
     }
 
+    /// One line for `swiftgp info`: what the state holds beyond kernel, likelihood and mean (the inference
+    /// method, the inducing points, the neighbour count).
+    public var summary: String {
+        switch self {
+        case let .inducingPoints(state):
+            return "\(state.inducingCount) inducing points" + (state.latentCount > 1 ? ", \(state.latentCount) latent functions" : "")
+        case let .vecchia(state): return "\(state.neighbours) nearest previous neighbours"
+        case let .sites(state): return "inference \(state.inference.rawValue), \(state.precisions.count) Gaussian sites"
+        }
+    }
+
     /// Kind-independent checks against the file's features (`ModelFile.validate`).
     func validate(featureCount d: Int) throws {
         switch self {
