@@ -46,6 +46,11 @@ struct FitCommand: ParsableCommand {
                                valueName: "a,b,c"))
     var features: String?
 
+    @Option(help: ArgumentHelp("""
+        A column of known noise variances of the target, one per row (≥ 0, in the target's units squared), added to         the learned noise variance; not a feature. exact, sgpr and svgp with a Gaussian likelihood. predict and         evaluate add the column to the variance of y when their data has it.
+        """, valueName: "COL"))
+    var noiseColumn: String?
+
     @Option(help: ArgumentHelp("Model kind: \(ModelKinds.names.joined(separator: ", ")).", valueName: "KIND"))
     var model: String = "exact"
 
@@ -179,9 +184,17 @@ struct FitCommand: ParsableCommand {
 
     func validate() throws {
         do {
-            _ = try ModelKinds.resolve(model: model, likelihood: likelihood, kernel: try KernelExpression(parsing: kernel))
+            let (kind, resolved) = try ModelKinds.resolve(model: model, likelihood: likelihood, kernel: try KernelExpression(parsing: kernel))
+            if noiseColumn != nil, !(kind.acceptsNoise && resolved == "gaussian") {
+                throw ConfigurationError.noiseUnsupported(model: kind.name, likelihood: resolved,
+                                                          supported: ModelKinds.all.filter(\.acceptsNoise).map(\.name))
+            }
         } catch {
             throw ValidationError("\(error)")
+        }
+        if let noiseColumn {
+            if noiseColumn == target { throw ValidationError("--noise-column is the target '\(target)'") }
+            if featureList?.contains(noiseColumn) ?? false { throw ValidationError("--features includes the noise column '\(noiseColumn)'") }
         }
         if let list = featureList {
             if list.contains("") { throw ValidationError("--features has an empty name in '\(features!)'") }
@@ -222,7 +235,7 @@ struct FitCommand: ParsableCommand {
         let out = try AtomicFile(try OutputDestination(output, inputs: [data]))
         if !quiet { Console.error("fit: reading \(data == "-" ? "standard input" : data)") }
         let clock = ContinuousClock(), started = clock.now
-        let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList)
+        let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList, noiseColumn: noiseColumn)
         let (n, d) = (dataset.count, dataset.features.count)
         if !quiet { Console.error("fit: read \(n) rows × \(d) feature\(d == 1 ? "" : "s") in \(Self.duration(seconds(clock.now - started)))") }
         if let name = try KernelExpression(parsing: kernel).oneDimensionalName, d != 1 {

@@ -30,7 +30,7 @@ struct PredictCommand: ParsableCommand {
         let out = try AtomicFile(destination)
         let (model, data) = try input.load()
         // Predicted and written block by block: memory stays bounded for any number of rows.
-        try model.predict(data.x) { p, start in
+        try model.predict(data.x, noise: data.noise) { p, start in
             if start == 0 { out.write(p.csvHeader) }
             out.write(p.csvRows)
         }

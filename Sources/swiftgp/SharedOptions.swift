@@ -25,6 +25,7 @@ struct ModelAndData: ParsableArguments {
     func load(target: (ModelFile) -> String? = { _ in nil }) throws -> (TrainedModel, Dataset) {
         let model = try TrainedModel.load(from: self.model)
         let table = try DataTable.read(csv: data)
-        return (model, try Dataset.inputs(table, features: model.file.features, target: target(model.file)))
+        return (model, try Dataset.inputs(table, features: model.file.features, target: target(model.file),
+                                          noiseColumn: model.file.noiseColumn))
     }
 }

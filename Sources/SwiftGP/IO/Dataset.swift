@@ -13,43 +13,69 @@ public struct Dataset: Sendable {
     public let x: Matrix
     /// The target values (empty when `target` is nil).
     public let y: [Double]
+    /// The column of known per-row noise variances of the target (`--noise-column`), and its values
+    /// (≥ 0, on the target's scale squared); nil when there is none.
+    public let noiseColumn: String?
+    public let noise: [Double]?
 
     public var count: Int { x.rows }
 
-    public init(source: String, features: [String], target: String?, x: Matrix, y: [Double]) {
+    public init(source: String, features: [String], target: String?, x: Matrix, y: [Double],
+                noiseColumn: String? = nil, noise: [Double]? = nil) {
         self.source = source
         self.features = features
         self.target = target
         self.x = x
         self.y = y
+        self.noiseColumn = noiseColumn
+        self.noise = noise
     }
 
-    /// Training data: `target` plus `features` (default: every other column).
-    /// - Throws: `DataError.unknownColumn` for an unknown target or feature, `DatasetError.tooFewRows`
-    ///   below two rows, `DatasetError.constantTarget` when `requireVaryingTarget` and y is constant.
-    public static func training(_ table: DataTable, target: String, features: [String]? = nil,
+    /// Training data: `target` plus `features` (default: every other column but the noise column), and the
+    /// known noise variances in `noiseColumn` when it is named.
+    /// - Throws: `DataError.unknownColumn` for an unknown target, feature or noise column, `DatasetError.tooFewRows`
+    ///   below two rows, `DatasetError.constantTarget` when `requireVaryingTarget` and y is constant,
+    ///   `DatasetError.badNoiseVariance` for a negative variance, `.noiseColumnConflict` when the noise column
+    ///   is the target or a feature.
+    public static func training(_ table: DataTable, target: String, features: [String]? = nil, noiseColumn: String? = nil,
                                 requireVaryingTarget: Bool = true) throws -> Dataset {
         let y = try table.column(target)
-        let names = features ?? table.columns.filter { $0 != target }
+        if let noiseColumn, noiseColumn == target || (features?.contains(noiseColumn) ?? false) {
+            throw DatasetError.noiseColumnConflict(path: table.source, column: noiseColumn, role: noiseColumn == target ? "target" : "a feature")
+        }
+        let noise = try noiseColumn.map { try noiseVariances(table, column: $0) }
+        let names = features ?? table.columns.filter { $0 != target && $0 != noiseColumn }
         let x = try table.matrix(columns: names)
         guard table.rowCount >= 2 else { throw DatasetError.tooFewRows(path: table.source, found: table.rowCount, needed: 2) }
         if requireVaryingTarget, let first = y.first, y.allSatisfy({ $0 == first }) {
             throw DatasetError.constantTarget(path: table.source, column: target, value: first)
         }
-        return Dataset(source: table.source, features: names, target: target, x: x, y: y)
+        return Dataset(source: table.source, features: names, target: target, x: x, y: y, noiseColumn: noiseColumn, noise: noise)
     }
 
-    /// Data to predict at: the model's `features` in the model's order (extra columns are ignored), and
-    /// `target` when given (for evaluation).
+    /// The known noise variances in `column`. - Throws: `DatasetError.badNoiseVariance` at the first negative one.
+    static func noiseVariances(_ table: DataTable, column: String) throws -> [Double] {
+        let s = try table.column(column)
+        if let r = s.firstIndex(where: { $0 < 0 }) {
+            throw DatasetError.badNoiseVariance(path: table.source, line: r + 2, column: column, value: s[r])
+        }
+        return s
+    }
+
+    /// Data to predict at: the model's `features` in the model's order (extra columns are ignored),
+    /// `target` when given (for evaluation), and the known noise variances of `noiseColumn` when the table has
+    /// that column (predictions of y then include them).
     /// - Throws: `DatasetError.missingFeature` naming the first absent feature; `DataError.unknownColumn`
-    ///   for an absent target.
-    public static func inputs(_ table: DataTable, features: [String], target: String? = nil) throws -> Dataset {
+    ///   for an absent target; `DatasetError.badNoiseVariance`.
+    public static func inputs(_ table: DataTable, features: [String], target: String? = nil, noiseColumn: String? = nil) throws -> Dataset {
         for name in features where !table.columns.contains(name) {
             throw DatasetError.missingFeature(path: table.source, name: name, available: table.columns)
         }
         let y = try target.map { try table.column($0) } ?? []
+        let present = noiseColumn.flatMap { table.columns.contains($0) ? $0 : nil }
         return Dataset(source: table.source, features: features, target: target,
-                       x: try table.matrix(columns: features), y: y)
+                       x: try table.matrix(columns: features), y: y, noiseColumn: present,
+                       noise: try present.map { try noiseVariances(table, column: $0) })
     }
 }
 

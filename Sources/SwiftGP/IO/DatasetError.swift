@@ -10,6 +10,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case singleClass(path: String, column: String, value: Double)
     case cannotStandardize(path: String, column: String)
     case notCount(path: String, line: Int, column: String, value: Double)
+    case badNoiseVariance(path: String, line: Int, column: String, value: Double)
+    case noiseColumnConflict(path: String, column: String, role: String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(p), column '\(c)': every label is \(format(v)); binary classification needs two classes"
         case let .notCount(p, l, c, v):
             return "\(p), line \(l), column '\(c)': \(format(v)) is not a count; the poisson likelihood needs non-negative integers"
+        case let .badNoiseVariance(p, l, c, v):
+            return "\(p), line \(l), column '\(c)': noise variance \(format(v)) is negative; known noise variances must be ≥ 0"
+        case let .noiseColumnConflict(p, c, role):
+            return "\(p): the noise column '\(c)' is also the \(role); it must be a column of its own"
         case let .cannotStandardize(p, c):
             return "\(p), column '\(c)': values too large to standardise (the variance overflows); rescale the column"
         }

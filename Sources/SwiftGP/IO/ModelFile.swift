@@ -31,17 +31,20 @@ public struct ModelFile: Codable, Sendable, Equatable {
     public var data: TrainingData?
     /// The kind's own state; nil for kinds that keep none.
     public var state: ModelState?
+    /// The column of known per-point noise variances the model was fitted with (`--noise-column`); `predict`
+    /// and `evaluate` add that column's values to the predictive variance of y when their data has it.
+    public var noiseColumn: String?
 
     enum CodingKeys: String, CodingKey {
         case format, version, model, task, kernel, likelihood, mean, features, target, classes, standardization,
              training, data, state
-        case jitterPolicy = "jitter_policy"
+        case jitterPolicy = "jitter_policy", noiseColumn = "noise_column"
     }
 
     public init(model: String, task: ModelTask, kernel: KernelSpec, likelihood: ComponentSpec, mean: ComponentSpec,
                 features: [String], target: String, classes: [Double]? = nil, standardization: StoredStandardization,
                 training: TrainingRecord, jitterPolicy: JitterRecord, data: TrainingData? = nil,
-                state: ModelState? = nil) {
+                state: ModelState? = nil, noiseColumn: String? = nil) {
         self.model = model
         self.task = task
         self.kernel = kernel
@@ -55,6 +58,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
         self.jitterPolicy = jitterPolicy
         self.data = data
         self.state = state
+        self.noiseColumn = noiseColumn
     }
 
     /// The file as compact JSON.
@@ -138,6 +142,14 @@ public struct ModelFile: Codable, Sendable, Equatable {
             }
             guard data.x.count == training.points else {
                 throw ModelFileError.invalid(detail: "'data' has \(data.x.count) rows but 'training.points' is \(training.points)")
+            }
+            if let noise = data.noise {
+                guard noise.count == data.y.count else {
+                    throw ModelFileError.invalid(detail: "'data.noise' has \(noise.count) values for \(data.y.count) rows")
+                }
+                if let i = noise.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+                    throw ModelFileError.invalid(detail: "'data.noise' value \(i) is \(noise[i]), not a finite variance ≥ 0")
+                }
             }
         }
         try state?.validate(featureCount: d)

@@ -38,10 +38,13 @@ public struct StoredStandardization: Codable, Sendable, Equatable {
 public struct TrainingData: Codable, Sendable, Equatable {
     public var x: [[Double]]
     public var y: [Double]
+    /// Known per-point noise variances of the rows (standardised scale), when the fit had them.
+    public var noise: [Double]?
 
-    public init(x: [[Double]], y: [Double]) {
+    public init(x: [[Double]], y: [Double], noise: [Double]? = nil) {
         self.x = x
         self.y = y
+        self.noise = noise
     }
 }
 

@@ -10,17 +10,18 @@ public struct ExactModelKind: ModelKind {
     public var summary: String { "exact GP regression (O(n³); up to a few thousand points)" }
     public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "log marginal likelihood" }
+    public var acceptsNoise: Bool { true }
     public func task(for likelihood: String) -> ModelTask { .regression }
 
     public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
         let kernel = settings.kernel.makeKernel(dimension: data.x.cols)
         var gp = ExactGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 1, floor: settings.noiseFloor))
-        let report = try gp.fit(data.x, data.y, options: settings.options)
-        let posterior = try gp.posterior(data.x, data.y)
+        let report = try gp.fit(data.x, data.y, noise: data.noise, options: settings.options)
+        let posterior = try gp.posterior(data.x, data.y, noise: data.noise)
         return TrainedState(
             kernel: KernelSpec(gp.kernel), likelihood: ComponentSpec(kind: "gaussian", parameters: gp.likelihood.parameters),
             mean: ComponentSpec(kind: gp.mean.kind, parameters: gp.mean.parameters), jitterPolicy: gp.jitter,
-            report: report, data: TrainingData(x: (0..<data.x.rows).map { data.x.row($0) }, y: data.y),
+            report: report, data: TrainingData(x: (0..<data.x.rows).map { data.x.row($0) }, y: data.y, noise: data.noise),
             predictor: ExactPredictor(posterior: posterior))
     }
 
@@ -37,7 +38,7 @@ public struct ExactModelKind: ModelKind {
         let gp = ExactGP(kernel: try file.kernel.makeKernel(inputDimension: d),
                          likelihood: try file.likelihood.gaussianLikelihood(),
                          mean: try file.mean.meanFunction(inputDimension: d), jitter: file.jitterPolicy.policy)
-        return ExactPredictor(posterior: try gp.posterior(Matrix(data.x), data.y))
+        return ExactPredictor(posterior: try gp.posterior(Matrix(data.x), data.y, noise: data.noise))
     }
 }
 

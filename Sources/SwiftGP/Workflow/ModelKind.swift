@@ -13,6 +13,9 @@ public protocol ModelKind: Sendable {
     var summary: String { get }
     /// The `--likelihood` names this kind supports; the first is the default.
     var likelihoods: [String] { get }
+    /// Whether the kind takes known per-point noise variances (`TrainingSet.noise`) with a Gaussian
+    /// likelihood (default false).
+    var acceptsNoise: Bool { get }
     /// The kernel family this kind accepts: the `KernelCatalogue` kinds whose `models` contain it
     /// (default: `.dense`, every kind).
     var acceptedKernels: KernelCatalogue.Models { get }
@@ -31,6 +34,7 @@ public protocol ModelKind: Sendable {
 }
 
 extension ModelKind {
+    public var acceptsNoise: Bool { false }
     public var acceptedKernels: KernelCatalogue.Models { .dense }
     public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? { nil }
 }
@@ -48,6 +52,8 @@ public struct TrainingSet: Sendable {
     public var y: [Double]
     /// The original label values of the classes (classification), in encoded order.
     public var classes: [Double]? = nil
+    /// Known per-point noise variances on the standardised scale (nil: none); only for kinds that accept them.
+    public var noise: [Double]? = nil
 }
 
 /// The parts of a model file a kind fills in after training, and a predictor built from the live model.
@@ -123,6 +129,8 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
     /// `kernel` is the offending part of the expression; `supported` the base kernels and `operators` the
     /// operators the model accepts.
     case unsupportedKernel(model: String, kernel: String, supported: [String], operators: [String])
+    /// Known per-point noise variances for a kind or likelihood that cannot take them.
+    case noiseUnsupported(model: String, likelihood: String, supported: [String])
 
     public var description: String {
         switch self {
@@ -132,6 +140,8 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
         case let .unsupportedKernel(m, k, s, o):
             let combined = o.isEmpty ? "" : ", combined with \(o.joined(separator: " and "))"
             return "kernel '\(k)' is not available for model '\(m)' (\(m) supports: \(s.joined(separator: ", "))\(combined))"
+        case let .noiseUnsupported(m, l, s):
+            return "--noise-column needs a Gaussian likelihood and one of the models \(s.joined(separator: ", ")) (got model '\(m)', likelihood '\(l)')"
         }
     }
 }

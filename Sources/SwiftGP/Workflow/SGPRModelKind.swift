@@ -11,6 +11,7 @@ public struct SGPRModelKind: ModelKind {
     public var summary: String { "sparse GP regression, collapsed bound (O(n M²); --inducing M)" }
     public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "collapsed ELBO (SGPR)" }
+    public var acceptsNoise: Bool { true }
     public func task(for likelihood: String) -> ModelTask { .regression }
 
     /// K_uf and its adjoint (2 n M) plus M × M blocks; per evaluation ≈ 4 n M² + 2 n M d.
@@ -25,8 +26,8 @@ public struct SGPRModelKind: ModelKind {
         settings.status?("choosing \(m) inducing points (k-means++ on \(data.x.rows) rows)")
         var model = SGPR(kernel: kernel, likelihood: GaussianLikelihood(variance: 1, floor: settings.noiseFloor),
                          inducing: InducingPoints.kMeans(of: data.x, count: m, seed: settings.options.seed))
-        let report = try model.fit(data.x, data.y, options: settings.options)
-        let posterior = try model.posterior(data.x, data.y)
+        let report = try model.fit(data.x, data.y, noise: data.noise, options: settings.options)
+        let posterior = try model.posterior(data.x, data.y, noise: data.noise)
         return TrainedState(
             kernel: KernelSpec(model.kernel), likelihood: ComponentSpec(kind: "gaussian", parameters: model.likelihood.parameters),
             mean: ComponentSpec(kind: "zero", parameters: []), jitterPolicy: model.jitter, report: report,

@@ -11,6 +11,7 @@ public struct SVGPModelKind: ModelKind {
     public var summary: String { "sparse variational GP, minibatches, any likelihood (O(B M²) per step; --inducing M --batch-size B)" }
     public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "ELBO" }
+    public var acceptsNoise: Bool { true }
     public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
     /// Above this many rows an svgp fit without a batch size uses `defaultBatchSize` rows per step.
@@ -46,7 +47,7 @@ public struct SVGPModelKind: ModelKind {
         // Natural gradients are the default for a Gaussian likelihood (conjugate: q(u) moves to the batch
         // optimum direction exactly), selectable for the others (with a ramped step size).
         let useNatural = settings.naturalGradients ?? (name == "gaussian")
-        let report = try model.fit(data.x, data.y, options: options,
+        let report = try model.fit(data.x, data.y, noise: data.noise, options: options,
                                    naturalGradients: useNatural ? NaturalGradientSchedule(
                                        stepSize: name == "gaussian" && settings.batchSize == nil ? 1 : 0.1,
                                        initialStepSize: name == "gaussian" ? nil : 1e-3, rampIterations: name == "gaussian" ? 0 : 50) : nil)

@@ -21,6 +21,10 @@ public struct TrainedModel: Sendable {
     public static func fit(_ data: Dataset, settings: FitSettings) throws -> TrainedModel {
         let (kind, likelihood) = try ModelKinds.resolve(model: settings.model, likelihood: settings.likelihood, kernel: settings.kernel)
         let task = kind.task(for: likelihood)
+        if data.noise != nil, !(kind.acceptsNoise && likelihood == "gaussian") {
+            throw ConfigurationError.noiseUnsupported(model: kind.name, likelihood: likelihood,
+                                                      supported: ModelKinds.all.filter(\.acceptsNoise).map(\.name))
+        }
         let target = data.target ?? "y"
         var y = data.y
         var classes: [Double]? = nil
@@ -62,7 +66,10 @@ public struct TrainedModel: Sendable {
                 return progress(q)
             }
         }
-        let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes)
+        // Noise variances scale with y²: s/σ_y² on the standardised scale.
+        let noiseScale = yScale.map { 1 / ($0.scale[0] * $0.scale[0]) } ?? 1
+        let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes,
+                              noise: data.noise?.map { $0 * noiseScale })
         let s = try kind.train(set, settings: kindSettings)
         let r = s.report
         let training = TrainingRecord(
@@ -76,7 +83,7 @@ public struct TrainedModel: Sendable {
             model: kind.name, task: task, kernel: s.kernel, likelihood: s.likelihood, mean: s.mean,
             features: data.features, target: target, classes: classes,
             standardization: StoredStandardization(x: xScale, y: yScale), training: training,
-            jitterPolicy: JitterRecord(s.jitterPolicy), data: s.data, state: s.state)
+            jitterPolicy: JitterRecord(s.jitterPolicy), data: s.data, state: s.state, noiseColumn: data.noiseColumn)
         // Never produce a file that cannot be read back.
         _ = try file.kernel.makeKernel(inputDimension: data.features.count)
         return TrainedModel(file: file, predictor: s.predictor)
@@ -147,9 +154,10 @@ public struct TrainedModel: Sendable {
     public var predictionChunk: Int { max(64, min(4096, (1 << 23) / max(1, file.data?.x.count ?? 1))) }
 
     /// Predictions at raw inputs whose columns are `file.features` in order, on the original scale.
+    /// `noise`: the rows' known noise variances (regression), added to the predictive variance of y.
     /// - Throws: `PredictionError.inputColumns` for inputs of another width; `PredictionError.nonFinite` rather
     ///   than return a NaN or infinite prediction; numerical errors of the predictor.
-    public func predict(_ x: Matrix) throws -> Prediction {
+    public func predict(_ x: Matrix, noise: [Double]? = nil) throws -> Prediction {
         guard x.cols == file.features.count else {
             throw PredictionError.inputColumns(given: x.cols, expected: file.features.count)
         }
@@ -157,13 +165,16 @@ public struct TrainedModel: Sendable {
         if case let .regression(mean, variance) = p, let ys = file.standardization.y {
             p = .regression(mean: ys.invert(mean), variance: ys.invertVariance(variance))
         }
+        if case let .regression(mean, variance) = p, let noise {
+            p = .regression(mean: mean, variance: zip(variance, noise).map { $0 + $1 })
+        }
         if let row = p.firstNonFinite { throw PredictionError.nonFinite(row: row) }
         return p
     }
 
     /// Predicts block by block (`chunkRows` rows each), handing each block and its first row's index to
     /// `body`, so memory stays bounded by one block's work. - Throws: as `predict(_:)`, or `body`'s error.
-    public func predict(_ x: Matrix, chunkRows: Int? = nil, _ body: (Prediction, Int) throws -> Void) throws {
+    public func predict(_ x: Matrix, noise: [Double]? = nil, chunkRows: Int? = nil, _ body: (Prediction, Int) throws -> Void) throws {
         let chunkRows = chunkRows ?? predictionChunk
         var start = 0
         while start < x.rows {
@@ -172,7 +183,7 @@ public struct TrainedModel: Sendable {
             for c in 0..<x.cols {
                 for r in start..<end { block[r - start, c] = x[r, c] }
             }
-            do { try body(try predict(block), start) } catch let PredictionError.nonFinite(row) {
+            do { try body(try predict(block, noise: noise.map { Array($0[start..<end]) }), start) } catch let PredictionError.nonFinite(row) {
                 throw PredictionError.nonFinite(row: start + row)
             }
             start = end
@@ -183,7 +194,7 @@ public struct TrainedModel: Sendable {
     /// - Throws: `DatasetError` for unknown labels; as `predict(_:)`.
     public func evaluate(_ data: Dataset) throws -> MetricSet {
         var parts: [Prediction] = []
-        try predict(data.x) { p, _ in parts.append(p) }
+        try predict(data.x, noise: data.noise) { p, _ in parts.append(p) }
         return try Prediction(concatenating: parts).metrics(against: data.y, source: data.source, column: data.target ?? file.target)
     }
 }
