@@ -24,6 +24,18 @@ struct FixedAlphaRQ: Kernel {
     func crossInputGradient(_ x: Matrix, _ z: Matrix, adjoint: Matrix) -> Matrix { inner.crossInputGradient(x, z, adjoint: adjoint) }
 }
 
+/// A custom mean for the registration test: m(x) = a · sin(x₁).
+struct SineMean: MeanFunction {
+    var amplitude = Parameter("amplitude", 0.5, .identity)
+    var kind: String { "test-sine" }
+    var parameters: [Parameter] {
+        get { [amplitude] }
+        set { amplitude.assign(from: newValue[0]) }
+    }
+    func value(_ x: Matrix) -> [Double] { (0..<x.rows).map { amplitude.scalar * Math.sin(x[$0, 0]) } }
+    func gradient(_ x: Matrix, adjoint: [Double]) -> [Double] { [(0..<x.rows).map { adjoint[$0] * Math.sin(x[$0, 0]) }.reduce(0, +)] }
+}
+
 /// Every model is Codable with one save/load API (issue 13): a reloaded model has the same parameters
 /// (values, constraints, trainability, priors) and predicts bit-identically; bad files are `ModelFileError`s.
 @Suite struct ModelCodingTests {
@@ -113,5 +125,29 @@ struct FixedAlphaRQ: Kernel {
         let back = try ExactGP.load(from: path)
         #expect(back.kernel is FixedAlphaRQ && back.parameters == model.parameters)
         #expect(try back.posterior(x, y).predict(at: xs).mean == model.posterior(x, y).predict(at: xs).mean)
+    }
+
+    /// A custom mean joins the codec the same way; stored means are checked against the rebuilt mean's own
+    /// names and shapes.
+    @Test func customMeansJoinTheCodecByRegistering() throws {
+        var model = ExactGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood(variance: 0.1), mean: SineMean())
+        try model.fit(x, y, options: FitOptions(maxIterations: 10))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try model.save(to: path)
+        #expect { try ExactGP.load(from: path) } throws: { "\($0)".contains("unknown mean function 'test-sine' (known: zero, constant, linear") }
+        try MeanCatalogue.register(.init("test-sine", "a sin(x₁)") { v in
+            v.count == 1 && v[0].count == 1 ? SineMean(amplitude: Parameter("amplitude", v[0][0], .identity)) : nil
+        })
+        #expect(throws: CatalogueError.duplicateName("linear")) { try MeanCatalogue.register(.init("linear", "again") { _ in ZeroMean() }) }
+        let back = try ExactGP.load(from: path)
+        #expect(back.mean is SineMean && back.parameters == model.parameters)
+        #expect(try back.posterior(x, y).predict(at: xs).mean == model.posterior(x, y).predict(at: xs).mean)
+        // Stored parameters that do not fit the kind, or a linear mean sized for other columns, are refused.
+        let constant = ComponentSpec(kind: "constant", parameters: [Parameter("constant", [1, 2], .identity)])
+        #expect { try constant.meanFunction(inputDimension: 2) } throws: { "\($0)".contains("which do not fit a constant mean") }
+        let linear = ComponentSpec(kind: "linear", parameters: LinearMean(weights: [1, 2, 3]).parameters)
+        #expect { try linear.meanFunction(inputDimension: 2) } throws: { "\($0)".contains("sized for 3 input columns, the model has 2") }
+        #expect(try linear.meanFunction(inputDimension: 3).value(Matrix([[1, 1, 1]])) == [6])
     }
 }

@@ -43,25 +43,22 @@ public struct ComponentSpec: Codable, Sendable, Equatable {
         return likelihood
     }
 
-    /// The stored mean function (`zero`, `constant`, `linear`) for inputs of `inputDimension` columns.
-    /// - Throws: `ModelFileError.invalid` for an unknown kind or bad parameters.
-    public func meanFunction(inputDimension d: Int) throws -> any MeanFunction {
-        var mean: any MeanFunction
-        switch kind {
-        case "zero":
-            try expect([], scalar: true, at: "mean")
-            mean = ZeroMean()
-        case "constant":
-            try expect(["constant"], scalar: true, at: "mean")
-            mean = ConstantMean()
-        case "linear":
-            try expect(["weights", "bias"], scalar: false, at: "mean")
-            guard parameters[0].value.count == d, parameters[1].value.count == 1 else {
-                throw ModelFileError.invalid(detail: "mean (linear) needs \(d) weights and one bias")
-            }
-            mean = LinearMean(weights: [Double](repeating: 0, count: d))
-        default:
-            throw ModelFileError.invalid(detail: "unknown mean function '\(kind)' (known: zero, constant, linear)")
+    /// The stored mean function, one of `MeanCatalogue.names`, with the stored values, constraints and
+    /// trainability, for inputs of `inputDimension` columns (nil: not known; a mean with per-column parameters
+    /// then takes its size from the file).
+    /// - Throws: `ModelFileError.invalid` for an unknown kind, parameters the kind does not have, or a mean
+    ///   sized for another number of columns.
+    public func meanFunction(inputDimension d: Int?) throws -> any MeanFunction {
+        guard let entry = MeanCatalogue.entry(named: kind) else {
+            throw ModelFileError.invalid(detail: "unknown mean function '\(kind)' (known: \(MeanCatalogue.names.joined(separator: ", ")))")
+        }
+        guard var mean = entry.make(values: parameters.map(\.value)) else {
+            throw ModelFileError.invalid(detail: "mean (\(kind)) has parameters [\(parameters.map { "\($0.name): \($0.value.count)" }.joined(separator: ", "))], "
+                                         + "which do not fit a \(kind) mean")
+        }
+        try expect(mean.parameters.map(\.name), scalar: false, at: "mean")
+        if let d, let own = mean.inputDimension, own != d {
+            throw ModelFileError.invalid(detail: "mean (\(kind)) is sized for \(own) input columns, the model has \(d)")
         }
         mean.parameters = try parameters.map { try $0.parameter(at: "mean") }
         return mean

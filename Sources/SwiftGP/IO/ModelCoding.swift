@@ -98,12 +98,11 @@ extension ExactGP: SavableModel {
         let c = try decoder.container(keyedBy: ModelCodingKey.self)
         try c.decodeModelName("exact")
         let mean = try c.decode(ComponentSpec.self, forKey: .mean)
-        let d = mean.kind == "linear" ? (mean.parameters.first?.value.count ?? 0) : 0
         guard let likelihood = try c.decodeLikelihood() as? GaussianLikelihood else {
             throw ModelFileError.invalid(detail: "an exact GP needs a gaussian likelihood")
         }
         self.init(kernel: try c.decodeKernel(inputDimension: nil), likelihood: likelihood,
-                  mean: try mean.meanFunction(inputDimension: d), jitter: try c.decode(JitterPolicy.self, forKey: .jitter))
+                  mean: try mean.meanFunction(inputDimension: nil), jitter: try c.decode(JitterPolicy.self, forKey: .jitter))
         try assignRecords(try c.decodeRecords())
     }
 }

@@ -1,8 +1,11 @@
 import GPLinearAlgebra
 
 /// A prior mean function m(x) with parameters β and the VJP ∂⟨ā, m(X)⟩/∂β.
+/// Custom means join model files by registering a `MeanCatalogue.Entry` under their `kind`.
 public protocol MeanFunction: Parameterised, Sendable {
     var kind: String { get }
+    /// The number of input columns the mean is sized for, when its parameters depend on it (nil: any).
+    var inputDimension: Int? { get }
     /// m(X), one value per row. - Complexity: O(n d).
     func value(_ x: Matrix) -> [Double]
     /// ∂⟨ā, m(X)⟩/∂β, flattened in `parameters` order.
@@ -10,6 +13,8 @@ public protocol MeanFunction: Parameterised, Sendable {
 }
 
 extension MeanFunction {
+    public var inputDimension: Int? { nil }
+
     /// m(X) on the tape, as a column.
     public func value(_ x: Matrix, on parameters: [Var], tape: Tape) -> Var {
         if parameters.isEmpty { return tape.leaf(value(x)) }
@@ -50,6 +55,7 @@ public struct LinearMean: MeanFunction {
         self.bias = Parameter("bias", bias, .identity)
     }
     public var kind: String { "linear" }
+    public var inputDimension: Int? { weights.count }
     public var parameters: [Parameter] {
         get { [weights, bias] }
         set {
