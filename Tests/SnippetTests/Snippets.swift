@@ -25,6 +25,14 @@ enum Snippets {
 
     /// README.md, snippet 3.
     static func README_3() throws {
+        let (x, y, xTest) = SnippetData.regression(columns: 2)
+        var scaled = Standardized(ExactGP(kernel: Matern52()))       // inputs and targets; Standardized(m, inputs: false)
+        try scaled.fit(x, y)
+        let prediction = try scaled.predictor(x, y).observed(xTest)  // mean and variance of y on its own scale
+    }
+
+    /// README.md, snippet 4.
+    static func README_4() throws {
         let (x, y, xTest) = SnippetData.classification()
         let z = InducingPoints.kMeans(of: x, count: 64, seed: 0)
         var svgp = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: Bernoulli(), inducing: z)
@@ -32,8 +40,8 @@ enum Snippets {
         let p = try svgp.posterior().predictObserved(at: xTest).mean        // p(y = 1)
     }
 
-    /// README.md, snippet 4.
-    static func README_4() throws {
+    /// README.md, snippet 5.
+    static func README_5() throws {
         let (times, y, newTimes) = SnippetData.timeSeries()
         var gp = try StateSpaceGP(kernel: Matern52(lengthscale: [1]) + HidaMatern(order: 1, frequency: 2),
                                   likelihood: GaussianLikelihood(variance: 0.1))
@@ -41,8 +49,8 @@ enum Snippets {
         let f = try gp.posterior(times, y).predict(at: newTimes)
     }
 
-    /// README.md, snippet 5.
-    static func README_5() throws {
+    /// README.md, snippet 6.
+    static func README_6() throws {
         let (x, y, _) = SnippetData.regression(columns: 2); var svgp = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood(), inducing: InducingPoints.kMeans(of: x, count: 16, seed: 0)); var model = ExactGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood())
         var options = FitOptions(optimizer: .adam(learningRate: 0.01), maxIterations: 2000, batchSize: 256)
         options.groups = [ParameterGroup("q", updater: .naturalGradient(NaturalGradientSchedule(stepSize: 0.1))),
@@ -57,8 +65,8 @@ enum Snippets {
         print(model)                                                                  // the parameter table
     }
 
-    /// README.md, snippet 6.
-    static func README_6() throws {
+    /// README.md, snippet 7.
+    static func README_7() throws {
         let (x, y, _) = SnippetData.regression(columns: 2); var model = ExactGP(kernel: Matern52(lengthscale: [1, 1]))
         final class Trace: Sendable { let objectives = Mutex<[Double]>([]) }
         let trace = Trace()
@@ -161,6 +169,7 @@ enum Snippets {
         ("README.md, snippet 4", README_4),
         ("README.md, snippet 5", README_5),
         ("README.md, snippet 6", README_6),
+        ("README.md, snippet 7", README_7),
         ("Sources/SwiftGP/SwiftGP.docc/ChoosingAModel.md, snippet 1", Sources_SwiftGP_SwiftGP_docc_ChoosingAModel_1),
         ("Sources/SwiftGP/SwiftGP.docc/ChoosingAModel.md, snippet 2", Sources_SwiftGP_SwiftGP_docc_ChoosingAModel_2),
         ("Sources/SwiftGP/SwiftGP.docc/GettingStarted.md, snippet 1", Sources_SwiftGP_SwiftGP_docc_GettingStarted_1),
