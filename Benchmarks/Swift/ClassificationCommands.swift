@@ -55,7 +55,7 @@ func classificationUCI(_ args: Arguments) throws {
                     failures += 1
                     continue
                 }
-                let f = posterior.predict(at: xs)
+                let f = try posterior.predict(at: xs)
                 seconds.append(now() - t0)
                 var ll = 0.0, correct = 0
                 for i in ys.indices {

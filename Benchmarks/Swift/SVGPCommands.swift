@@ -99,13 +99,13 @@ func svgpFit(_ args: Arguments) throws {
 
     // Scores (untimed) from the fitted model.
     let posterior = try model.posterior()
-    let observed = posterior.predictObserved(at: test.x)
+    let observed = try posterior.predictObserved(at: test.x)
     var metrics: [(String, JSON)]
     if likelihoodName == "gaussian" {
         let (rmse, nlpd) = scores(mean: observed.mean, variance: observed.variance, y: test.y)
         metrics = [("test_rmse", .number(rmse)), ("test_nlpd", .number(nlpd))]
     } else {
-        let lpd = posterior.logPredictiveDensity(test.y, at: test.x)
+        let lpd = try posterior.logPredictiveDensity(test.y, at: test.x)
         let wrong = zip(observed.mean, test.y).filter { ($0.0 > 0.5) != ($0.1 > 0.5) }.count
         metrics = [("test_error", .number(Double(wrong) / Double(test.n))),
                    ("test_nlpd", .number(-lpd.reduce(0, +) / Double(test.n)))]

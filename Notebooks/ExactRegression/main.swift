@@ -48,8 +48,8 @@ for p in model.parameters {
 let xsTable = try DataTable.read(whitespaceSeparated: root + "/datasets/snelson1d/snelson_test_inputs.dat")
 let xs = xsTable.values
 let posterior = try model.posterior(x, y)
-let latent = posterior.predict(at: xs)
-let observed = posterior.predictObserved(at: xs)
+let latent = try posterior.predict(at: xs)
+let observed = try posterior.predictObserved(at: xs)
 let sd = latent.variance.map { $0.squareRoot() }
 // Far from the data the posterior returns to the prior: mean 0, variance σ²_f.
 print(String(format: "prediction at x = 10: mean %.4f, sd %.4f (prior sd %.4f)",

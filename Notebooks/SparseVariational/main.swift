@@ -47,13 +47,13 @@ let exactReport = try fittedExact.fit(x, y)
 print(String(format: "optimised exact LML: %.4f", exactReport.objective))
 
 let posterior = try svgp.posterior()
-let latent = posterior.predict(at: xs)
+let latent = try posterior.predict(at: xs)
 let sd = latent.variance.map { $0.squareRoot() }
 var figure = Figure(width: 760, height: 420, title: "SVGP on the Snelson data (M = 15)")
 figure.xLabel = "x"
 figure.yLabel = "y"
 figure.legend = .outsideRight     // beside the plot: never over the data
-let observed = posterior.predictObserved(at: xs)
+let observed = try posterior.predictObserved(at: xs)
 figure.band(x: xs.storage, lower: zip(observed.mean, observed.variance).map { $0 - 2 * $1.squareRoot() },
             upper: zip(observed.mean, observed.variance).map { $0 + 2 * $1.squareRoot() },
             label: "±2σ (y): f + noise", color: .orange, opacity: 0.18)
@@ -75,9 +75,9 @@ let yt = try load("banana/banana_test_y.txt").column(0).map { $0 > 0 ? 1.0 : 0.0
 var classifier = try SVGP(kernel: RBF(lengthscale: [1, 1]), likelihood: Bernoulli(), inducing: InducingPoints.kMeans(of: xb, count: 20, seed: 1))
 let classReport = try classifier.fit(xb, yb, options: FitOptions(optimizer: .adam(learningRate: 0.05), maxIterations: 600, relativeTolerance: 0, seed: 1))
 let classPosterior = try classifier.posterior()
-let p = classPosterior.predictObserved(at: xt).mean
+let p = try classPosterior.predictObserved(at: xt).mean
 let errors = zip(p, yt).filter { ($0 > 0.5 ? 1.0 : 0.0) != $1 }.count
-let nlpd = -classPosterior.logPredictiveDensity(yt, at: xt).reduce(0, +) / Double(yt.count)
+let nlpd = try -classPosterior.logPredictiveDensity(yt, at: xt).reduce(0, +) / Double(yt.count)
 print(String(format: "banana: ELBO %.4f, test error %.4f, test NLPD %.4f (n_test = %d)",
              classReport.objective, Double(errors) / Double(yt.count), nlpd, yt.count))
 
@@ -85,7 +85,7 @@ print(String(format: "banana: ELBO %.4f, test error %.4f, test NLPD %.4f (n_test
 let grid = (0..<60).map { -3.0 + 6.0 * Double($0) / 59 }
 var gridPoints = Matrix(rows: 3600, cols: 2)
 for i in 0..<60 { for j in 0..<60 { gridPoints[i * 60 + j, 0] = grid[j]; gridPoints[i * 60 + j, 1] = grid[i] } }
-let pg = classPosterior.predictObserved(at: gridPoints).mean
+let pg = try classPosterior.predictObserved(at: gridPoints).mean
 let zGrid = (0..<60).map { i in (0..<60).map { j in pg[i * 60 + j] } }
 var banana = Figure(width: 760, height: 560, title: "SVGP classification (banana, M = 20)")
 banana.xLabel = "x₁"

@@ -10,8 +10,8 @@ enum Snippets {
         var model = ExactGP(kernel: Matern52(), likelihood: GaussianLikelihood(variance: 0.1))
         try model.fit(x, y)                                // L-BFGS on the log marginal likelihood; one lengthscale per column
         let posterior = try model.posterior(x, y)          // holds chol(K + σ²I) and α
-        let f = posterior.predict(at: xTest)               // latent mean and variance
-        let yPred = posterior.predictObserved(at: xTest)   // adds the noise variance
+        let f = try posterior.predict(at: xTest)               // latent mean and variance
+        let yPred = try posterior.predictObserved(at: xTest)   // adds the noise variance
     }
 
     /// README.md, snippet 2.
@@ -86,7 +86,7 @@ enum Snippets {
         var sgpr = SGPR(kernel: Matern52(lengthscale: [1, 1]), likelihood: GaussianLikelihood(variance: 0.1), inducing: z)
         try sgpr.fit(x, y)
         let posterior = try sgpr.posterior(x, y)
-        let joint = posterior.covariance(at: xTest)                   // m × m
+        let joint = try posterior.covariance(at: xTest)                   // m × m
         let draws = try posterior.samples(at: xTest, count: 5, seed: 1)  // m × 5
         print(try sgpr.upperBound(x, y), joint.rows, draws.cols)  // log p(y) ≤ upper bound
     }
@@ -109,7 +109,7 @@ enum Snippets {
         print(report.objective, report.converged)
         print(model)                                           // the parameter table
         let posterior = try model.posterior(x, y)              // chol(K + σ²I) and α, once
-        let prediction = posterior.predictObserved(at: try Matrix(checkingRows: [[1.25], [4.0]]))
+        let prediction = try posterior.predictObserved(at: try Matrix(checkingRows: [[1.25], [4.0]]))
         print(prediction.mean, prediction.variance)
     }
 

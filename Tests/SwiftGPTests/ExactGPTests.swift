@@ -72,11 +72,11 @@ func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b)
                     "gradient[\(i)] \(gradient[i]) vs \(ref[i])")
         }
         let post = try model.posterior(data.xTrain, data.yTrain)
-        let p = post.predict(at: data.xTest)
+        let p = try post.predict(at: data.xTest)
         let mean = c["latent_mean"] as! [Double], variance = c["latent_variance"] as! [Double]
         #expect(FiniteDifferences.maxRelativeError(p.mean, mean, floor: 1e-300) < 1e-8)
         #expect(FiniteDifferences.maxRelativeError(p.variance, variance, floor: 1e-300) < 1e-8)
-        let observed = post.predictObserved(at: data.xTest).variance
+        let observed = try post.predictObserved(at: data.xTest).variance
         #expect(FiniteDifferences.maxRelativeError(observed, c["observed_variance"] as! [Double], floor: 1e-300) < 1e-8)
     }
 
@@ -170,8 +170,8 @@ func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b)
         let y = x.storage.map { Math.sin(3 * $0) }
         let post = try ExactGP(kernel: RBF(lengthscale: [0.5]), likelihood: GaussianLikelihood(variance: 0.05)).posterior(x, y)
         let xs = Matrix(column: [-1.5, 0, 0.7, 2.5])
-        let p = post.predict(at: xs)
-        let c = post.covariance(at: xs)
+        let p = try post.predict(at: xs)
+        let c = try post.covariance(at: xs)
         #expect(FiniteDifferences.maxRelativeError(c.diagonal, p.variance) < 1e-8)
         let s1 = try post.samples(at: xs, count: 4000, seed: 9), s2 = try post.samples(at: xs, count: 4000, seed: 9)
         #expect(s1 == s2)

@@ -6,7 +6,7 @@ import GPLinearAlgebra
 /// ```swift
 /// var model = GPClassifier(kernel: Matern52(lengthscale: [1]), likelihood: Bernoulli(link: .probit), inference: .epLike)
 /// let posterior = try model.fit(x, y)              // hyperparameters and the posterior at them
-/// let f = posterior.predict(at: xTest)             // latent mean and variance
+/// let f = try posterior.predict(at: xTest)             // latent mean and variance
 /// let p = f.mean.indices.map { model.likelihood.predictive(mean: f.mean[$0], variance: f.variance[$0]).mean }
 /// ```
 /// - Complexity: O(n³) per objective evaluation and per site update, O(n²) memory.

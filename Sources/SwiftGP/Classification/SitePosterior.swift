@@ -115,7 +115,9 @@ public struct SitePosterior: Sendable {
 
     /// Latent mean k*ᵀ ϱ and variance k** − ‖L⁻¹ W k*‖² (clamped at 0) at new inputs.
     /// - Complexity: O(n m d + n² m).
-    public func predict(at xs: Matrix) -> GaussianPrediction {
+    /// - Throws: `PredictionError.inputColumns` for inputs with another number of columns than the training data.
+    public func predict(at xs: Matrix) throws -> GaussianPrediction {
+        try PredictionError.checkColumns(xs, expected: x.cols)
         var kfs = kernel.cross(x, xs)
         let mean = matvec(kfs, rho, .transposed)
         for j in 0..<xs.rows { for i in 0..<x.rows { kfs[i, j] *= root[i] } }

@@ -9,7 +9,7 @@ import GPLinearAlgebra
 /// var model = ExactGP(kernel: Matern52(lengthscale: [1, 1]), likelihood: GaussianLikelihood(variance: 0.1))
 /// try model.fit(x, y)
 /// let posterior = try model.posterior(x, y)
-/// let prediction = posterior.predict(at: xTest)   // latent mean and variance
+/// let prediction = try posterior.predict(at: xTest)   // latent mean and variance
 /// ```
 /// - Complexity: O(n³) per objective evaluation and per posterior, O(n²) memory.
 public struct ExactGP: Parameterised, Sendable {

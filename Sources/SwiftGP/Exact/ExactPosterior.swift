@@ -33,7 +33,9 @@ public struct ExactPosterior: Sendable {
     public var noiseVariance: Double { model.likelihood.variance.scalar }
 
     /// Latent f* mean m(X*) + K*f α and variance diag K** − ‖L⁻¹Kf*‖² (clamped at 0).
-    public func predict(at xs: Matrix) -> GaussianPrediction {
+    /// - Throws: `PredictionError.inputColumns` for inputs with another number of columns than the training data.
+    public func predict(at xs: Matrix) throws -> GaussianPrediction {
+        try PredictionError.checkColumns(xs, expected: x.cols)
         let kfs = model.kernel.cross(x, xs)          // n × m
         var mean = matvec(kfs, alpha, .transposed)
         let prior = model.mean.value(xs)
@@ -51,14 +53,15 @@ public struct ExactPosterior: Sendable {
 
     /// Observed y* mean and variance: latent variance + σ², plus the test points' known noise variances
     /// `noise` when given (one per row of `xs`).
-    public func predictObserved(at xs: Matrix, noise: [Double]? = nil) -> GaussianPrediction {
-        var p = predict(at: xs)
+    public func predictObserved(at xs: Matrix, noise: [Double]? = nil) throws -> GaussianPrediction {
+        var p = try predict(at: xs)
         p.variance = p.variance.indices.map { p.variance[$0] + noiseVariance + (noise?[$0] ?? 0) }
         return p
     }
 
     /// The joint latent covariance K** − Vᵀ V, V = L⁻¹ K f*.
-    public func covariance(at xs: Matrix) -> Matrix {
+    public func covariance(at xs: Matrix) throws -> Matrix {
+        try PredictionError.checkColumns(xs, expected: x.cols)
         let v = factor.solveLower(model.kernel.cross(x, xs))
         var c = model.kernel.gram(xs)
         gemm(.transposed, .none, alpha: -1, v, v, beta: 1, into: &c)
@@ -73,7 +76,7 @@ public struct ExactPosterior: Sendable {
         var g = SeededGenerator(seed: seed)
         let z = Matrix(rows: xs.rows, cols: count, storage: g.normals(xs.rows * count))
         var s = matmul(c.lower, z)
-        let mean = predict(at: xs).mean
+        let mean = try predict(at: xs).mean
         for j in 0..<count { for i in 0..<xs.rows { s[i, j] += mean[i] } }
         return s
     }

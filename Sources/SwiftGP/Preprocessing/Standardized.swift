@@ -122,7 +122,7 @@ extension ExactGP: StandardizableRegression {
 
     public func regressionPredictor(_ x: Matrix, _ y: [Double]) throws -> RegressionPredictor {
         let posterior = try self.posterior(x, y)
-        return RegressionPredictor(latent: { posterior.predict(at: $0) }, observed: { posterior.predictObserved(at: $0) })
+        return RegressionPredictor(latent: { try posterior.predict(at: $0) }, observed: { try posterior.predictObserved(at: $0) })
     }
 }
 
@@ -134,7 +134,7 @@ extension SGPR: StandardizableRegression {
 
     public func regressionPredictor(_ x: Matrix, _ y: [Double]) throws -> RegressionPredictor {
         let posterior = try self.posterior(x, y)
-        return RegressionPredictor(latent: { posterior.predict(at: $0) }, observed: { posterior.predictObserved(at: $0) })
+        return RegressionPredictor(latent: { try posterior.predict(at: $0) }, observed: { try posterior.predictObserved(at: $0) })
     }
 
     public mutating func standardizeInputs(_ scaling: Standardization) {
@@ -151,7 +151,7 @@ extension SVGP: StandardizableRegression {
     /// Uses the trained q(u); the training data are not needed.
     public func regressionPredictor(_ x: Matrix, _ y: [Double]) throws -> RegressionPredictor {
         let posterior = try self.posterior()
-        return RegressionPredictor(latent: { posterior.predict(at: $0) }, observed: { posterior.predictObserved(at: $0) })
+        return RegressionPredictor(latent: { try posterior.predict(at: $0) }, observed: { try posterior.predictObserved(at: $0) })
     }
 
     public mutating func standardizeInputs(_ scaling: Standardization) {

@@ -14,7 +14,10 @@ public struct InducingPosterior: Sendable {
     public let projectedSqrt: [Matrix]
 
     /// Latent means and variances, `n × latentCount`.
-    public func predictLatent(at xs: Matrix) -> (mean: Matrix, variance: Matrix) {
+    /// - Throws: `PredictionError.inputColumns` for inputs with another number of columns than Z (as every
+    ///   prediction here does).
+    public func predictLatent(at xs: Matrix) throws -> (mean: Matrix, variance: Matrix) {
+        try PredictionError.checkColumns(xs, expected: z.cols)
         let kzs = kernel.cross(z, xs)
         let mean = matmul(kzs, projectedMean, .transposed, .none)
         let a = factor.solveLower(kzs)
@@ -34,8 +37,9 @@ public struct InducingPosterior: Sendable {
     /// The joint covariance of latent `latent` at `xs` (docs/methods/sparse-variational.md#prediction):
     /// K** − AᵀA + BᵀB with A = L⁻¹K_u* (L = chol K_uu) and B = Rᵀ K_u*; its diagonal is `predictLatent`'s variance.
     /// - Complexity: O(M² m + M m²) for m test points.
-    public func covariance(at xs: Matrix, latent: Int = 0) -> Matrix {
-        precondition(projectedSqrt.indices.contains(latent), "latent \(latent) of \(projectedSqrt.count)")
+    public func covariance(at xs: Matrix, latent: Int = 0) throws -> Matrix {
+        try PredictionError.checkColumns(xs, expected: z.cols)
+        guard projectedSqrt.indices.contains(latent) else { throw PredictionError.unknownLatent(index: latent, count: projectedSqrt.count) }
         let kzs = kernel.cross(z, xs)
         let a = factor.solveLower(kzs)
         let b = matmul(projectedSqrt[latent], kzs, .transposed, .none)
@@ -61,27 +65,27 @@ public struct InducingPosterior: Sendable {
     }
 
     /// Latent mean and variance for single-latent models.
-    public func predict(at xs: Matrix) -> GaussianPrediction {
-        let (m, v) = predictLatent(at: xs)
+    public func predict(at xs: Matrix) throws -> GaussianPrediction {
+        let (m, v) = try predictLatent(at: xs)
         return GaussianPrediction(mean: m.column(0), variance: v.column(0))
     }
 
     /// Mean and variance of y (for Bernoulli: the mean is p(y = 1)).
-    public func predictObserved(at xs: Matrix) -> GaussianPrediction {
-        let (m, v) = predictLatent(at: xs)
+    public func predictObserved(at xs: Matrix) throws -> GaussianPrediction {
+        let (m, v) = try predictLatent(at: xs)
         return likelihood.predictiveMoments(mean: m, variance: v)
     }
 
     /// Class probabilities `n × C` for classification likelihoods (Bernoulli: columns p(0), p(1)).
-    public func predictProbabilities(at xs: Matrix) -> Matrix? {
+    public func predictProbabilities(at xs: Matrix) throws -> Matrix? {
         guard let classes = likelihood as? any ClassProbabilities else { return nil }
-        let (m, v) = predictLatent(at: xs)
+        let (m, v) = try predictLatent(at: xs)
         return classes.classProbabilities(mean: m, variance: v)
     }
 
     /// log p(y* | data) for each test point.
-    public func logPredictiveDensity(_ y: [Double], at xs: Matrix) -> [Double] {
-        let (m, v) = predictLatent(at: xs)
+    public func logPredictiveDensity(_ y: [Double], at xs: Matrix) throws -> [Double] {
+        let (m, v) = try predictLatent(at: xs)
         return likelihood.logPredictiveDensity(y, mean: m, variance: v)
     }
 }

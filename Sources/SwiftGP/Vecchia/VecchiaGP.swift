@@ -89,6 +89,7 @@ public struct VecchiaPosterior: Sendable {
     /// Latent mean and variance at the rows of `xs`.
     /// - Throws: `LinearAlgebraError` when a neighbour block cannot be factorised.
     public func predict(at xs: Matrix) throws -> GaussianPrediction {
+        try PredictionError.checkColumns(xs, expected: x.cols)
         let scaled = VecchiaStructure.scaled(xs, by: scales)
         let kernel = model.kernel, noise = model.likelihood.variance.scalar, m = model.neighbours, policy = model.jitter
         let (x, y, tree) = (self.x, self.y, self.tree)

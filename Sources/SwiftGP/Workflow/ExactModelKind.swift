@@ -46,7 +46,7 @@ public struct ExactModelKind: ModelKind {
 struct ExactPredictor: ModelPredictor {
     let posterior: ExactPosterior
     func predict(_ x: Matrix) throws -> Prediction {
-        let p = posterior.predictObserved(at: x)
+        let p = try posterior.predictObserved(at: x)
         return .regression(mean: p.mean, variance: p.variance)
     }
 }

@@ -61,8 +61,8 @@ struct GPCPredictor: ModelPredictor {
     let likelihood: Bernoulli
     let classes: [Double]?
 
-    func predict(_ x: Matrix) -> Prediction {
-        let f = posterior.predict(at: x)
+    func predict(_ x: Matrix) throws -> Prediction {
+        let f = try posterior.predict(at: x)
         let p = f.mean.indices.map { likelihood.predictive(mean: f.mean[$0], variance: f.variance[$0]).mean }
         return .classification(classes: classes ?? [0, 1], probabilities: p.map { [1 - $0, $0] })
     }

@@ -36,10 +36,10 @@ struct InducingPredictor: ModelPredictor {
     func predict(_ x: Matrix) throws -> Prediction {
         switch task {
         case .regression, .countRegression:
-            let p = posterior.predictObserved(at: x)
+            let p = try posterior.predictObserved(at: x)
             return .regression(mean: p.mean, variance: p.variance)
         case .binaryClassification, .multiclassClassification:
-            let p = posterior.predictProbabilities(at: x)!
+            let p = try posterior.predictProbabilities(at: x)!
             return .classification(classes: classes ?? (0..<p.cols).map(Double.init),
                                    probabilities: (0..<p.rows).map { p.row($0) })
         }
