@@ -10,6 +10,9 @@ import os
 import statistics
 
 SWIFTGP = "SwiftGP"
+# swiftgp-bench built without SWIFTGP_NATIVE (`Benchmarks/run --portable`): what a package depending on SwiftGP
+# by version gets. It runs as one more peer of the exact and svgp suites, so its ratio to SwiftGP is in their tables.
+PORTABLE = "SwiftGP portable"
 
 
 class ParseError(ValueError):

@@ -253,6 +253,8 @@ def run(ctx):
     def command(lib, args):
         if lib == SWIFTGP:
             return [ctx.swift_binary] + args
+        if lib == core.PORTABLE:
+            return [ctx.portable_binary] + args
         return [ctx.peer_python(lib), os.path.join(ctx.bench_dir, "peers", ctx.peer_script(lib))] + args[1:]
 
     def go(kind, lib, n, rnd, args):

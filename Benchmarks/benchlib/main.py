@@ -18,6 +18,8 @@ AGGREGATORS = {"exact": exact.aggregate, "io": io.aggregate, "spatial": spatial.
 OWN_PEERS = {"classification"}
 PLANNED = ()
 SCRATCH = ".build-bench"
+PORTABLE_SCRATCH = ".build-bench-portable"
+PORTABLE_SUITES = {"exact", "svgp"}
 
 
 class Context:
@@ -32,6 +34,8 @@ class Context:
         self.peers = [] if args.no_peers else args.peers
         self.peer_status = {}
         self.swift_binary = os.path.join(self.repo, SCRATCH, "release", "swiftgp-bench")
+        self.portable_binary = (os.path.join(self.repo, PORTABLE_SCRATCH, "release", "swiftgp-bench")
+                                if args.portable else None)
         self.env = proc.child_env({"SWIFTGP_BENCH_VERSION": env.commit_description()})
 
     def log(self, msg):
@@ -44,13 +48,14 @@ class Context:
         return env.PEERS[lib]["script"]
 
 
-def build(ctx, attempts=3, wait=60):
-    cmd = ["swift", "build", "-c", "release", "--scratch-path", SCRATCH, "--product", "swiftgp-bench"]
+def build(ctx, attempts=3, wait=60, scratch=SCRATCH, native=True):
+    """Builds swiftgp-bench into `scratch`: natively (SWIFTGP_NATIVE=1, the numerical targets compiled for this CPU,
+    Package.swift), or as the portable build a versioned dependency gets."""
+    cmd = ["swift", "build", "-c", "release", "--scratch-path", scratch, "--product", "swiftgp-bench"]
     for attempt in range(1, attempts + 1):
-        ctx.log(f"[build] {' '.join(cmd)}")
-        # SWIFTGP_NATIVE=1: the numerical targets compiled for this CPU (Package.swift).
+        ctx.log(f"[build] {'' if native else 'SWIFTGP_NATIVE=0 '}{' '.join(cmd)}")
         r = subprocess.run(cmd, cwd=ctx.repo, capture_output=True, text=True,
-                           env=dict(os.environ, SWIFTGP_NATIVE="1"))
+                           env=dict(os.environ, SWIFTGP_NATIVE="1" if native else "0"))
         if r.returncode == 0:
             return True
         errors = [l for l in (r.stdout + r.stderr).splitlines() if "error" in l][:5]
@@ -74,6 +79,9 @@ def parse_args(argv):
     ap.add_argument("--peers", default=",".join(env.PEERS),
                     help=f"comma-separated subset of peers (default: {','.join(env.PEERS)})")
     ap.add_argument("--no-build", action="store_true", help="use the existing swiftgp-bench binary")
+    ap.add_argument("--portable", action="store_true",
+                    help="also build swiftgp-bench without SWIFTGP_NATIVE (the build a versioned dependency gets, in "
+                         f"{PORTABLE_SCRATCH}) and run it as the peer '{core.PORTABLE}' of the exact and svgp suites")
     ap.add_argument("--lml-only", action="store_true", help="skip the full-fit comparison")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed per child process")
     ap.add_argument("--cv-seeds", type=int, default=None,
@@ -145,12 +153,25 @@ def main(argv=None):
     if not args.no_build and not build(ctx):
         ctx.log("[run] swiftgp-bench did not build; nothing to measure")
         return 1
+    if ctx.portable_binary and not args.no_build and not build(ctx, scratch=PORTABLE_SCRATCH, native=False):
+        ctx.log("[run] the portable swiftgp-bench did not build")
+        return 1
     if not os.path.exists(ctx.swift_binary):
         ctx.log(f"[run] {ctx.swift_binary} missing (build it or drop --no-build)")
         return 1
 
     if ctx.peers and any(s not in OWN_PEERS for s in args.suites):
         ctx.peer_status = env.probe_peers(ctx.peers)
+    if ctx.portable_binary:
+        if not os.path.exists(ctx.portable_binary):
+            ctx.log(f"[run] {ctx.portable_binary} missing (build it or drop --no-build)")
+            return 1
+        ctx.peers = ctx.peers + [core.PORTABLE]
+        ctx.peer_status[core.PORTABLE] = {"available": True, "version": "swiftgp-bench built with SWIFTGP_NATIVE=0 "
+                                          "(no -march=native; the build of a versioned dependency)"}
+        other = [s for s in args.suites if s not in PORTABLE_SUITES]
+        if other:
+            ctx.log(f"[run] --portable measures the exact and svgp suites; not {', '.join(other)}")
     for name, st in ctx.peer_status.items():
         ctx.log(f"[peers] {name}: " + (st["version"] if st["available"] else "UNAVAILABLE — " + st["error"]))
 

@@ -444,7 +444,7 @@ def _rows(path):
 def run(ctx):
     """Runs the suite; returns the report dict (written by the caller)."""
     configs = QUICK if ctx.quick else FULL
-    peers = [p for p in ctx.peers if p in PEER_SCRIPTS and ctx.peer_status.get(p, {}).get("available")]
+    peers = [p for p in ctx.peers if (p in PEER_SCRIPTS or p == core.PORTABLE) and ctx.peer_status.get(p, {}).get("available")]
     cache = os.path.join(ctx.bench_dir, "cache")
     datasets_dir = os.path.join(ctx.repo, "datasets")
     runs = []
@@ -452,6 +452,8 @@ def run(ctx):
     def command(lib, args):
         if lib == SWIFTGP:
             return [ctx.swift_binary, "svgp-fit"] + args
+        if lib == core.PORTABLE:
+            return [ctx.portable_binary, "svgp-fit"] + args
         return [ctx.peer_python(lib), os.path.join(ctx.bench_dir, "peers", PEER_SCRIPTS[lib])] + args
 
     for cfg in configs:
@@ -480,7 +482,7 @@ def run(ctx):
             iters = cfg["iterations"] if phase == "fit" else cfg["timing_iterations"]
             for lib in libs:
                 args = base + ["--iterations", str(iters)]
-                if batches and lib != SWIFTGP:
+                if batches and lib not in (SWIFTGP, core.PORTABLE):
                     args += ["--batches", batches]
                 child = proc.run_child(command(lib, args), env=ctx.env, timeout=ctx.timeout)
                 rec = _record(cfg, phase, lib, rnd, child, iters)

@@ -115,6 +115,36 @@ class MedianRatioTests(unittest.TestCase):
         self.assertEqual(core.fmt_ratio(None), "—")
 
 
+class PortableBuildTests(unittest.TestCase):
+    """`--portable`: a second swiftgp-bench, built without SWIFTGP_NATIVE, runs as one more peer."""
+
+    def test_portable_binary_and_build_command(self):
+        from benchlib import main
+        args = main.parse_args(["exact", "svgp", "--portable", "--no-peers"])
+        ctx = main.Context(args)
+        self.assertTrue(ctx.portable_binary.endswith(os.path.join(main.PORTABLE_SCRATCH, "release", "swiftgp-bench")))
+        self.assertIsNone(main.Context(main.parse_args(["exact"])).portable_binary)
+        seen = []
+        real = main.subprocess.run
+        try:
+            main.subprocess.run = lambda cmd, **kw: seen.append((cmd, kw["env"]["SWIFTGP_NATIVE"])) or \
+                type("R", (), {"returncode": 0, "stdout": "", "stderr": ""})()
+            self.assertTrue(main.build(ctx, scratch=main.PORTABLE_SCRATCH, native=False))
+            self.assertTrue(main.build(ctx))
+        finally:
+            main.subprocess.run = real
+        self.assertEqual([(c[c.index("--scratch-path") + 1], native) for c, native in seen],
+                         [(main.PORTABLE_SCRATCH, "0"), (main.SCRATCH, "1")])
+
+    def test_portable_rows_are_ratios_to_the_native_build(self):
+        runs = [{"kind": "lml", "library": lib, "n": 500, "round": 1, "ok": True, "peak_rss_mib": 50,
+                 "result": {"seconds_all": [t], "lml": -1.0}}
+                for lib, t in ((core.SWIFTGP, 0.010), (core.PORTABLE, 0.013))]
+        summary, _, _, warnings = exact.lml_tables(runs, [500], [core.PORTABLE])
+        self.assertAlmostEqual(summary["rows"][0][core.PORTABLE + "_ratio"], 0.010 / 0.013)
+        self.assertEqual(warnings, [])
+
+
 class ExactSuiteTests(unittest.TestCase):
     def setUp(self):
         self.runs = canned_runs()
