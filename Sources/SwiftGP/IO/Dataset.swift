@@ -13,6 +13,8 @@ public struct Dataset: Sendable {
     public let x: Matrix
     /// The target values (empty when `target` is nil).
     public let y: [Double]
+    /// The task of every row (multi-task data read with a task column), nil otherwise.
+    public var tasks: [Double]? = nil
 
     public var count: Int { x.rows }
 
@@ -28,15 +30,18 @@ public struct Dataset: Sendable {
     /// - Throws: `DataError.unknownColumn` for an unknown target or feature, `DatasetError.tooFewRows`
     ///   below two rows, `DatasetError.constantTarget` when `requireVaryingTarget` and y is constant.
     public static func training(_ table: DataTable, target: String, features: [String]? = nil,
-                                requireVaryingTarget: Bool = true) throws -> Dataset {
+                                requireVaryingTarget: Bool = true, task: String? = nil) throws -> Dataset {
         let y = try table.column(target)
-        let names = features ?? table.columns.filter { $0 != target }
+        let tasks = try task.map { try table.column($0) }
+        let names = features ?? table.columns.filter { $0 != target && $0 != task }
         let x = try table.matrix(columns: names)
         guard table.rowCount >= 2 else { throw DatasetError.tooFewRows(path: table.source, found: table.rowCount, needed: 2) }
         if requireVaryingTarget, let first = y.first, y.allSatisfy({ $0 == first }) {
             throw DatasetError.constantTarget(path: table.source, column: target, value: first)
         }
-        return Dataset(source: table.source, features: names, target: target, x: x, y: y)
+        var data = Dataset(source: table.source, features: names, target: target, x: x, y: y)
+        data.tasks = tasks
+        return data
     }
 
     /// Data to predict at: the model's `features` in the model's order (extra columns are ignored), and

@@ -48,6 +48,8 @@ public struct TrainingSet: Sendable {
     public var y: [Double]
     /// The original label values of the classes (classification), in encoded order.
     public var classes: [Double]? = nil
+    /// The task of every row (multi-task models: `--task COL`), nil otherwise.
+    public var tasks: [Double]? = nil
 }
 
 /// The parts of a model file a kind fills in after training, and a predictor built from the live model.
@@ -104,6 +106,9 @@ public struct FitSettings: Sendable {
     public var status: (@Sendable (String) -> Void)? = nil
     /// gpc: the inference method (nil: EP-like).
     public var inference: ClassificationInference? = nil
+    /// magmaclust: the number of clusters (nil: chosen by VBIC) and which hyperparameters are shared.
+    public var clusters: Int? = nil
+    public var hypotheses = MagmaHypotheses()
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
@@ -139,7 +144,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 /// The registry of model kinds.
 public enum ModelKinds {
     public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
-                                              GPCModelKind()]
+                                              GPCModelKind(), MagmaClustModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 

@@ -62,7 +62,7 @@ public struct TrainedModel: Sendable {
                 return progress(q)
             }
         }
-        let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes)
+        let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes, tasks: data.tasks)
         let s = try kind.train(set, settings: kindSettings)
         let r = s.report
         let training = TrainingRecord(
