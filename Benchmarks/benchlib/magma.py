@@ -4,7 +4,8 @@ French swimmers data, against MagmaClustR's PUBLISHED numbers.
   simulation  `swiftgp-bench magma-sim --seed S`: per repeat, MagmaClustR's `simu_db` generator (K = 3 clusters,
               SE kernels, mean processes around a·t + b, 30 random points per task on seq(0, 10, 0.05)); 50
               training tasks and 1 test task; MagmaClust (K = 3, SE kernels, cluster-specific mean kernels) fitted
-              on the 50; the test task's 20 observed points conditioned on and its other 10 predicted. MSE, WCIC95
+              on the 50; 20 of the test task's points conditioned on and its other 10 predicted — at random
+              (interpolation) and, on the same data, the first 20 observed and the last 10 forecast. MSE, WCIC95
               (% of the 10 true values inside the 95 % band), ARI of the training tasks' clusters, training time.
               100 repeats (5 with --quick); the table reports means over repeats, as the paper does.
   swimmers    `swiftgp-bench magma-swimmers --gender 1|2`: swimmers split at random 60 % / 40 % (training /
@@ -37,28 +38,30 @@ def mean(values):
 
 
 def tables(runs, config):
+    splits = {"random": ("", "random 20 observed, 10 interpolated"), "last": ("_last", "first 20 observed, last 10 forecast")}
     sim = [r for r in runs if r["kind"] == "sim" and r["ok"]]
-    rows = []
-    if sim:
-        rows.append({"method": f"{SWIFTGP} MagmaClust ({len(sim)} repeats)",
-                     **{k: mean([r["result"][k] for r in sim]) for k in ("mse", "wcic95", "ari", "fit_seconds")}})
+    rows, goal_rows = [], []
+    for split, (suffix, label) in splits.items():
+        if not sim or ("mse" + suffix) not in sim[0]["result"]:
+            continue
+        means = {k: mean([r["result"][k + (suffix if k in ("mse", "wcic95") else "")] for r in sim])
+                 for k in ("mse", "wcic95", "ari", "fit_seconds")}
+        rows.append({"method": f"{SWIFTGP} MagmaClust, {label} ({len(sim)} repeats)", **means})
+        goal_rows += [
+            {"goal": f"MSE ≤ 3.67 ({split})", "measured": core.fmt_number(means["mse"], 3),
+             "met": "yes" if means["mse"] <= 3.67 else "no"},
+            {"goal": f"ARI ≥ 0.889 ({split})", "measured": core.fmt_number(means["ari"], 3),
+             "met": "yes" if means["ari"] >= 0.889 else "no"},
+            {"goal": f"training ≤ 13.2 s, 1/10 of 132 s ({split})", "measured": core.fmt_seconds(means["fit_seconds"]),
+             "met": "yes" if means["fit_seconds"] <= 13.2 else "no"},
+        ]
     rows.append(dict(PUBLISHED_SIM, method="MagmaClustR (published, 100 repeats)"))
     simulation = core.make_table(
         "simulation", "Simulation (K = 3, 50 training tasks, 30 points each; predict 10 of a new task's 30)",
         [("method", "method", "text"), ("mse", "MSE", "number"), ("wcic95", "WCIC95 (%)", "number"),
          ("ari", "ARI", "number"), ("fit_seconds", "training", "seconds")], rows,
-        notes=["Means over repeats.", NOTE])
-    goal_rows = []
-    if sim:
-        m = mean([r["result"]["mse"] for r in sim])
-        a = mean([r["result"]["ari"] for r in sim])
-        t = mean([r["result"]["fit_seconds"] for r in sim])
-        goal_rows = [
-            {"goal": "MSE ≤ 3.67", "measured": core.fmt_number(m, 3), "met": "yes" if m <= 3.67 else "no"},
-            {"goal": "ARI ≥ 0.889", "measured": core.fmt_number(a, 3), "met": "yes" if a >= 0.889 else "no"},
-            {"goal": "training ≤ 13.2 s (1/10 of 132 s)", "measured": core.fmt_seconds(t),
-             "met": "yes" if t <= 13.2 else "no"},
-        ]
+        notes=["Means over repeats. The paper's text does not pin down which 10 points are predicted, so both "
+               "readings are scored on the same fits.", NOTE])
     goals = core.make_table("goals", "Issue 15's goals (against MagmaClustR's published means)",
                             [("goal", "goal", "text"), ("measured", "measured", "text"), ("met", "met", "text")],
                             goal_rows, notes=[NOTE])
@@ -82,31 +85,29 @@ def tables(runs, config):
     return [goals, simulation, swimmers]
 
 
+def _child(ctx, args, fields, what, describe):
+    """Runs one swiftgp-bench child, logs its outcome with `describe(result)`, and returns its record."""
+    child = proc.run_child([ctx.swift_binary] + args, env=ctx.env, timeout=ctx.timeout)
+    rec = core.child_record(child, fields)
+    ctx.log(f"[magma] {what}: " + (describe(rec["result"]) if rec["ok"] else f"FAILED {rec['error']}"))
+    return rec
+
+
 def run(ctx):
     repeats = 5 if ctx.quick else 100
     runs = []
     for seed in range(repeats):
-        child = proc.run_child([ctx.swift_binary, "magma-sim", "--seed", str(seed)], env=ctx.env, timeout=ctx.timeout)
-        rec = core.child_record(child, {"kind": "sim", "library": SWIFTGP, "seed": seed, "round": seed + 1})
-        runs.append(rec)
-        if rec["ok"]:
-            r = rec["result"]
-            ctx.log(f"[magma] simulation {seed + 1}/{repeats}: MSE {r['mse']:.3f}, WCIC95 {r['wcic95']:.0f}, "
-                    f"ARI {r['ari']:.3f}, fit {core.fmt_seconds(r['fit_seconds'])}")
-        else:
-            ctx.log(f"[magma] simulation {seed + 1}: FAILED {rec['error']}")
+        runs.append(_child(ctx, ["magma-sim", "--seed", str(seed)],
+                           {"kind": "sim", "library": SWIFTGP, "seed": seed, "round": seed + 1},
+                           f"simulation {seed + 1}/{repeats}",
+                           lambda r: f"MSE {r['mse']:.3f} (forecast {r['mse_last']:.3f}), WCIC95 {r['wcic95']:.0f} "
+                                     f"({r['wcic95_last']:.0f}), ARI {r['ari']:.3f}, fit {core.fmt_seconds(r['fit_seconds'])}"))
     clusters = 3 if ctx.quick else 5
     for gender, code in (("women", 2), ("men", 1)):
-        child = proc.run_child([ctx.swift_binary, "magma-swimmers", "--data", SWIMMERS, "--gender", str(code),
-                                "--clusters", str(clusters)], env=ctx.env, timeout=ctx.timeout)
-        rec = core.child_record(child, {"kind": "swimmers", "library": SWIFTGP, "gender": gender, "round": 1})
-        runs.append(rec)
-        if rec["ok"]:
-            r = rec["result"]
-            ctx.log(f"[magma] swimmers ({gender}): MSE {r['mse']:.3f} (paper {PUBLISHED_SWIMMERS[gender]}), "
-                    f"WCIC95 {r['wcic95']:.0f}, fit {core.fmt_seconds(r['fit_seconds'])}")
-        else:
-            ctx.log(f"[magma] swimmers ({gender}): FAILED {rec['error']}")
+        runs.append(_child(ctx, ["magma-swimmers", "--data", SWIMMERS, "--gender", str(code), "--clusters", str(clusters)],
+                           {"kind": "swimmers", "library": SWIFTGP, "gender": gender, "round": 1}, f"swimmers ({gender})",
+                           lambda r: f"MSE {r['mse']:.3f} (paper {PUBLISHED_SWIMMERS[gender]}), WCIC95 "
+                                     f"{r['wcic95']:.0f}, fit {core.fmt_seconds(r['fit_seconds'])}"))
     ctx.log(f"[magma] {NOTE}")
     config = {"repeats": repeats, "swimmer_clusters": clusters}
     return aggregate(runs, config, ctx.quick)

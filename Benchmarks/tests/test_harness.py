@@ -624,7 +624,7 @@ class SpatialSuiteTests(unittest.TestCase):
 class MagmaSuiteTests(unittest.TestCase):
     def test_means_goals_and_published_rows_from_canned_runs(self):
         def sim(seed, mse, ari, fit, ok=True):
-            result = {"mse": mse, "wcic95": 90.0, "ari": ari, "fit_seconds": fit}
+            result = {"mse": mse, "wcic95": 90.0, "mse_last": 2 * mse, "wcic95_last": 80.0, "ari": ari, "fit_seconds": fit}
             return {"kind": "sim", "library": core.SWIFTGP, "seed": seed, "round": seed + 1, "ok": ok,
                     "result": result if ok else None, "error": None if ok else "boom"}
         swim = {"kind": "swimmers", "library": core.SWIFTGP, "gender": "women", "round": 1, "ok": True,
@@ -632,8 +632,11 @@ class MagmaSuiteTests(unittest.TestCase):
         runs = [sim(0, 2.0, 1.0, 2.0), sim(1, 4.0, 0.8, 4.0), sim(2, 99.0, 0.0, 1.0, ok=False), swim]
         goals, simulation, swimmers = magma.tables(runs, {"repeats": 3, "swimmer_clusters": 5})
         self.assertEqual(simulation["rows"][0]["mse"], 3.0)          # mean of the successful repeats
-        self.assertEqual(simulation["rows"][1]["mse"], magma.PUBLISHED_SIM["mse"])
-        self.assertEqual([r["met"] for r in goals["rows"]], ["yes", "yes", "yes"])   # 3.0 ≤ 3.67, 0.9 ≥ 0.889, 3 s
+        self.assertEqual(simulation["rows"][2]["mse"], magma.PUBLISHED_SIM["mse"])
+        self.assertEqual([r["met"] for r in goals["rows"]][:3], ["yes", "yes", "yes"])   # 3.0 ≤ 3.67, 0.9 ≥ 0.889, 3 s
+        self.assertEqual(goals["rows"][3]["met"], "no")               # forecast MSE 6.0 > 3.67
+        self.assertEqual(simulation["rows"][1]["mse"], 6.0)
+        self.assertEqual(len(simulation["rows"]), 3)                  # two readings + the published row
         self.assertEqual(swimmers["rows"][0]["mse"], 4.5)
         self.assertEqual(swimmers["rows"][0]["published"], 4.1)
         self.assertNotIn("mse", swimmers["rows"][1])                  # men: no run
