@@ -17,6 +17,9 @@ import GPLinearAlgebra
 import GPPlot
 import SwiftGP
 
+// MagmaClust factorises many small matrices (one per swimmer): one BLAS thread is fastest, and on a busy machine
+// OpenBLAS's thread pool makes it 20 times slower.
+BLASThreads.set(1)
 let arguments = CommandLine.arguments.dropFirst()
 let outputDirectory = arguments.first ?? "Notebooks/output"
 let root = ProcessInfo.processInfo.environment["SWIFTGP_ROOT"] ?? FileManager.default.currentDirectoryPath

@@ -200,17 +200,12 @@ import GPTestSupport
         #expect(magma.parameters.flatMap(\.value) == clust.parameters.flatMap(\.value))
     }
 
-    /// Adjusted Rand index of two labelings.
-    static func ari(_ a: [Int], _ b: [Int]) -> Double {
-        let ka = (a.max() ?? 0) + 1, kb = (b.max() ?? 0) + 1
-        var table = [[Double]](repeating: [Double](repeating: 0, count: kb), count: ka)
-        for (x, y) in zip(a, b) { table[x][y] += 1 }
-        func c2(_ v: Double) -> Double { v * (v - 1) / 2 }
-        let index = table.flatMap { $0 }.reduce(0) { $0 + c2($1) }
-        let ra = table.map { $0.reduce(0, +) }.reduce(0) { $0 + c2($1) }
-        let rb = (0..<kb).map { j in table.reduce(0) { $0 + $1[j] } }.reduce(0) { $0 + c2($1) }
-        let expected = ra * rb / c2(Double(a.count)), maxIndex = 0.5 * (ra + rb)
-        return maxIndex == expected ? 1 : (index - expected) / (maxIndex - expected)
+    /// Against scikit-learn's `adjusted_rand_score` on the same labelings (values printed by scikit-learn 1.x).
+    @Test func adjustedRandIndexMatchesScikitLearn() {
+        #expect(abs(adjustedRandIndex([0, 0, 1, 1], [0, 0, 1, 2]) - 0.5714285714285714) < 1e-15)
+        #expect(abs(adjustedRandIndex([0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 2, 2, 3, 3]) - 0.36363636363636365) < 1e-15)
+        #expect(abs(adjustedRandIndex([0, 1, 2, 0, 1, 2, 0, 1, 2], [1, 1, 2, 0, 1, 2, 0, 0, 2]) - 0.4074074074074074) < 1e-15)
+        #expect(adjustedRandIndex([0, 0, 1, 1], [1, 1, 0, 0]) == 1)
     }
 
     @Test func clustersAreRecoveredAndLabelSwitchingInvariant() throws {
@@ -225,7 +220,7 @@ import GPTestSupport
         let report = try model.fit(options: options)
         for (a, b) in zip(report.history, report.history.dropFirst()) { #expect(b >= a - 1e-9 * abs(a)) }
         for row in model.memberships { #expect(abs(row.reduce(0, +) - 1) <= 1e-12) }
-        #expect(Self.ari(model.labels, truth) == 1)
+        #expect(adjustedRandIndex(model.labels, truth) == 1)
         // Relabelled start: the same fit with permuted cluster columns.
         let perm = [2, 0, 1]
         var start = try MagmaClust(data: data, clusters: 3, meanKernel: RBF(lengthscale: [2], variance: 4),
@@ -246,8 +241,29 @@ import GPTestSupport
         // of L-BFGS carry that rounding difference to ~1e-7 relative.
         let r2 = try start.fit(options: options)
         #expect(abs(r2.objective - report.objective) <= 1e-6 * abs(report.objective))
-        #expect(Self.ari(start.labels, model.labels) == 1)
+        #expect(adjustedRandIndex(start.labels, model.labels) == 1)
         for i in 0..<9 { for k in 0..<3 { #expect(abs(start.memberships[i][k] - model.memberships[i][perm[k]]) <= 1e-6) } }
+    }
+
+    /// Every hypothesis (H00, Hk0, H0i, Hki) keeps one kernel per shared group, fits with a never-decreasing ELBO,
+    /// and keeps memberships summing to one.
+    @Test(arguments: [(true, true), (false, true), (true, false), (false, false)])
+    func everyHypothesisFits(sharedMean: Bool, sharedTask: Bool) throws {
+        let data = try Self.tasks(6, points: 8, clusters: 2, seed: 12)
+        let h = MagmaHypotheses(sharedMeanKernel: sharedMean, sharedTaskKernel: sharedTask)
+        var model = try MagmaClust(data: data, clusters: 2, meanKernel: RBF(lengthscale: [2], variance: 4),
+                                   taskKernel: RBF(lengthscale: [1], variance: 0.3), noise: 0.1, hypotheses: h, seed: 1)
+        #expect(model.meanKernels.count == (sharedMean ? 1 : 2) && model.taskKernels.count == (sharedTask ? 1 : 6))
+        #expect(model.taskNoise.count == model.taskKernels.count)
+        var options = MagmaClust.defaultFitOptions
+        options.maxIterations = 4
+        options.relativeTolerance = 0
+        let report = try model.fit(options: options)
+        for (a, b) in zip(report.history, report.history.dropFirst()) { #expect(b >= a - 1e-9 * abs(a), "\(h.name)") }
+        for row in model.memberships { #expect(abs(row.reduce(0, +) - 1) <= 1e-12) }
+        // A new task predicts under every hypothesis (task-specific: its own kernel fitted by EM on the mixture).
+        let p = try model.predict(observed: Matrix(column: [1, 2, 3]), [0.5, 1, 1.2], at: Matrix(column: [4, 5]))
+        #expect(abs(p.memberships.reduce(0, +) - 1) <= 1e-12 && p.variance.allSatisfy { $0 > 0 })
     }
 
     @Test func mixtureSummaryMatchesMonteCarlo() throws {
