@@ -14,7 +14,7 @@ public struct MagmaClustModelKind: ModelKind {
     public var summary: String {
         "multi-task GP with K cluster mean processes (Magma for K = 1; --task COL --clusters K|auto; long-format CSV)"
     }
-    public var likelihoods: [String] { ["gaussian"] }
+    public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "ELBO" }
     public func task(for likelihood: String) -> ModelTask { .regression }
 
