@@ -31,6 +31,11 @@ let usage = """
                  [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]
                  full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
                  per method and fold the test log-likelihood, accuracy, fit seconds
+      magma-sim  [--seed S] [--tasks 50] [--points 30] [--clusters 3] [--observed 20] [--hypothesis Hk0]
+                 one repeat of the MagmaClust paper's simulation: fit on M tasks, forecast a new task; MSE, WCIC95,
+                 ARI, training time
+      magma-swimmers --data swimmers.csv --gender 1|2 [--seed S] [--clusters 5] [--hypothesis H00]
+                 MagmaClust on the French swimmers: train/test split of swimmers, forecast the last races; MSE, WCIC95
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results
       io         --data F.csv [--repeats R]
@@ -64,6 +69,8 @@ do {
     case "statespace-spikes": try stateSpaceSpikes(args)
     case "spatial-vecchia": try spatialVecchia(args)
     case "classification-uci": try classificationUCI(args)
+    case "magma-sim": try magmaSim(args)
+    case "magma-swimmers": try magmaSwimmers(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {

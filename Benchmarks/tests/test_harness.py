@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import classification, core, data, exact, io, proc, spatial, statespace, svgp  # noqa: E402
+from benchlib import classification, core, data, exact, io, magma, proc, spatial, statespace, svgp  # noqa: E402
 
 
 def swift_line(n, seconds, floor, lml=-100.0):
@@ -649,6 +649,28 @@ class SpatialSuiteTests(unittest.TestCase):
         self.assertEqual(quick_goals["rows"], [])                    # no oracle for the small test set
         self.assertEqual(len(quick_scores["rows"]), 1)
         self.assertIn("| CRPS |", core.markdown_table(scores).splitlines()[0])
+
+
+class MagmaSuiteTests(unittest.TestCase):
+    def test_means_goals_and_published_rows_from_canned_runs(self):
+        def sim(seed, mse, ari, fit, ok=True):
+            result = {"mse": mse, "wcic95": 90.0, "mse_last": 2 * mse, "wcic95_last": 80.0, "ari": ari, "fit_seconds": fit}
+            return {"kind": "sim", "library": core.SWIFTGP, "seed": seed, "round": seed + 1, "ok": ok,
+                    "result": result if ok else None, "error": None if ok else "boom"}
+        swim = {"kind": "swimmers", "library": core.SWIFTGP, "gender": "women", "round": 1, "ok": True,
+                "result": {"mse": 4.5, "wcic95": 93.0, "train_swimmers": 1039, "test_swimmers": 600, "fit_seconds": 20.0}}
+        runs = [sim(0, 2.0, 1.0, 2.0), sim(1, 4.0, 0.8, 4.0), sim(2, 99.0, 0.0, 1.0, ok=False), swim]
+        goals, simulation, swimmers = magma.tables(runs, {"repeats": 3, "swimmer_clusters": 5})
+        self.assertEqual(simulation["rows"][0]["mse"], 3.0)          # mean of the successful repeats
+        self.assertEqual(simulation["rows"][2]["mse"], magma.PUBLISHED_SIM["mse"])
+        self.assertEqual([r["met"] for r in goals["rows"]][:3], ["yes", "yes", "yes"])   # 3.0 ≤ 3.67, 0.9 ≥ 0.889, 3 s
+        self.assertEqual(goals["rows"][3]["met"], "no")               # forecast MSE 6.0 > 3.67
+        self.assertEqual(simulation["rows"][1]["mse"], 6.0)
+        self.assertEqual(len(simulation["rows"]), 3)                  # two readings + the published row
+        self.assertEqual(swimmers["rows"][0]["mse"], 4.5)
+        self.assertEqual(swimmers["rows"][0]["published"], 4.1)
+        self.assertNotIn("mse", swimmers["rows"][1])                  # men: no run
+        self.assertIn("published", " ".join(goals["notes"]))
 
 
 class IOSuiteTests(unittest.TestCase):

@@ -48,6 +48,7 @@ struct Failure {
         case let e as Prior.InvalidPrior: (status, message) = (.usage, e.description)
         case let e as ParameterError: (status, message) = (.usage, e.description)
         case let e as StateSpaceError: (status, message) = (.usage, e.description)
+        case let e as MagmaError: (status, message) = (.inputData, e.description)
         case let e as LinearAlgebraError: (status, message) = (.numerical, Failure.numericalAdvice(e))
         case let e as CholmodError: (status, message) = (.numerical, "numerical failure: \(e.description)")
         case let e as PredictionError:

@@ -89,6 +89,18 @@ struct FitCommand: ParsableCommand {
                                valueName: "METHOD"))
     var inference: String?
 
+    @Option(help: ArgumentHelp("magmaclust: the task (individual) column of long-format data, one row per observation; numeric ids.",
+                               valueName: "COL"))
+    var task: String?
+
+    @Option(help: ArgumentHelp("magmaclust: the number of clusters K, or auto (K = 1 … \(MagmaClustModelKind.maxAutoClusters) by VBIC).",
+                               valueName: "K|auto"))
+    var clusters: String = "auto"
+
+    @Option(help: ArgumentHelp("magmaclust: which hyperparameters are shared — H00 (both), Hk0 (cluster-specific mean kernels), "
+                               + "H0i (task-specific kernels), Hki (both specific).", valueName: "H"))
+    var hypothesis: String = "H00"
+
     @Option(parsing: .unconditional, help: "Extra runs from randomly perturbed starting points; the best is kept.")
     var restarts: Int = 0
 
@@ -221,6 +233,15 @@ struct FitCommand: ParsableCommand {
         if naturalGradients != nil && model != "svgp" {
             throw ValidationError("--natural-gradients / --no-natural-gradients apply to --model svgp only")
         }
+        if model == "magmaclust" {
+            guard let task else { throw ValidationError("--model magmaclust needs --task COL (the task id column of long-format data)") }
+            if task == target { throw ValidationError("--task and --target are the same column '\(task)'") }
+            if featureList?.contains(task) == true { throw ValidationError("--features includes the task column '\(task)'") }
+            _ = try clusterCount()
+            _ = try hypotheses()
+        } else if task != nil {
+            throw ValidationError("--task applies to --model magmaclust only")
+        }
         if let inference {
             guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc only") }
             guard ClassificationInference(rawValue: inference) != nil else {
@@ -229,13 +250,32 @@ struct FitCommand: ParsableCommand {
         }
     }
 
+    /// `--clusters`: nil for auto. - Throws: `ValidationError`.
+    func clusterCount() throws -> Int? {
+        if clusters == "auto" { return nil }
+        guard let k = Int(clusters), (1...1000).contains(k) else {
+            throw ValidationError("--clusters must be auto or a whole number from 1 to 1000 (got '\(clusters)')")
+        }
+        return k
+    }
+
+    /// `--hypothesis`. - Throws: `ValidationError`.
+    func hypotheses() throws -> MagmaHypotheses {
+        let all = ["H00": (true, true), "Hk0": (false, true), "H0i": (true, false), "Hki": (false, false)]
+        guard let (m, t) = all[hypothesis] else {
+            throw ValidationError("--hypothesis must be one of H00, Hk0, H0i, Hki (got '\(hypothesis)')")
+        }
+        return MagmaHypotheses(sharedMeanKernel: m, sharedTaskKernel: t)
+    }
+
     func run() throws {
         // Every output check before any work: a bad name, or the training data itself, is refused now.
         // The temporary file exists from now on (removed on an error or a signal): the output is proven writable.
         let out = try AtomicFile(try OutputDestination(output, inputs: [data]))
         if !quiet { Console.error("fit: reading \(data == "-" ? "standard input" : data)") }
         let clock = ContinuousClock(), started = clock.now
-        let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList, noiseColumn: noiseColumn)
+        let dataset = try Dataset.training(try DataTable.read(csv: data), target: target, features: featureList,
+                                           noiseColumn: noiseColumn, task: task)
         let (n, d) = (dataset.count, dataset.features.count)
         if !quiet { Console.error("fit: read \(n) rows × \(d) feature\(d == 1 ? "" : "s") in \(Self.duration(seconds(clock.now - started)))") }
         if let name = try KernelExpression(parsing: kernel).oneDimensionalName, d != 1 {
@@ -261,6 +301,8 @@ struct FitCommand: ParsableCommand {
         settings.naturalGradients = naturalGradients
         settings.learningRate = learningRate
         settings.inference = inference.flatMap(ClassificationInference.init(rawValue:))
+        settings.clusters = try clusterCount()
+        settings.hypotheses = try hypotheses()
         if !quiet { settings.status = { Console.error("fit: \($0)") } }
         try checkResources(ModelKinds.named(model), rows: n, columns: d, settings: settings)
         let fitted = try TrainedModel.fit(dataset, settings: settings)

@@ -28,10 +28,12 @@ struct InfoReport: Encodable {
     let seed: UInt64
     let formatVersion: Int
     let warnings: [String]
+    /// magmaclust: π and, per task, its id and memberships τ.
+    let clusters: ClusterNode?
 
     enum CodingKeys: String, CodingKey {
         case model, task, likelihood, mean, kernel, state, features, target, points, standardized, objective, iterations,
-             evaluations, jitter, converged, restarts, seed, warnings
+             evaluations, jitter, converged, restarts, seed, warnings, clusters
         case kernelSummary = "kernel_summary", objectiveName = "objective_name"
         case objectiveStandardized = "objective_standardized", trainingSeconds = "training_seconds"
         case stopReason = "stop_reason", formatVersion = "format_version"
@@ -63,6 +65,7 @@ struct InfoReport: Encodable {
         seed = t.seed
         formatVersion = file.version
         warnings = t.warnings ?? []
+        if case let .magmaclust(state) = file.state { clusters = ClusterNode(state) } else { clusters = nil }
     }
 
     func json() throws -> String {
@@ -87,7 +90,41 @@ struct InfoReport: Encodable {
         ].compactMap { $0 }.map { "\($0.0.padding(toLength: 14, withPad: " ", startingAt: 0))\($0.1)" }
         lines.append("kernel        \(kernelSummary)")
         lines += kernel.lines(indent: "  ")
+        if let clusters { lines += clusters.lines }
         lines += warnings.map { "warning       \($0)" }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The clusters of a magmaclust model for `swiftgp info`: K, π, the hypotheses, and each task's memberships.
+struct ClusterNode: Encodable {
+    let count: Int
+    let mixingWeights: [Double]
+    let hypothesis: String
+    let tasks: [String]
+    let memberships: [[Double]]
+
+    enum CodingKeys: String, CodingKey {
+        case count, hypothesis, tasks, memberships
+        case mixingWeights = "mixing_weights"
+    }
+
+    init(_ s: MagmaClustState) {
+        count = s.clusterCount
+        mixingWeights = s.mixingWeights
+        hypothesis = MagmaHypotheses(sharedMeanKernel: s.sharedMeanKernel, sharedTaskKernel: s.sharedTaskKernel).name
+        tasks = s.taskIDs
+        memberships = s.memberships
+    }
+
+    var lines: [String] {
+        var out = ["clusters      \(count) (\(hypothesis)); mixing weights " + mixingWeights.map { String(format: "%.3f", $0) }.joined(separator: ", ")]
+        for k in 0..<count {
+            let members = tasks.indices.filter { i in memberships[i].indices.max { memberships[i][$0] < memberships[i][$1] } == k }
+            out.append("  cluster \(k + 1): \(members.count) task\(members.count == 1 ? "" : "s")"
+                       + (members.isEmpty ? "" : ": " + members.prefix(12).map { "\(tasks[$0]) (\(String(format: "%.2f", memberships[$0][k])))" }
+                            .joined(separator: ", ") + (members.count > 12 ? ", …" : "")))
+        }
+        return out
     }
 }

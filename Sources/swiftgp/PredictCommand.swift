@@ -11,6 +11,10 @@ struct PredictCommand: ParsableCommand {
             mean,variance,lower95,upper95 — the predictive distribution of y (noise included) and its central \
             95% interval. Classification: p1,label for two classes, p_<class> per class and label otherwise.
             The data needs the model's feature columns (any order); other columns are ignored.
+            magmaclust models: the data is one new task. Rows whose target cell holds a value are observed and \
+            conditioned on; every row (observed or with an empty target cell) is predicted: mixture mean and \
+            variance, the mixture's 2.5 %/97.5 % quantiles, and the task's cluster memberships tau_1 … tau_K. \
+            Without a target column the prediction is the prior mixture over the clusters.
 
             Examples:
               swiftgp predict --model model.json --data test.csv
@@ -28,7 +32,19 @@ struct PredictCommand: ParsableCommand {
         // Every output check before any work: a bad name, or the model or data file itself, is refused.
         let destination = try output.map { try OutputDestination($0, inputs: [input.model, input.data]) } ?? .standardOutput
         let out = try AtomicFile(destination)
-        let (model, data) = try input.load()
+        let model = try TrainedModel.load(from: input.model)
+        if model.file.model == "magmaclust" {
+            let table = try DataTable.read(csv: input.data, blankAllowedIn: [model.file.target])
+            let data = try Dataset.inputs(table, features: model.file.features,
+                                          target: table.columns.contains(model.file.target) ? model.file.target : nil)
+            let observed = data.y.indices.filter { data.y[$0].isFinite }
+            let p = try model.predictTask(observed: data.x.selectingRows(observed), observed.map { data.y[$0] }, at: data.x)
+            out.write(p.csv)
+            try out.commit()
+            return
+        }
+        let data = try Dataset.inputs(try DataTable.read(csv: input.data), features: model.file.features,
+                                      noiseColumn: model.file.noiseColumn)
         // Predicted and written block by block: memory stays bounded for any number of rows.
         try model.predict(data.x, noise: data.noise) { p, start in
             if start == 0 { out.write(p.csvHeader) }

@@ -14,8 +14,10 @@ public struct DataTable: Sendable {
 
     /// Reads and validates a comma-separated file with a header row; `-` reads standard input, and FIFOs
     /// and devices are read to their end.
+    /// Blank cells in the columns `blankAllowedIn` read as NaN (a new task's rows to predict); elsewhere they
+    /// are an error.
     /// - Throws: `DataError` naming the file, line and column of the first problem.
-    public static func read(csv path: String) throws -> DataTable {
+    public static func read(csv path: String, blankAllowedIn: Set<String> = []) throws -> DataTable {
         let bytes: [UInt8]
         do { bytes = try InputFile.read(path) } catch {
             switch error {
@@ -24,7 +26,7 @@ public struct DataTable: Sendable {
             case let .unreadable(reason): throw DataError.unreadable(path: path, reason: reason)
             }
         }
-        return try parse(csv: bytes, source: path == "-" ? "standard input" : path)
+        return try parse(csv: bytes, source: path == "-" ? "standard input" : path, blankAllowedIn: blankAllowedIn)
     }
 
     /// Parses CSV text with a header row. `source` names the text in errors.
@@ -35,16 +37,16 @@ public struct DataTable: Sendable {
     /// Parses CSV bytes (RFC 4180: quoted fields, LF, CRLF or CR line endings) with a header row; blank
     /// lines at the end are ignored. `source` names the bytes in errors.
     /// - Complexity: O(bytes); one `strtod` per cell.
-    public static func parse(csv input: [UInt8], source: String) throws -> DataTable {
+    public static func parse(csv input: [UInt8], source: String, blankAllowedIn: Set<String> = []) throws -> DataTable {
         // A NUL after the last byte stops `strtod` at the end of a final unquoted cell.
         var bytes = input
         bytes.append(0)
         return try bytes.withUnsafeBufferPointer { all in
-            try parse(UnsafeBufferPointer(rebasing: all[0..<(all.count - 1)]), source: source)
+            try parse(UnsafeBufferPointer(rebasing: all[0..<(all.count - 1)]), source: source, blankAllowedIn: blankAllowedIn)
         }
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, source: String) throws -> DataTable {
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, source: String, blankAllowedIn: Set<String>) throws -> DataTable {
         var scanner = CSVScanner(bytes)
         var fields: [CSVScanner.Field] = []
         func next() throws {
@@ -70,6 +72,7 @@ public struct DataTable: Sendable {
         var seen = Set<String>()
         for name in header where !seen.insert(name).inserted { throw DataError.duplicateColumn(path: source, name: name) }
         let width = header.count
+        let blankAllowed = header.map { blankAllowedIn.contains($0) }
         var rowMajor: [Double] = []
         rowMajor.reserveCapacity(width * max(16, bytes.count / max(1, 4 * width)))
         var rows = 0
@@ -85,6 +88,7 @@ public struct DataTable: Sendable {
                 throw DataError.raggedRow(path: source, line: recordLine, expected: width, found: fields.count)
             }
             for (c, f) in fields.enumerated() {
+                if blankAllowed[c] && scanner.isBlank(f) { rowMajor.append(.nan); continue }
                 rowMajor.append(try number(f, scanner: scanner, column: header[c], source: source))
             }
             rows += 1

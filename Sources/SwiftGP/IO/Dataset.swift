@@ -17,6 +17,8 @@ public struct Dataset: Sendable {
     /// (≥ 0, on the target's scale squared); nil when there is none.
     public let noiseColumn: String?
     public let noise: [Double]?
+    /// The task of every row (multi-task data read with a task column), nil otherwise.
+    public var tasks: [Double]? = nil
 
     public var count: Int { x.rows }
 
@@ -31,26 +33,29 @@ public struct Dataset: Sendable {
         self.noise = noise
     }
 
-    /// Training data: `target` plus `features` (default: every other column but the noise column), and the
-    /// known noise variances in `noiseColumn` when it is named.
-    /// - Throws: `DataError.unknownColumn` for an unknown target, feature or noise column, `DatasetError.tooFewRows`
+    /// Training data: `target` plus `features` (default: every other column but the noise and task columns),
+    /// the known noise variances in `noiseColumn` and the task of every row in `task` when they are named.
+    /// - Throws: `DataError.unknownColumn` for an unknown target, feature, noise or task column, `DatasetError.tooFewRows`
     ///   below two rows, `DatasetError.constantTarget` when `requireVaryingTarget` and y is constant,
     ///   `DatasetError.badNoiseVariance` for a negative variance, `.noiseColumnConflict` when the noise column
     ///   is the target or a feature.
     public static func training(_ table: DataTable, target: String, features: [String]? = nil, noiseColumn: String? = nil,
-                                requireVaryingTarget: Bool = true) throws -> Dataset {
+                                requireVaryingTarget: Bool = true, task: String? = nil) throws -> Dataset {
         let y = try table.column(target)
         if let noiseColumn, noiseColumn == target || (features?.contains(noiseColumn) ?? false) {
             throw DatasetError.noiseColumnConflict(path: table.source, column: noiseColumn, role: noiseColumn == target ? "target" : "a feature")
         }
         let noise = try noiseColumn.map { try noiseVariances(table, column: $0) }
-        let names = features ?? table.columns.filter { $0 != target && $0 != noiseColumn }
+        let tasks = try task.map { try table.column($0) }
+        let names = features ?? table.columns.filter { $0 != target && $0 != noiseColumn && $0 != task }
         let x = try table.matrix(columns: names)
         guard table.rowCount >= 2 else { throw DatasetError.tooFewRows(path: table.source, found: table.rowCount, needed: 2) }
         if requireVaryingTarget, let first = y.first, y.allSatisfy({ $0 == first }) {
             throw DatasetError.constantTarget(path: table.source, column: target, value: first)
         }
-        return Dataset(source: table.source, features: names, target: target, x: x, y: y, noiseColumn: noiseColumn, noise: noise)
+        var data = Dataset(source: table.source, features: names, target: target, x: x, y: y, noiseColumn: noiseColumn, noise: noise)
+        data.tasks = tasks
+        return data
     }
 
     /// The known noise variances in `column`. - Throws: `DatasetError.badNoiseVariance` at the first negative one.

@@ -54,6 +54,8 @@ public struct TrainingSet: Sendable {
     public var classes: [Double]? = nil
     /// Known per-point noise variances on the standardised scale (nil: none); only for kinds that accept them.
     public var noise: [Double]? = nil
+    /// The task of every row (multi-task models: `--task COL`), nil otherwise.
+    public var tasks: [Double]? = nil
 }
 
 /// The parts of a model file a kind fills in after training, and a predictor built from the live model.
@@ -110,6 +112,9 @@ public struct FitSettings: Sendable {
     public var status: (@Sendable (String) -> Void)? = nil
     /// gpc: the inference method (nil: EP-like).
     public var inference: ClassificationInference? = nil
+    /// magmaclust: the number of clusters (nil: chosen by VBIC) and which hyperparameters are shared.
+    public var clusters: Int? = nil
+    public var hypotheses = MagmaHypotheses()
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
@@ -149,7 +154,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 /// The registry of model kinds.
 public enum ModelKinds {
     public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
-                                              GPCModelKind()]
+                                              GPCModelKind(), MagmaClustModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 

@@ -69,7 +69,7 @@ public struct TrainedModel: Sendable {
         // Noise variances scale with y²: s/σ_y² on the standardised scale.
         let noiseScale = yScale.map { 1 / ($0.scale[0] * $0.scale[0]) } ?? 1
         let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes,
-                              noise: data.noise?.map { $0 * noiseScale })
+                              noise: data.noise?.map { $0 * noiseScale }, tasks: data.tasks)
         let s = try kind.train(set, settings: kindSettings)
         let r = s.report
         let training = TrainingRecord(
