@@ -42,9 +42,13 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The column to predict.", valueName: "COL"))
     var target: String
 
-    @Option(help: ArgumentHelp("Comma-separated feature columns (default: every column but the target).",
+    @Option(name: [.customLong("features"), .customLong("input")],
+            help: ArgumentHelp("Comma-separated feature columns (default: every column but the target); for gpssm, the control series.",
                                valueName: "a,b,c"))
     var features: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("gpssm: the number of latent states (at least 1, the output).", valueName: "D"))
+    var latentDims: Int?
 
     @Option(help: ArgumentHelp("Model kind: \(ModelKinds.names.joined(separator: ", ")).", valueName: "KIND"))
     var model: String = "exact"
@@ -80,7 +84,8 @@ struct FitCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Adam learning rate of svgp.")
     var learningRate: Double = 0.01
 
-    @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like).",
+    @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like); "
+                               + "gpssm: \(GPSSMMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: collapsed).",
                                valueName: "METHOD"))
     var inference: String?
 
@@ -208,8 +213,16 @@ struct FitCommand: ParsableCommand {
         if naturalGradients != nil && model != "svgp" {
             throw ValidationError("--natural-gradients / --no-natural-gradients apply to --model svgp only")
         }
-        if let inference {
-            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc only") }
+        if let latentDims {
+            guard model == "gpssm" else { throw ValidationError("--latent-dims applies to --model gpssm only") }
+            try Self.check("--latent-dims", latentDims, in: 1...64)
+        }
+        if let inference, model == "gpssm" {
+            guard GPSSMMethod(rawValue: inference) != nil else {
+                throw ValidationError("--inference for gpssm must be one of \(GPSSMMethod.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
+            }
+        } else if let inference {
+            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc only (and to gpssm)") }
             guard ClassificationInference(rawValue: inference) != nil else {
                 throw ValidationError("--inference must be one of \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
             }
@@ -248,6 +261,10 @@ struct FitCommand: ParsableCommand {
         settings.naturalGradients = naturalGradients
         settings.learningRate = learningRate
         settings.inference = inference.flatMap(ClassificationInference.init(rawValue:))
+        if model == "gpssm" {
+            settings.latentDimension = latentDims ?? 4
+            settings.gpssmMethod = inference.flatMap(GPSSMMethod.init(rawValue:)) ?? .collapsed
+        }
         if !quiet { settings.status = { Console.error("fit: \($0)") } }
         try checkResources(ModelKinds.named(model), rows: n, columns: d, settings: settings)
         let fitted = try TrainedModel.fit(dataset, settings: settings)

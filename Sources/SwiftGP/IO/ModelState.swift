@@ -15,6 +15,8 @@ public enum ModelState: Codable, Sendable, Equatable {
     case vecchia(VecchiaState)
     /// `gpc`: the inference method and the Gaussian sites of the posterior.
     case sites(SiteState)
+    /// `gpssm`: the transition kernels, the model's parameters and the posterior draws.
+    case gpssm(GPSSMState)
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -35,6 +37,10 @@ public enum ModelState: Codable, Sendable, Equatable {
             self = .vecchia(try VecchiaState(from: decoder))
             return
         }
+        if keys.contains(GPSSMState.CodingKeys.latentDimension.stringValue) {
+            self = .gpssm(try GPSSMState(from: decoder))
+            return
+        }
         if keys.contains(SiteState.CodingKeys.precisions.stringValue) {
             self = .sites(try SiteState(from: decoder))
             return
@@ -42,7 +48,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         throw ModelFileError.invalid(
             detail: "'state' holds \(keys.isEmpty ? "no keys" : keys.sorted().map { "'\($0)'" }.joined(separator: ", ")); "
                 + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt), "
-                + "a vecchia state (neighbours) or a site state (inference, site_first, site_precisions)")
+                + "a vecchia state (neighbours), a gpssm state (latent_dimension, …) or a site state (inference, site_first, site_precisions)")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -50,6 +56,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         case let .inducingPoints(state): try state.encode(to: encoder)
         case let .vecchia(state): try state.encode(to: encoder)
         case let .sites(state): try state.encode(to: encoder)
+        case let .gpssm(state): try state.encode(to: encoder)
         }
     }
 
@@ -58,6 +65,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         switch self {
         case let .inducingPoints(state): try state.validate(featureCount: d)
         case let .vecchia(state): try state.validate(featureCount: d)
+        case let .gpssm(state): try state.validate(featureCount: d)
         case .sites: break   // checked against the training rows when the predictor is built
         }
     }

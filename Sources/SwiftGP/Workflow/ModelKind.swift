@@ -28,11 +28,15 @@ public protocol ModelKind: Sendable {
     /// Rebuilds a predictor from a loaded file (already checked by `ModelFile.validate`).
     /// - Throws: `ModelFileError` for contents this kind cannot use.
     func predictor(for file: ModelFile) throws -> any ModelPredictor
+    /// Whether a prediction's rows are consecutive steps of one sequence (gpssm), so `TrainedModel` must
+    /// hand them to the predictor in one block. Default: false.
+    var predictsWholeSequence: Bool { get }
 }
 
 extension ModelKind {
     public var acceptedKernels: KernelCatalogue.Models { .dense }
     public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? { nil }
+    public var predictsWholeSequence: Bool { false }
 }
 
 /// Predicts at standardised inputs, on the scale the model was trained on.
@@ -104,6 +108,10 @@ public struct FitSettings: Sendable {
     public var status: (@Sendable (String) -> Void)? = nil
     /// gpc: the inference method (nil: EP-like).
     public var inference: ClassificationInference? = nil
+    /// gpssm: the number of latent states D (at least the one output).
+    public var latentDimension: Int = 4
+    /// gpssm: the inference method.
+    public var gpssmMethod: GPSSMMethod = .collapsed
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
@@ -139,7 +147,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 /// The registry of model kinds.
 public enum ModelKinds {
     public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
-                                              GPCModelKind()]
+                                              GPCModelKind(), GPSSMModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 
