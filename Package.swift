@@ -51,6 +51,9 @@ let package = Package(
         .executableTarget(
             name: "VecchiaNotebook", dependencies: ["SwiftGP", "GPPlot"],
             path: "Notebooks/Vecchia"),
+        .executableTarget(
+            name: "GPSSMNotebook", dependencies: ["SwiftGP", "GPPlot"],
+            path: "Notebooks/GPSSM"),
         // Benchmark drivers (timed outside the test suite).
         .executableTarget(
             name: "swiftgp-bench", dependencies: ["SwiftGP", "GPLinearAlgebra", "GPPlot", "CLAPACK"], path: "Benchmarks/Swift"),
@@ -60,7 +63,8 @@ let package = Package(
         .testTarget(name: "GPPlotTests", dependencies: ["GPPlot"]),
         .testTarget(
             name: "SwiftGPTests",
-            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook", "VecchiaNotebook"],
+            dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook", "VecchiaNotebook",
+                           "GPSSMNotebook"],
             resources: [.copy("Fixtures")]),
         // README.md's and docs/' Swift snippets (scripts/snippets.py), with only `import SwiftGP`.
         .testTarget(name: "SnippetTests", dependencies: ["SwiftGP"]),
