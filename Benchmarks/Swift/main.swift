@@ -31,6 +31,10 @@ let usage = """
                  [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]
                  full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
                  per method and fold the test log-likelihood, accuracy, fit seconds
+      gpssm-kink --variance R [--steps 600] [--seed S] [--method free-form|collapsed|gaussian-vi] [--iterations N]
+                 GPSSM on the kink series: RMSE of f on the reference grid, test MNLL of a 30-step free run
+      gpssm-sysid --data F.csv [--method M] [--iterations N] [--seed S]
+                 GPSSM system identification (first half train): 30-step free-run RMSE and NLL, time
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results
       io         --data F.csv [--repeats R]
@@ -64,6 +68,8 @@ do {
     case "statespace-spikes": try stateSpaceSpikes(args)
     case "spatial-vecchia": try spatialVecchia(args)
     case "classification-uci": try classificationUCI(args)
+    case "gpssm-kink": try gpssmKink(args)
+    case "gpssm-sysid": try gpssmSysid(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {
