@@ -3,30 +3,12 @@ import Testing
 import GPTestSupport
 
 /// Runs Notebook 5 (`GPSSMNotebook`, the kink transition) and checks what it prints and draws.
-@Suite struct GPSSMNotebookTests {
-    func number(after label: String, in text: String) -> Double? {
-        guard let line = text.split(separator: "\n").first(where: { $0.contains(label) }) else { return nil }
-        let tail = line[line.range(of: label)!.upperBound...]
-        return Double(tail.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "(" }).first.map(String.init) ?? "")
-    }
-
+extension NotebookTests {
     @Test func gpssmNotebook() throws {
-        let executable = TestData.productsDirectory.appendingPathComponent("GPSSMNotebook")
-        try #require(FileManager.default.fileExists(atPath: executable.path), "build the GPSSMNotebook product first")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgp-gpssm-notebook-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [dir.path]
-        process.currentDirectoryURL = TestData.repositoryRoot
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let out = String(decoding: data, as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(out)")
+        let (status, out) = try run("GPSSMNotebook", arguments: [dir.path])
+        #expect(status == 0, "\(out)")
         // The kink is recovered inside the visited range (the same bound as GPSSMInferenceTests), and over the
         // first 10 free-run steps the forecast beats the outputs' own marginal Gaussian, which ignores the dynamics.
         let rmse = try #require(number(after: "inside the visited range:", in: out))
