@@ -13,7 +13,7 @@ public struct GPSSMModelKind: ModelKind {
     public init() {}
     public var name: String { "gpssm" }
     public var summary: String { "GP state-space model of a series (--input controls, --target output, --latent-dims D): free-form VI" }
-    public var likelihoods: [String] { ["gaussian"] }
+    public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var objectiveName: String { "GPSSM energy (log joint at the last draw)" }
     public var predictsWholeSequence: Bool { true }
     public func task(for likelihood: String) -> ModelTask { .regression }
