@@ -214,6 +214,10 @@ extension GPSSMInferenceTests {
         let a = try first.posterior.freeRun(steps: 10, pathsPerDraw: 2, seed: 3)
         let b = try second.posterior.freeRun(steps: 10, pathsPerDraw: 2, seed: 3)
         #expect(a.components == b.components)
+        // Bad prediction requests are typed errors.
+        #expect(throws: TrainingError.self) { try first.posterior.freeRun(steps: 0) }
+        #expect(throws: TrainingError.self) { try first.posterior.freeRun(steps: 5, pathsPerDraw: 0) }
+        #expect(throws: TrainingError.self) { try a.rmse(Matrix(rows: 3, cols: 1)) }
         // A different seed gives a different chain.
         var other = options
         other.seed = 10

@@ -79,15 +79,21 @@ extension GPSSM {
             settings.sampler.initialSecondMoment = Double(series.steps * series.steps)
         }
         if settings.warmUp > 0 {
-            // Warm-up: the sampler alone, hyperparameters fixed, so the trajectory and w settle before Adam
-            // learns from them (FFVD starts from a pre-trained model instead).
+            // Warm-up: a collapsed fit (the trajectory sampled with w marginalised, Adam on the hyperparameters),
+            // the pre-trained start FFVD uses; the free form then starts w at its conditional mean given the
+            // warm-up's last trajectory.
             var warm = settings
+            warm.form = .collapsed
             warm.iterations = settings.warmUp
-            warm.learnsHyperparameters = false
             warm.sampler.burnIn = settings.warmUp
             warm.progress = nil
             warm.seed = settings.seed &+ 0x5eed
-            try Trainer.fit(&energy, options: warm.fitOptions())
+            var collapsed = try GPSSMEnergy(model: self, series: series, states: x, form: .collapsed)
+            try Trainer.fit(&collapsed, options: warm.fitOptions())
+            var g = SeededGenerator(seed: warm.seed)
+            collapsed.model.inducingValues.value = try GPSSMTransition(model: collapsed.model)
+                .whitenedGivenStates(collapsed.trajectory, series: series, meanOnly: true, using: &g).storage
+            energy = try GPSSMEnergy(model: collapsed.model, series: series, states: collapsed.trajectory, form: options.form)
         }
         let report = try Trainer.fit(&energy, options: settings.fitOptions())
         guard let samples = report.samples, samples.count > 0 else {

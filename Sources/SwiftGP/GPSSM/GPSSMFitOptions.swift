@@ -15,7 +15,8 @@ public struct GPSSMFitOptions: Sendable {
     /// Move the hyperparameters (false: sample only, hyperparameters fixed).
     public var learnsHyperparameters: Bool
     public var seed: UInt64
-    /// Iterations of the sampler alone (hyperparameters fixed, nothing kept) before the fit.
+    /// Iterations of a collapsed warm-up fit (nothing kept) before the fit: the pre-trained start FFVD uses. The
+    /// free form then starts w at its conditional mean given the warm-up's last trajectory.
     public var warmUp: Int
     /// Called after every iteration (the engine's progress callback).
     public var progress: (@Sendable (FitProgress) -> FitDecision)?

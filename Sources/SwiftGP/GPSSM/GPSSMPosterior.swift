@@ -56,11 +56,13 @@ public struct GPSSMPosterior: Sendable {
     /// x_{t+1} = m(x_t) + a_tᵀw + √(b_t + Q) ε over `steps` steps, with controls c_T (the series' last) and
     /// then the rows of `futureControls` (u_{T+1}…; its last row would drive a step beyond the horizon and is
     /// not read). Outputs are C x_t + d.
-    /// - Throws: `TrainingError.invalidData` when the controls do not cover the horizon or have the wrong width.
+    /// - Throws: `TrainingError.invalidData` when the controls do not cover the horizon or have the wrong width, or
+    ///   `pathsPerDraw` < 1.
     /// - Complexity: O(steps × S × pathsPerDraw × D M (M + D + D_c)).
     public func freeRun(steps h: Int, futureControls: Matrix? = nil, pathsPerDraw: Int = 1, seed: UInt64 = 0) throws -> GPSSMForecast {
         let dc = model.controlDimension
         guard h >= 1 else { throw TrainingError.invalidData("the horizon must be at least one step, got \(h)") }
+        guard pathsPerDraw >= 1 else { throw TrainingError.invalidData("need at least one path per draw, got \(pathsPerDraw)") }
         let future = futureControls ?? Matrix(rows: h, cols: dc)
         guard future.cols == dc, dc == 0 || future.rows >= h - 1 else {
             throw TrainingError.invalidData("free simulation over \(h) steps needs \(h - 1) future control rows of width \(dc), got \(future.rows) × \(future.cols)")
@@ -198,9 +200,12 @@ public struct GPSSMForecast: Sendable {
 
     /// √(mean of (y − ȳ)²) over the first `horizon` steps and all outputs; `scale` multiplies each output's
     /// error (back to original units).
-    /// - Throws: `TrainingError.invalidData` when y does not cover the horizon.
+    /// - Throws: `TrainingError.invalidData` when y does not cover the horizon or `scale` has the wrong length.
     public func rmse(_ y: Matrix, horizon: Int? = nil, scale: [Double]? = nil) throws -> Double {
         let h = try checkedHorizon(y, horizon)
+        if let scale, scale.count != y.cols {
+            throw TrainingError.invalidData("\(scale.count) scales for \(y.cols) outputs")
+        }
         var s = 0.0
         for o in 0..<y.cols {
             let k = scale?[o] ?? 1
