@@ -54,6 +54,9 @@ let package = Package(
         .executableTarget(
             name: "MagmaClustNotebook", dependencies: ["SwiftGP", "GPPlot"],
             path: "Notebooks/MagmaClust"),
+        .executableTarget(
+            name: "GPSSMNotebook", dependencies: ["SwiftGP", "GPPlot"],
+            path: "Notebooks/GPSSM"),
         // Benchmark drivers (timed outside the test suite).
         .executableTarget(
             name: "swiftgp-bench", dependencies: ["SwiftGP", "GPLinearAlgebra", "GPPlot", "CLAPACK"], path: "Benchmarks/Swift"),
@@ -64,7 +67,7 @@ let package = Package(
         .testTarget(
             name: "SwiftGPTests",
             dependencies: ["SwiftGP", "GPTestSupport", "ExactRegressionNotebook", "SparseVariationalNotebook", "StateSpaceNotebook", "VecchiaNotebook",
-                           "MagmaClustNotebook"],
+                           "MagmaClustNotebook", "GPSSMNotebook"],
             resources: [.copy("Fixtures")]),
         // README.md's and docs/' Swift snippets (scripts/snippets.py), with only `import SwiftGP`.
         .testTarget(name: "SnippetTests", dependencies: ["SwiftGP"]),

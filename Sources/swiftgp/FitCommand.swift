@@ -42,14 +42,20 @@ struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The column to predict.", valueName: "COL"))
     var target: String
 
-    @Option(help: ArgumentHelp("Comma-separated feature columns (default: every column but the target).",
+    @Option(name: [.customLong("features"), .customLong("input")],
+            help: ArgumentHelp("Comma-separated feature columns (default: every column but the target); for gpssm, the control series.",
                                valueName: "a,b,c"))
     var features: String?
 
-    @Option(help: ArgumentHelp("""
-        A column of known noise variances of the target, one per row (≥ 0, in the target's units squared), added to         the learned noise variance; not a feature. exact, sgpr and svgp with a Gaussian likelihood. predict and         evaluate add the column to the variance of y when their data has it.
-        """, valueName: "COL"))
+    @Option(help: ArgumentHelp(
+        "A column of known noise variances of the target, one per row (≥ 0, in the target's units squared), added to "
+            + "the learned noise variance; not a feature. exact, sgpr and svgp with a Gaussian likelihood. predict and "
+            + "evaluate add the column to the variance of y when their data has it.",
+        valueName: "COL"))
     var noiseColumn: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("gpssm: the number of latent states (at least 1, the output).", valueName: "D"))
+    var latentDims: Int?
 
     @Option(help: ArgumentHelp("Model kind: \(ModelKinds.names.joined(separator: ", ")).", valueName: "KIND"))
     var model: String = "exact"
@@ -85,7 +91,8 @@ struct FitCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Adam learning rate of svgp.")
     var learningRate: Double = 0.01
 
-    @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like).",
+    @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like); "
+                               + "gpssm: \(GPSSMMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: collapsed).",
                                valueName: "METHOD"))
     var inference: String?
 
@@ -242,8 +249,16 @@ struct FitCommand: ParsableCommand {
         } else if task != nil {
             throw ValidationError("--task applies to --model magmaclust only")
         }
-        if let inference {
-            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc only") }
+        if let latentDims {
+            guard model == "gpssm" else { throw ValidationError("--latent-dims applies to --model gpssm only") }
+            try Self.check("--latent-dims", latentDims, in: 1...64)
+        }
+        if let inference, model == "gpssm" {
+            guard GPSSMMethod(rawValue: inference) != nil else {
+                throw ValidationError("--inference for gpssm must be one of \(GPSSMMethod.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
+            }
+        } else if let inference {
+            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc only (and to gpssm)") }
             guard ClassificationInference(rawValue: inference) != nil else {
                 throw ValidationError("--inference must be one of \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
             }
@@ -303,6 +318,10 @@ struct FitCommand: ParsableCommand {
         settings.inference = inference.flatMap(ClassificationInference.init(rawValue:))
         settings.clusters = try clusterCount()
         settings.hypotheses = try hypotheses()
+        if model == "gpssm" {
+            settings.latentDimension = latentDims ?? 4
+            settings.gpssmMethod = inference.flatMap(GPSSMMethod.init(rawValue:)) ?? .collapsed
+        }
         if !quiet { settings.status = { Console.error("fit: \($0)") } }
         try checkResources(ModelKinds.named(model), rows: n, columns: d, settings: settings)
         let fitted = try TrainedModel.fit(dataset, settings: settings)

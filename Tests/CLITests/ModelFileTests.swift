@@ -78,7 +78,7 @@ import SwiftGP
             wrongKind["kernel"] = ["kind": "banana"]
             var wrongModel = future
             wrongModel["version"] = 1
-            wrongModel["model"] = "gpssm"
+            wrongModel["model"] = "no-such-model"
             func json(_ o: Any) throws -> String { String(decoding: try JSONSerialization.data(withJSONObject: o), as: UTF8.self) }
             let cases: [(String, String?, [String])] = [
                 ("missing", nil, ["missing.json", "model file not found"]),
@@ -91,7 +91,7 @@ import SwiftGP
                 ("no kernel", try json(noKernel), ["no kernel.json", "missing key 'kernel'"]),
                 ("bad value", try json(badValue), ["kernel.lengthscale", "outside its constraint"]),
                 ("wrong kind", try json(wrongKind), ["unknown kernel kind 'banana'"]),
-                ("wrong model", try json(wrongModel), ["unknown model 'gpssm'"]),
+                ("wrong model", try json(wrongModel), ["unknown model 'no-such-model'"]),
             ]
             let output = dir.appendingPathComponent("pred.csv").path
             for (name, contents, expected) in cases {

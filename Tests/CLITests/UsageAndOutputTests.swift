@@ -9,7 +9,7 @@ import Testing
         (["--kernel", "gaussian"], ["unknown kernel 'gaussian'", "rbf, matern12, matern32, matern52, rq, periodic, linear"]),
         (["--kernel", "matern52 + "], ["kernel expression", "expected a kernel name"]),
         (["--kernel", "rbf * (linear"], ["expected ')'"]),
-        (["--model", "gpssm"], ["unknown model 'gpssm'", "valid models: exact, sgpr, svgp, statespace"]),
+        (["--model", "no-such-model"], ["unknown model 'no-such-model'", "valid models: exact, sgpr, svgp, statespace"]),
         (["--likelihood", "bernoulli"], ["likelihood 'bernoulli'", "exact supports: gaussian"]),
         (["--likelihood", "cauchy"], ["likelihood 'cauchy'", "exact supports: gaussian"]),
         (["--features", "x,x"], ["'x' more than once"]),

@@ -17,6 +17,8 @@ public enum ModelState: Codable, Sendable, Equatable {
     case sites(SiteState)
     /// `magmaclust`: tasks, kernels, memberships and mixing weights.
     case magmaclust(MagmaClustState)
+    /// `gpssm`: the transition kernels, the model's parameters and the posterior draws.
+    case gpssm(GPSSMState)
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -41,6 +43,10 @@ public enum ModelState: Codable, Sendable, Equatable {
             self = .magmaclust(try MagmaClustState(from: decoder))
             return
         }
+        if keys.contains(GPSSMState.CodingKeys.latentDimension.stringValue) {
+            self = .gpssm(try GPSSMState(from: decoder))
+            return
+        }
         if keys.contains(SiteState.CodingKeys.precisions.stringValue) {
             self = .sites(try SiteState(from: decoder))
             return
@@ -48,7 +54,8 @@ public enum ModelState: Codable, Sendable, Equatable {
         throw ModelFileError.invalid(
             detail: "'state' holds \(keys.isEmpty ? "no keys" : keys.sorted().map { "'\($0)'" }.joined(separator: ", ")); "
                 + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt), "
-                + "a vecchia state (neighbours), a magmaclust state (tasks, memberships, …) or a site state (inference, site_first, site_precisions)")
+                + "a vecchia state (neighbours), a magmaclust state (tasks, memberships, …), a gpssm state (latent_dimension, …) "
+                + "or a site state (inference, site_first, site_precisions)")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -57,6 +64,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         case let .vecchia(state): try state.encode(to: encoder)
         case let .sites(state): try state.encode(to: encoder)
         case let .magmaclust(state): try state.encode(to: encoder)
+        case let .gpssm(state): try state.encode(to: encoder)
         }
     }
 
@@ -70,6 +78,8 @@ public enum ModelState: Codable, Sendable, Equatable {
         case let .sites(state): return "inference \(state.inference.rawValue), \(state.precisions.count) Gaussian sites"
         case let .magmaclust(state):
             return "\(state.mixingWeights.count) cluster\(state.mixingWeights.count == 1 ? "" : "s") over \(state.tasks.count) tasks"
+        case let .gpssm(state):
+            return "inference \(state.method.rawValue), \(state.latentDimension) latent states, \(state.trajectories.count) posterior draws"
         }
     }
 
@@ -78,6 +88,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         switch self {
         case let .inducingPoints(state): try state.validate(featureCount: d)
         case let .vecchia(state): try state.validate(featureCount: d)
+        case let .gpssm(state): try state.validate(featureCount: d)
         case .sites, .magmaclust: break   // checked against the training rows when the predictor is built
         }
     }

@@ -82,7 +82,7 @@ public enum LikelihoodCatalogue {
 
     private static let builtIn: [Entry] = [
         Entry("gaussian", "regression, Gaussian noise (trainable variance)", task: .regression,
-              models: ["exact", "sgpr", "svgp", "statespace", "vecchia", "magmaclust"], parameters: [ParameterSlot("variance", default: 1)],
+              models: ["exact", "sgpr", "svgp", "statespace", "vecchia", "magmaclust", "gpssm"], parameters: [ParameterSlot("variance", default: 1)],
               recognises: { $0 is GaussianLikelihood }) { v, _, floor in
                   floor.map { GaussianLikelihood(variance: v[0], floor: $0) } ?? GaussianLikelihood(variance: v[0])
               },

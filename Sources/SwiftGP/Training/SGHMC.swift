@@ -25,14 +25,19 @@ public struct SGHMC: Sendable {
     public var thinning: Int
     /// Adapt the preconditioner during burn-in (false: M = I).
     public var adaptsPreconditioner: Bool
+    /// The starting V̂ of every coordinate, in squared units of ∇U; nil: the first gradient's square. A
+    /// chain started at a mode (g ≈ 0) needs a value: there the first gradient would make M⁻¹ huge and the
+    /// first step a jump. Springenberg et al. and FFVD start at 1 for the per-datum potential U/N, i.e. N².
+    public var initialSecondMoment: Double?
 
     public init(stepSize: Double = 0.01, friction: Double = 0.05, burnIn: Int = 1000, thinning: Int = 10,
-                adaptsPreconditioner: Bool = true) {
+                adaptsPreconditioner: Bool = true, initialSecondMoment: Double? = nil) {
         self.stepSize = stepSize
         self.friction = friction
         self.burnIn = burnIn
         self.thinning = thinning
         self.adaptsPreconditioner = adaptsPreconditioner
+        self.initialSecondMoment = initialSecondMoment
     }
 }
 
@@ -63,8 +68,9 @@ struct SGHMCState {
         let eps = settings.stepSize, alpha = settings.friction
         let adapting = settings.adaptsPreconditioner && iteration < settings.burnIn
         if adapting && iteration == 0 {
-            // Start the second-moment estimate at the first gradient so M⁻¹ begins on the right scale.
-            for i in xi.indices { meanSquare[i] = max(g[i] * g[i], 1e-16) }
+            // Start the second-moment estimate at the given value, or at the first gradient so M⁻¹ begins on
+            // the right scale.
+            for i in xi.indices { meanSquare[i] = settings.initialSecondMoment ?? max(g[i] * g[i], 1e-16) }
         }
         for i in xi.indices {
             if adapting {

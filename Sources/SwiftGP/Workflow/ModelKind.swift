@@ -31,12 +31,16 @@ public protocol ModelKind: Sendable {
     /// Rebuilds a predictor from a loaded file (already checked by `ModelFile.validate`).
     /// - Throws: `ModelFileError` for contents this kind cannot use.
     func predictor(for file: ModelFile) throws -> any ModelPredictor
+    /// Whether a prediction's rows are consecutive steps of one sequence (gpssm), so `TrainedModel` must
+    /// hand them to the predictor in one block. Default: false.
+    var predictsWholeSequence: Bool { get }
 }
 
 extension ModelKind {
     public var acceptsNoise: Bool { false }
     public var acceptedKernels: KernelCatalogue.Models { .dense }
     public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? { nil }
+    public var predictsWholeSequence: Bool { false }
 }
 
 /// Predicts at standardised inputs, on the scale the model was trained on.
@@ -115,6 +119,10 @@ public struct FitSettings: Sendable {
     /// magmaclust: the number of clusters (nil: chosen by VBIC) and which hyperparameters are shared.
     public var clusters: Int? = nil
     public var hypotheses = MagmaHypotheses()
+    /// gpssm: the number of latent states D (at least the one output).
+    public var latentDimension: Int = 4
+    /// gpssm: the inference method.
+    public var gpssmMethod: GPSSMMethod = .collapsed
 
     public init(model: String = "exact", kernel: KernelExpression = .base("rbf"), likelihood: String? = nil,
                 standardize: Bool = true, noiseFloor: Double = 1e-6, options: FitOptions = FitOptions()) {
@@ -154,7 +162,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 /// The registry of model kinds.
 public enum ModelKinds {
     public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
-                                              GPCModelKind(), MagmaClustModelKind()]
+                                              GPCModelKind(), MagmaClustModelKind(), GPSSMModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 

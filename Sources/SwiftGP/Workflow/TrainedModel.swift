@@ -151,7 +151,11 @@ public struct TrainedModel: Sendable {
     /// Rows per block in `predict(_:chunkRows:_:)`: at most 4096, and fewer for models that keep many
     /// training points, so a block's cross-covariance (rows × stored points) stays within 64 MB however
     /// many rows are predicted.
-    public var predictionChunk: Int { max(64, min(4096, (1 << 23) / max(1, file.data?.x.count ?? 1))) }
+    public var predictionChunk: Int {
+        // A sequence model's rows are consecutive steps: one block.
+        if ModelKinds.all.first(where: { $0.name == file.model })?.predictsWholeSequence == true { return 1 << 40 }
+        return max(64, min(4096, (1 << 23) / max(1, file.data?.x.count ?? 1)))
+    }
 
     /// Predictions at raw inputs whose columns are `file.features` in order, on the original scale.
     /// `noise`: the rows' known noise variances (regression), added to the predictive variance of y.

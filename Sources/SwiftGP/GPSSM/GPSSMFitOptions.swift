@@ -1,0 +1,54 @@
+/// Settings of free-form VI for a GPSSM (docs/methods/gpssm.md#free-form-vi): one `Trainer.fit` in which an
+/// SGHMC group samples the trajectory (and, in the free form, the whitened inducing values) while Adam moves
+/// the hyperparameters on the same energy — Monte Carlo EM in one loop.
+/// - Complexity: `iterations` × two energy evaluations (sampler and optimiser).
+public struct GPSSMFitOptions: Sendable {
+    /// Sample w (`freeForm`) or marginalise it (`collapsed`, the default: it mixes faster).
+    public var form: GPSSMEnergy.Form
+    /// Total iterations (burn-in included).
+    public var iterations: Int
+    /// The sampler (step size, friction, burn-in, thinning). Default ε = 0.1, α = 0.05 (FFVD's ε = 0.01 does not
+    /// mix within a few thousand iterations; docs/methods/gpssm.md#free-form-vi).
+    public var sampler: SGHMC
+    /// Adam's learning rate for the hyperparameters.
+    public var learningRate: Double
+    /// Move the hyperparameters (false: sample only, hyperparameters fixed).
+    public var learnsHyperparameters: Bool
+    public var seed: UInt64
+    /// Iterations of a collapsed warm-up fit (nothing kept) before the fit: the pre-trained start FFVD uses. The
+    /// free form then starts w at its conditional mean given the warm-up's last trajectory.
+    public var warmUp: Int
+    /// Called after every iteration (the engine's progress callback).
+    public var progress: (@Sendable (FitProgress) -> FitDecision)?
+
+    public init(form: GPSSMEnergy.Form = .collapsed, iterations: Int = 3000,
+                sampler: SGHMC = SGHMC(stepSize: 0.1, friction: 0.05, burnIn: 1500, thinning: 50),
+                learningRate: Double = 0.01, learnsHyperparameters: Bool = true, seed: UInt64 = 0, warmUp: Int = 0,
+                progress: (@Sendable (FitProgress) -> FitDecision)? = nil) {
+        self.warmUp = warmUp
+        self.form = form
+        self.iterations = iterations
+        self.sampler = sampler
+        self.learningRate = learningRate
+        self.learnsHyperparameters = learnsHyperparameters
+        self.seed = seed
+        self.progress = progress
+    }
+
+    /// The engine's options: the sampler group first, `inducing.whitened` fixed in the collapsed form,
+    /// everything else Adam's (or fixed).
+    func fitOptions() -> FitOptions {
+        var groups: [ParameterGroup] = []
+        switch form {
+        case .freeForm: groups.append(ParameterGroup("states", "inducing.whitened", updater: .sampler(sampler)))
+        case .collapsed:
+            groups.append(ParameterGroup("states", updater: .sampler(sampler)))
+            groups.append(ParameterGroup("inducing.whitened", updater: .fixed))
+        }
+        if !learnsHyperparameters { groups.append(ParameterGroup("*", updater: .fixed)) }
+        var options = FitOptions(optimizer: .adam(learningRate: learningRate), maxIterations: iterations, seed: seed,
+                                 groups: groups, progress: progress)
+        options.screen = nil
+        return options
+    }
+}
