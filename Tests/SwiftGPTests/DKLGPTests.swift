@@ -256,20 +256,46 @@ import GPTestSupport
         }
     }
 
-    /// Training through the shared engine (Adam on minibatches of columns) raises the ELBO from q = p̃ and predicts
-    /// held-out points far better than the prior mean.
+    /// The local-posterior start beats q = p̃; training through the shared engine (Adam on minibatches of columns)
+    /// raises the ELBO further and predicts held-out points far better than the prior mean.
     @Test func trainingImprovesTheELBOAndPredicts() throws {
         let x = Self.points(300, 2, seed: 17), y = Self.targets(x, seed: 18)
         var model = DKLGP(kernel: Matern32(lengthscale: [0.3, 0.3]), likelihood: GaussianLikelihood(variance: 0.1), neighbours: 10)
-        let start = try model.elbo(x, y).fullValue()
+        let prior = try model.elbo(x, y).fullValue()
+        var local = model
+        try local.initialiseLocalPosterior(x, y, structure: model.structure(x))
+        let start = try local.elbo(x, y).fullValue()
+        #expect(start > prior, "the local-posterior start (\(start)) should beat q = p̃ (\(prior))")
         let report = try model.fit(x, y, options: DKLGP.trainingOptions(rows: 300, epochs: 100, batchSize: 100, seed: 1))
-        #expect(report.objective > start + 100, "ELBO \(start) → \(report.objective)")
+        #expect(report.objective > start, "ELBO \(prior) (q = p̃), \(start) (local start) → \(report.objective)")
         let xs = Self.points(200, 2, seed: 19)
         let truth = (0..<xs.rows).map { Math.sin(6 * xs[$0, 0]) * Math.cos(4 * xs[$0, 1]) }
         let p = try model.posterior(x).predict(at: xs)
         let rmse = (zip(p.mean, truth).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(xs.rows)).squareRoot()
         let spread = (truth.reduce(0) { $0 + $1 * $1 } / Double(xs.rows)).squareRoot()
-        print("DKLGP training: ELBO \(start) → \(report.objective), test RMSE \(rmse) (prior-mean RMSE \(spread))")
+        print("DKLGP training: ELBO \(prior) (q = p̃), \(start) (local start) → \(report.objective), test RMSE \(rmse) (prior-mean RMSE \(spread))")
         #expect(rmse < 0.3 * spread)
+    }
+    /// The approximate maximin ordering: a permutation starting at the central point; each ℓ is the exact distance to
+    /// the previous points; ℓⱼ ≤ 2ℓᵢ for i < j; and every prefix covers all points within 2ℓ of its last point (exact
+    /// maximin: within ℓ of the next). Brute force, O(n²).
+    @Test(arguments: [(300, 2, UInt64(20)), (250, 5, UInt64(21)), (120, 1, UInt64(22))])
+    func approximateMaximinIsATwoApproximation(n: Int, d: Int, seed: UInt64) {
+        let x = Self.points(n, d, seed: seed)
+        let o = MaximinOrdering.approximate(x)
+        #expect(o.order.sorted() == Array(0..<n))
+        #expect(o.order[0] == MaximinOrdering.centralPoint(x))
+        func distance(_ a: Int, _ b: Int) -> Double { (0..<d).reduce(0) { $0 + (x[a, $1] - x[b, $1]) * (x[a, $1] - x[b, $1]) }.squareRoot() }
+        var nearest = (0..<n).map { distance($0, o.order[0]) }   // distance of every point to the prefix
+        var smallest = Double.infinity
+        for k in 1..<n {
+            let p = o.order[k]
+            #expect(abs(o.lengths[k] - nearest[p]) <= 1e-12, "ℓ at \(k)")
+            #expect(o.lengths[k] <= 2 * smallest * (1 + 1e-12), "ℓ at \(k) exceeds twice an earlier one")
+            smallest = min(smallest, o.lengths[k])
+            let cover = o.order[k...].map { nearest[$0] }.max()!
+            #expect(cover <= 2 * o.lengths[k] * (1 + 1e-12), "the prefix before \(k) leaves a point at \(cover) > 2ℓ")
+            for q in 0..<n { nearest[q] = min(nearest[q], distance(q, p)) }
+        }
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 /// store none.
 ///
 /// Encoded as the payload's own JSON object, without a tag, so format-version-1 files read unchanged;
-/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`, `neighbours` → `.vecchia`,
+/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`, `variational_factor` → `.dklgp`,
+/// `neighbours` → `.vecchia`,
 /// `site_precisions` → `.sites`).
 /// - Complexity: that of the payload (for inducing points O(M d + M² L) numbers).
 public enum ModelState: Codable, Sendable, Equatable {
@@ -15,6 +16,8 @@ public enum ModelState: Codable, Sendable, Equatable {
     case vecchia(VecchiaState)
     /// `gpc`: the inference method and the Gaussian sites of the posterior.
     case sites(SiteState)
+    /// `dklgp`: m, the ancestor rule, the ordering's scales and q(f).
+    case dklgp(DKLGPState)
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -31,6 +34,10 @@ public enum ModelState: Codable, Sendable, Equatable {
             self = .inducingPoints(try InducingPointState(from: decoder))
             return
         }
+        if keys.contains(DKLGPState.CodingKeys.factor.stringValue) {
+            self = .dklgp(try DKLGPState(from: decoder))
+            return
+        }
         if keys.contains(VecchiaState.CodingKeys.neighbours.stringValue) {
             self = .vecchia(try VecchiaState(from: decoder))
             return
@@ -42,7 +49,8 @@ public enum ModelState: Codable, Sendable, Equatable {
         throw ModelFileError.invalid(
             detail: "'state' holds \(keys.isEmpty ? "no keys" : keys.sorted().map { "'\($0)'" }.joined(separator: ", ")); "
                 + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt), "
-                + "a vecchia state (neighbours) or a site state (inference, site_first, site_precisions)")
+                + "a vecchia state (neighbours), a site state (inference, site_first, site_precisions) "
+                + "or a dklgp state (neighbours, ancestors, nugget, scales, variational_mean, variational_factor)")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -50,6 +58,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         case let .inducingPoints(state): try state.encode(to: encoder)
         case let .vecchia(state): try state.encode(to: encoder)
         case let .sites(state): try state.encode(to: encoder)
+        case let .dklgp(state): try state.encode(to: encoder)
         }
     }
 
@@ -58,6 +67,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         switch self {
         case let .inducingPoints(state): try state.validate(featureCount: d)
         case let .vecchia(state): try state.validate(featureCount: d)
+        case let .dklgp(state): try state.validate(featureCount: d)
         case .sites: break   // checked against the training rows when the predictor is built
         }
     }

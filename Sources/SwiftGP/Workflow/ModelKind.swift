@@ -139,7 +139,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 /// The registry of model kinds.
 public enum ModelKinds {
     public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
-                                              GPCModelKind()]
+                                              GPCModelKind(), DKLGPModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 
