@@ -38,6 +38,17 @@ import GPTestSupport
         return values
     }
 
+    /// V upper triangular with VVᵀ = P: the reversed Cholesky factor of the reversed P.
+    static func upperFactor(_ p: Matrix) throws -> Matrix {
+        let n = p.rows
+        var reversed = Matrix(rows: n, cols: n)
+        for i in 0..<n { for k in 0..<n { reversed[i, k] = p[n - 1 - i, n - 1 - k] } }
+        let l = try Cholesky(reversed).lower
+        var v = Matrix(rows: n, cols: n)
+        for i in 0..<n { for k in 0..<n { v[i, k] = l[n - 1 - i, n - 1 - k] } }
+        return v
+    }
+
     /// log N(y; 0, Σ) densely.
     static func logNormal(_ y: [Double], covariance: Matrix) throws -> Double {
         let l = try Cholesky(covariance)
@@ -80,12 +91,7 @@ import GPTestSupport
         let priorPrecision = matmul(u, u, .none, .transposed)
         var precision = priorPrecision
         for i in 0..<n { precision[i, i] += 1 / noise }
-        // V upper triangular with VVᵀ = P: the reversed Cholesky factor of the reversed P.
-        var reversed = Matrix(rows: n, cols: n)
-        for i in 0..<n { for k in 0..<n { reversed[i, k] = precision[n - 1 - i, n - 1 - k] } }
-        let l = try Cholesky(reversed).lower
-        var v = Matrix(rows: n, cols: n)
-        for i in 0..<n { for k in 0..<n { v[i, k] = l[n - 1 - i, n - 1 - k] } }
+        let v = try Self.upperFactor(precision)
         let yPositions = structure.ordering.order.map { y[$0] }
         let nu = try Cholesky(precision).solve(yPositions.map { $0 / noise })
         model.variational = DKLGPVariational(structure: structure, mean: nu, factor: Self.factorValues(v, pattern: structure.posterior))
@@ -110,11 +116,7 @@ import GPTestSupport
         let u = Self.dense(try model.priorFactor(x, structure: structure))
         var precision = matmul(u, u, .none, .transposed)
         for i in 0..<n { precision[i, i] += 1 / noise }
-        var reversed = Matrix(rows: n, cols: n)
-        for i in 0..<n { for k in 0..<n { reversed[i, k] = precision[n - 1 - i, n - 1 - k] } }
-        let l = try Cholesky(reversed).lower
-        var v = Matrix(rows: n, cols: n)
-        for i in 0..<n { for k in 0..<n { v[i, k] = l[n - 1 - i, n - 1 - k] } }
+        let v = try Self.upperFactor(precision)
         let nu = try Cholesky(precision).solve(structure.ordering.order.map { y[$0] / noise })
         model.variational = DKLGPVariational(structure: structure, mean: nu, factor: Self.factorValues(v, pattern: structure.posterior))
         let elbo = try DKLGPObjective(model: model, x: x, y: y).fullValue()

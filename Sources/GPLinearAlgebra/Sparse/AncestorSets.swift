@@ -1,7 +1,7 @@
 /// The ancestor sets of a sparse upper-triangular pattern (docs/methods/dklgp.md#ancestor-sets): for column j, A(j)
 /// ⊆ {0, …, j} holds every position the back-substitution x = V⁻¹b touches when b is supported on a seed set (the
-/// column's prior set s(j)), so that (V⁻¹b)_A = (V_AA)⁻¹ b_A exactly. Stored like `ConditioningSets`: column j's
-/// positions in increasing order, j last.
+/// column's prior set s(j)), so that (V⁻¹b)_A = (V_AA)⁻¹ b_A exactly. Returned as `ConditioningSets` (the same
+/// layout: column j's positions in increasing order, j last).
 ///
 /// Two rules:
 /// * `closure`: the exact closure of the seeds under "k ∈ s_V(l) for l in the set" (the test-grade reference;
@@ -11,30 +11,15 @@
 ///   by increasing distance / ℓᵢ). Polylogarithmic in n for fixed ρ on well-spread inputs.
 /// - Complexity: `closure` O(Σⱼ |A(j)| · m) time, `reduced` O(n log² n · c) (k-d tree queries per length-scale
 ///   level); O(Σⱼ |A(j)|) memory; columns in parallel.
-public struct AncestorSets: Sendable, Equatable {
-    public let starts: [Int]
-    public let rows: [Int]
-
-    public init(starts: [Int], rows: [Int]) {
-        self.starts = starts
-        self.rows = rows
-    }
-
-    public var count: Int { starts.count - 1 }
-    public var totalSize: Int { rows.count }
-    /// A(j): earlier positions in increasing order, then j.
-    public func column(_ j: Int) -> ArraySlice<Int> { rows[starts[j]..<starts[j + 1]] }
-    /// The largest |A(j)|.
-    public var largest: Int { (0..<count).map { starts[$0 + 1] - starts[$0] }.max() ?? 0 }
-
+public enum AncestorSets {
     /// The exact closure of each column's `seeds` set under the pattern `factor` (the sparsity of V).
-    public static func closure(seeds: ConditioningSets, factor: ConditioningSets) -> AncestorSets {
+    public static func closure(seeds: ConditioningSets, factor: ConditioningSets) -> ConditioningSets {
         let n = seeds.count
         let perChunk = ParallelChunks(count: n).map { range in
             var marker = [Int](repeating: -1, count: n)
             return range.map { j in closure(of: Array(seeds.column(j)), factor: factor, marker: &marker, stamp: j) }
         }
-        return assemble(perChunk)
+        return ConditioningSets(chunks: perChunk)
     }
 
     /// The closure of the positions `seeds` under `factor`, in increasing order. `marker` (size n) is scratch: an
@@ -62,7 +47,7 @@ public struct AncestorSets: Sendable, Equatable {
     /// holds `seeds.column(j)` and the earlier positions i with ‖x̃ᵢ − x̃ⱼ‖ ≤ ρ·ℓᵢ, at most `cap` earlier
     /// positions in all (the seeds always).
     public static func reduced(_ x: Matrix, ordering: MaximinOrdering, seeds: ConditioningSets, rho: Double,
-                               cap: Int) -> AncestorSets {
+                               cap: Int) -> ConditioningSets {
         let search = ReducedAncestorSearch(x, ordering: ordering, rho: rho, cap: cap)
         let n = seeds.count
         let perChunk = ParallelChunks(count: n).map { range in
@@ -70,19 +55,7 @@ public struct AncestorSets: Sendable, Equatable {
                 search.ancestors(of: search.tree.point(ordering.order[j]), rankBelow: j, seeds: Array(seeds.column(j).dropLast())) + [j]
             }
         }
-        return assemble(perChunk)
-    }
-
-    static func assemble(_ perChunk: [[[Int]]]) -> AncestorSets {
-        var starts = [0], rows: [Int] = []
-        rows.reserveCapacity(perChunk.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } })
-        for sets in perChunk {
-            for s in sets {
-                rows.append(contentsOf: s)
-                starts.append(rows.count)
-            }
-        }
-        return AncestorSets(starts: starts, rows: rows)
+        return ConditioningSets(chunks: perChunk)
     }
 }
 

@@ -3,11 +3,11 @@ import GPLinearAlgebra
 /// The DKLGP ELBO (docs/methods/dklgp.md#the-elbo) as a trainable objective. On a minibatch B of columns it is the
 /// estimate (n/|B|) Σ_{j∈B} eⱼ + n/2 (unbiased with exact ancestor sets); on all data, the ELBO. Per column:
 /// the prior column u = U_{s(j),j} = L⁻ᵀe_last from L = chol Θ_{s(j)s(j)} (j last); over the ancestor set A = A(j),
-/// the dense upper-triangular V_AA and one two-column back-substitution [x, z] = V_AA⁻¹[u, e_j], so that
+/// two sparse back substitutions with V_AA (V's columns on A, `ConditioningSets.solveUpper`) [x, z] = V_AA⁻¹[u, e_j], so that
 /// V⁻¹U_{:,j} = x and σⱼ² = ‖z‖²; the likelihood's variational expectation at (νⱼ, σⱼ²). Reverse mode by hand:
 /// x̄ = −x, z̄ = 2 g_v z, [b̄, ē] = V_AA⁻ᵀ[x̄, z̄], V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; ū from b̄, the mean term and
 /// 1/u_last, then Θ̄ = −½(a uᵀ + u aᵀ) + ½(ūᵀu) u uᵀ with a = Θ⁻¹ū, handed to the kernel's Gram VJP.
-/// - Complexity: Σ_{j∈B} O(|s(j)|³ + |s(j)|² d + |A(j)|²), columns in parallel chunks on all cores; O(nnz(V) + n)
+/// - Complexity: Σ_{j∈B} O(|s(j)|³ + |s(j)|² d + |A(j)| m), columns in parallel chunks on all cores; O(nnz(V) + n)
 ///   for the gradient arrays.
 public struct DKLGPObjective: ModelObjective, Sendable {
     public var model: DKLGP
@@ -86,6 +86,10 @@ public struct DKLGPObjective: ModelObjective, Sendable {
         let touched = columns.reduce(0) { $0 + (ancestors.starts[$1 + 1] - ancestors.starts[$1]) } * (pattern.nonZeroCount / max(1, n) + 1)
         let dense = gradient && touched > nnz
         let floor = DKLGPVariational.diagonalFloor
+        // V's values with the actual diagonal, Vⱼⱼ = exp ζⱼ + floor (O(nnz) once per evaluation).
+        var diagonalised = raw
+        for j in 0..<n { diagonalised[pattern.starts[j + 1] - 1] = Math.exp(raw[pattern.starts[j + 1] - 1]) + floor }
+        let vv = diagonalised
         let chunks = ParallelChunks(count: columns.count, perCore: dense ? 1 : 4)
         let partials = try chunks.map { range in
             var p = Partial(kernel: [Double](repeating: 0, count: gradient ? kernelCount : 0),
@@ -104,59 +108,47 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 var u = [Double](repeating: 0, count: k)
                 u[k - 1] = 1
                 trsv(.lower, .transposed, l.lower, &u)
-                // V_AA, dense upper triangular, over the ancestor set (j last).
+                // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): sparse back substitutions.
                 let anc = ancestors.column(j), a = anc.count
                 for (t, pos) in anc.enumerated() { local[pos] = t }
-                var vaa = Matrix(rows: a, cols: a)
-                for (t, pos) in anc.enumerated() {
-                    let base = pattern.starts[pos], last = pattern.starts[pos + 1] - 1
-                    for e in base..<last {
-                        let row = local[pattern.rows[e]]
-                        if row >= 0 { vaa[row, t] = raw[e] }
-                    }
-                    vaa[t, t] = Math.exp(raw[last]) + floor
-                }
-                // [x, z] = V_AA⁻¹ [u on s(j), e_j].
-                var rhs = Matrix(rows: a, cols: 2)
-                for (i, pos) in s.enumerated() { rhs[local[pos], 0] = u[i] }
-                rhs[a - 1, 1] = 1
-                trsm(.left, .upper, .none, vaa, &rhs)
+                var xv = [Double](repeating: 0, count: a), zv = xv
+                for (i, pos) in s.enumerated() { xv[local[pos]] = u[i] }
+                zv[a - 1] = 1
+                pattern.solveUpper(values: vv, set: anc, local: local, &xv)
+                pattern.solveUpper(values: vv, set: anc, local: local, &zv)
                 var r = 0.0
                 for (i, pos) in s.enumerated() { r += u[i] * nu[pos] }
                 var xx = 0.0, zz = 0.0
                 for t in 0..<a {
-                    xx += rhs[t, 0] * rhs[t, 0]
-                    zz += rhs[t, 1] * rhs[t, 1]
+                    xx += xv[t] * xv[t]
+                    zz += zv[t] * zv[t]
                 }
-                let vjj = vaa[a - 1, a - 1]
+                let vjj = vv[pattern.starts[j + 1] - 1]
                 let ve = likelihood.expectation(y[order[j]], mean: nu[j], variance: zz)
                 p.value += Math.log(u[k - 1]) - Math.log(vjj) - 0.5 * r * r - 0.5 * xx + ve.value
                 if gradient {
                     // x̄ = −x, z̄ = 2 g_v z (times the minibatch scale); [b̄, ē] = V_AA⁻ᵀ [x̄, z̄].
-                    var adj = Matrix(rows: a, cols: 2)
-                    for t in 0..<a {
-                        adj[t, 0] = -scale * rhs[t, 0]
-                        adj[t, 1] = 2 * scale * ve.dVariance * rhs[t, 1]
-                    }
-                    trsm(.left, .upper, .transposed, vaa, &adj)
+                    var bbar = xv.map { -scale * $0 }, ebar = zv.map { 2 * scale * ve.dVariance * $0 }
+                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &bbar)
+                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &ebar)
                     // V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
                     for (t, pos) in anc.enumerated() {
                         let base = pattern.starts[pos], last = pattern.starts[pos + 1] - 1
-                        let xt = rhs[t, 0], zt = rhs[t, 1]
+                        let xt = xv[t], zt = zv[t]
                         for e in base..<last {
                             let row = local[pattern.rows[e]]
-                            if row >= 0 { p.factor.add(e, -(adj[row, 0] * xt + adj[row, 1] * zt)) }
+                            if row >= 0 { p.factor.add(e, -(bbar[row] * xt + ebar[row] * zt)) }
                         }
-                        var g = -(adj[t, 0] * xt + adj[t, 1] * zt)
+                        var g = -(bbar[t] * xt + ebar[t] * zt)
                         if pos == j { g -= scale / vjj }
-                        p.factor.add(last, g * (vaa[t, t] - floor))
+                        p.factor.add(last, g * (vv[last] - floor))
                     }
+                    var ubar = s.map { bbar[local[$0]] }
                     // ν: the likelihood term at j and −½ r², r = uᵀν_s.
                     p.mean.add(j, scale * ve.dMean)
-                    var ubar = [Double](repeating: 0, count: k)
                     for (i, pos) in s.enumerated() {
                         p.mean.add(pos, -scale * r * u[i])
-                        ubar[i] = adj[local[pos], 0] - scale * r * nu[pos]
+                        ubar[i] -= scale * r * nu[pos]
                     }
                     ubar[k - 1] += scale / u[k - 1]
                     // Θ̄ = −½(a uᵀ + u aᵀ) + ½(ūᵀu) u uᵀ, a = Θ⁻¹ū (docs/methods/dklgp.md#gradients).

@@ -9,7 +9,7 @@ import GPLinearAlgebra
 ///
 /// A the ancestor set of c under V's pattern (exact closure, or the reduced rule's set of p). Independent
 /// marginals: each test point conditions on training points only. The latent variance includes the nugget τ.
-/// - Complexity: O(n log n) to build; O(log n + m³ + m² d + |A|²) per test point, test points on all cores.
+/// - Complexity: O(n log n) to build; O(log n + m³ + m² d + |A| m) per test point, test points on all cores.
 public struct DKLGPPosterior: Sendable {
     public let model: DKLGP
     public let variational: DKLGPVariational
@@ -76,18 +76,10 @@ public struct DKLGPPosterior: Sendable {
                 } else {
                     anc = AncestorSets.closure(of: c, factor: pattern, marker: &marker, stamp: t)
                 }
-                let a = anc.count
                 for (i, pos) in anc.enumerated() { local[pos] = i }
-                var vaa = Matrix(rows: a, cols: a)
-                for (col, pos) in anc.enumerated() {
-                    for e in pattern.starts[pos]..<pattern.starts[pos + 1] {
-                        let row = local[pattern.rows[e]]
-                        if row >= 0 { vaa[row, col] = factor.values[e] }
-                    }
-                }
-                var w = [Double](repeating: 0, count: a)
+                var w = [Double](repeating: 0, count: anc.count)
                 for (i, pos) in c.enumerated() { w[local[pos]] = u[i] }
-                trsv(.upper, .none, vaa, &w)
+                pattern.solveUpper(values: factor.values, set: anc[...], local: local, &w)
                 for pos in anc { local[pos] = -1 }
                 variance.append(max(0, (1 + w.reduce(0) { $0 + $1 * $1 }) / (last * last)))
             }

@@ -24,7 +24,8 @@ public struct DKLGPStructure: Sendable {
     public let prior: ConditioningSets
     /// The pattern of the variational factor V (column j nonzero on its positions, j last).
     public let posterior: ConditioningSets
-    public let ancestors: AncestorSets
+    /// A(j) per column (`AncestorSets`), in the layout of a pattern.
+    public let ancestors: ConditioningSets
     public let rule: AncestorRule
     /// The per-column scales the inputs were divided by.
     public let scales: [Double]
