@@ -8,12 +8,13 @@ import subprocess
 import sys
 import time
 
-from . import classification, core, env, exact, io, proc, spatial, statespace, svgp
+from . import classification, core, dklgp, env, exact, io, proc, spatial, statespace, svgp
 
 SUITES = {"exact": exact.run, "io": io.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run,
-          "classification": classification.run}
+          "classification": classification.run, "dklgp": dklgp.run}
 AGGREGATORS = {"exact": exact.aggregate, "io": io.aggregate, "spatial": spatial.aggregate,
-               "statespace": statespace.aggregate, "svgp": svgp.aggregate, "classification": classification.aggregate}
+               "statespace": statespace.aggregate, "svgp": svgp.aggregate, "classification": classification.aggregate,
+               "dklgp": dklgp.aggregate}
 # Suites that probe only the peers they run (the others share the probe of every selected peer).
 OWN_PEERS = {"classification"}
 PLANNED = ()

@@ -17,7 +17,7 @@ public struct DKLGPModelKind: ModelKind {
     /// Memory: data, prior and posterior patterns, ancestor sets and q, O(n (m + d + |A|)); work per iteration: one
     /// Cholesky of (m + 1)² and an |A|² back-substitution per column of the batch.
     public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? {
-        let k = Double(min(settings.neighbours, max(0, n - 1)) + 1), a = Double(min(n, 129))
+        let k = Double(min(settings.neighbours, max(0, n - 1)) + 1), a = min(Double(n), k + 64)
         let b = Double(min(settings.batchSize ?? n, n)), n = Double(n), d = Double(d)
         return ResourceEstimate(bytes: 8 * n * (4 * k + 3 * d + a + 6),
                                 flopsPerEvaluation: b * (k * k * k / 3 + 3 * k * k * (d + 2) + 2 * a * a))
