@@ -155,13 +155,13 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                     let aa = l.solve(ubar)
                     var uu = 0.0
                     for i in 0..<k { uu += ubar[i] * u[i] }
-                    var thetaBar = Matrix(rows: k, cols: k)
+                    var thetaBar = Matrix(rows: k, cols: k)   // symmetric: its lower triangle is read
                     for qq in 0..<k {
-                        for rr in 0..<k {
+                        for rr in qq..<k {
                             thetaBar[rr, qq] = -0.5 * (aa[rr] * u[qq] + u[rr] * aa[qq]) + 0.5 * uu * u[rr] * u[qq]
                         }
                     }
-                    let g = kernel.gramGradient(xs, adjoint: thetaBar)
+                    let g = kernel.gramGradient(xs, symmetricLowerAdjoint: thetaBar)
                     for i in g.indices { p.kernel[i] += g[i] }
                     for i in ve.dParameters.indices { p.likelihood[i] += scale * ve.dParameters[i] }
                 }
