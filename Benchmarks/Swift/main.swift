@@ -27,6 +27,11 @@ let usage = """
                  [--iterations N] [--seed S]
                  Vecchia GP (exponential kernel) on Heaton's simulated temperatures: fit, predict the test cells
                  from their nearest training cells, competition scores (MAE, RMSE, CRPS, interval score, coverage)
+      dklgp-data --seed S --output-prefix P [--n-train 2000] [--n-test 500] [--dimension 5]
+                 DKLGP simulation 1: a Matérn-3/2 ARD latent field on [0,1]^d, Gaussian / Student-t / logit targets
+      dklgp-fit  --train F.csv --test G.csv --model dklgp|svgp --likelihood gaussian|studentt|logit
+                 [--neighbors 20] [--inducing M] [--epochs 10] [--batch-size 128] [--learning-rate 0.1] [--seed S]
+                 DKLGP or SVGP (M = m + 1) with Adam on minibatches; latent RMSE / NLL and time per epoch
       classification-uci --data F.csv --folds F.json [--methods ep-like,vi,laplace] [--seeds K] [--rounds R]
                  [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]
                  full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
@@ -77,6 +82,8 @@ do {
     case "magma-swimmers": try magmaSwimmers(args)
     case "gpssm-kink": try gpssmKink(args)
     case "gpssm-sysid": try gpssmSysid(args)
+    case "dklgp-data": try dklgpData(args)
+    case "dklgp-fit": try dklgpFit(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {

@@ -8,13 +8,13 @@ import subprocess
 import sys
 import time
 
-from . import classification, core, env, exact, gpssm, io, magma, proc, spatial, statespace, svgp
+from . import classification, core, dklgp, env, exact, gpssm, io, magma, proc, spatial, statespace, svgp
 
 SUITES = {"exact": exact.run, "io": io.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run,
-          "classification": classification.run, "magma": magma.run, "gpssm": gpssm.run}
+          "classification": classification.run, "magma": magma.run, "gpssm": gpssm.run, "dklgp": dklgp.run}
 AGGREGATORS = {"exact": exact.aggregate, "io": io.aggregate, "spatial": spatial.aggregate,
                "statespace": statespace.aggregate, "svgp": svgp.aggregate, "classification": classification.aggregate,
-               "magma": magma.aggregate, "gpssm": gpssm.aggregate}
+               "magma": magma.aggregate, "gpssm": gpssm.aggregate, "dklgp": dklgp.aggregate}
 # Suites that probe only the peers they run (the others share the probe of every selected peer).
 OWN_PEERS = {"classification", "magma"}
 PLANNED = ()

@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import classification, core, data, exact, io, magma, proc, spatial, statespace, svgp  # noqa: E402
+from benchlib import classification, core, data, dklgp, exact, io, magma, proc, spatial, statespace, svgp  # noqa: E402
 
 
 def swift_line(n, seconds, floor, lml=-100.0):
@@ -671,6 +671,27 @@ class MagmaSuiteTests(unittest.TestCase):
         self.assertEqual(swimmers["rows"][0]["published"], 4.1)
         self.assertNotIn("mse", swimmers["rows"][1])                  # men: no run
         self.assertIn("published", " ".join(goals["notes"]))
+
+
+class DKLGPSuiteTests(unittest.TestCase):
+    def test_medians_and_goals_from_canned_runs(self):
+        def run(model, seed, nll, per_epoch, ok=True, lik="gaussian", data="simulation 1"):
+            result = {"rmse": 0.1 * (seed + 1), "nll": nll, "seconds_per_epoch": per_epoch, "fit_seconds": 10 * per_epoch}
+            return {"kind": "dklgp", "data": data, "likelihood": lik, "model": model, "seed": seed, "ok": ok,
+                    "result": result if ok else None, "error": None if ok else "boom"}
+        runs = [run("dklgp", 0, -1.0, 0.1), run("dklgp", 1, -1.2, 0.3), run("dklgp", 2, -1.1, 0.2),
+                run("svgp", 0, -0.5, 0.05), run("vnngp", 0, -0.9, 1.0), run("vnngp", 1, 5.0, 9.0, ok=False),
+                run("dklgp", 0, 0.3, 0.1, lik="logit"), run("vnngp", 0, 0.2, 0.2, lik="logit")]
+        config = {"data": ["simulation 1"], "neighbors": 20, "epochs": 10, "batch": 128, "learning_rate": 0.1, "decay": 0.9}
+        goals, scores = dklgp.tables(runs, config)
+        first = scores["rows"][0]
+        self.assertEqual((first["method"], first["runs"], first["nll"], first["rmse"]), ("SwiftGP DKLGP", 3, -1.1, 0.2))
+        self.assertEqual([r["method"] for r in scores["rows"]][:3], ["SwiftGP DKLGP", "SwiftGP SVGP", "GPyTorch VNNGP"])
+        met = {r["goal"]: (r["measured"], r["met"]) for r in goals["rows"]}
+        self.assertEqual(met["simulation 1, gaussian: NLL below SVGP's and VNNGP's"][1], "yes")
+        self.assertEqual(met["simulation 1, gaussian: time per epoch ≤ 0.25 × VNNGP's"], ("0.200", "yes"))
+        self.assertEqual(met["simulation 1, logit: NLL below SVGP's and VNNGP's"][1], "no")
+        self.assertEqual(met["simulation 1, logit: time per epoch ≤ 0.25 × VNNGP's"], ("0.500", "no"))
 
 
 class IOSuiteTests(unittest.TestCase):

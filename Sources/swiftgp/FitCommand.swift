@@ -77,18 +77,18 @@ struct FitCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Inducing points of sparse models (sgpr, svgp); capped at the number of rows.", valueName: "M"))
     var inducing: Int = 100
 
-    @Option(help: ArgumentHelp("Conditioning-set size of vecchia (nearest previous points in maximin order; ≥ n − 1 is the exact GP).",
+    @Option(help: ArgumentHelp("Conditioning-set size of vecchia and dklgp (nearest previous points in maximin order; ≥ n − 1 is the exact GP).",
                                valueName: "M"))
     var neighbors: Int = 30
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Minibatch size of svgp (default: all rows every iteration).", valueName: "B"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Minibatch size of svgp (rows) and dklgp (columns) (default: all rows every iteration).", valueName: "B"))
     var batchSize: Int?
 
     @Flag(inversion: .prefixedNo,
           help: "svgp: natural-gradient steps on q(u) alternating with Adam on the hyperparameters (default: on for --likelihood gaussian, off otherwise).")
     var naturalGradients: Bool?
 
-    @Option(parsing: .unconditional, help: "Adam learning rate of svgp.")
+    @Option(parsing: .unconditional, help: "Adam learning rate of svgp and dklgp.")
     var learningRate: Double = 0.01
 
     @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like); "
@@ -298,10 +298,10 @@ struct FitCommand: ParsableCommand {
                                   + "choose it with --features")
         }
         var batch = batchSize
-        if model == "svgp", batch == nil, let b = SVGPModelKind.defaultBatchSize(rows: n) {
+        if model == "svgp" || model == "dklgp", batch == nil, let b = SVGPModelKind.defaultBatchSize(rows: n) {
             batch = b
             if !quiet {
-                Console.error("fit: svgp on \(n) rows: minibatches of \(b) rows (full-batch steps would cost O(n M²) each); "
+                Console.error("fit: \(model) on \(n) rows: minibatches of \(b) rows (full-batch steps would cost O(n M²) each); "
                               + "set --batch-size to change")
             }
         }

@@ -54,14 +54,19 @@ public struct ConditioningSets: Sendable, Equatable {
         let perChunk = ParallelChunks(count: n).map { range in
             range.map { i in query(tree, tree.point(order[i]), i).map { ranks[$0] }.sorted() + [i] }
         }
+        return ConditioningSets(chunks: perChunk)
+    }
+
+    /// The sets of consecutive chunks of columns (each column's positions in increasing order, itself last), in order.
+    init(chunks: [[[Int]]]) {
         var starts = [0], rows: [Int] = []
-        rows.reserveCapacity(perChunk.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } })
-        for sets in perChunk {
+        rows.reserveCapacity(chunks.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } })
+        for sets in chunks {
             for s in sets {
                 rows.append(contentsOf: s)
                 starts.append(rows.count)
             }
         }
-        return ConditioningSets(starts: starts, rows: rows)
+        self.init(starts: starts, rows: rows)
     }
 }

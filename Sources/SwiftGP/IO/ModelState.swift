@@ -5,7 +5,8 @@ import Foundation
 /// store none.
 ///
 /// Encoded as the payload's own JSON object, without a tag, so format-version-1 files read unchanged;
-/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`, `neighbours` → `.vecchia`,
+/// decoding recognises the payload by its keys (`inducing` → `.inducingPoints`, `variational_factor` → `.dklgp`,
+/// `neighbours` → `.vecchia`,
 /// `site_precisions` → `.sites`).
 /// - Complexity: that of the payload (for inducing points O(M d + M² L) numbers).
 public enum ModelState: Codable, Sendable, Equatable {
@@ -19,6 +20,8 @@ public enum ModelState: Codable, Sendable, Equatable {
     case magmaclust(MagmaClustState)
     /// `gpssm`: the transition kernels, the model's parameters and the posterior draws.
     case gpssm(GPSSMState)
+    /// `dklgp`: m, the ancestor rule, the ordering's scales and q(f).
+    case dklgp(DKLGPState)
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -33,6 +36,10 @@ public enum ModelState: Codable, Sendable, Equatable {
         let keys = try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue)
         if keys.contains(InducingPointState.CodingKeys.inducing.stringValue) {
             self = .inducingPoints(try InducingPointState(from: decoder))
+            return
+        }
+        if keys.contains(DKLGPState.CodingKeys.factor.stringValue) {
+            self = .dklgp(try DKLGPState(from: decoder))
             return
         }
         if keys.contains(VecchiaState.CodingKeys.neighbours.stringValue) {
@@ -54,8 +61,9 @@ public enum ModelState: Codable, Sendable, Equatable {
         throw ModelFileError.invalid(
             detail: "'state' holds \(keys.isEmpty ? "no keys" : keys.sorted().map { "'\($0)'" }.joined(separator: ", ")); "
                 + "expected an inducing-point state (inducing, inducing_shape, projected_mean, projected_sqrt), "
-                + "a vecchia state (neighbours), a magmaclust state (tasks, memberships, …), a gpssm state (latent_dimension, …) "
-                + "or a site state (inference, site_first, site_precisions)")
+                + "a vecchia state (neighbours), a magmaclust state (tasks, memberships, …), a gpssm state (latent_dimension, …), "
+                + "a site state (inference, site_first, site_precisions) "
+                + "or a dklgp state (neighbours, ancestors, nugget, scales, variational_mean, variational_factor)")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -65,6 +73,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         case let .sites(state): try state.encode(to: encoder)
         case let .magmaclust(state): try state.encode(to: encoder)
         case let .gpssm(state): try state.encode(to: encoder)
+        case let .dklgp(state): try state.encode(to: encoder)
         }
     }
 
@@ -78,6 +87,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         case let .sites(state): return "inference \(state.inference.rawValue), \(state.precisions.count) Gaussian sites"
         case let .magmaclust(state):
             return "\(state.mixingWeights.count) cluster\(state.mixingWeights.count == 1 ? "" : "s") over \(state.tasks.count) tasks"
+        case let .dklgp(state): return "\(state.neighbours) nearest previous neighbours, \(state.mean.count) variational columns"
         case let .gpssm(state):
             return "inference \(state.method.rawValue), \(state.latentDimension) latent states, \(state.trajectories.count) posterior draws"
         }
@@ -89,6 +99,7 @@ public enum ModelState: Codable, Sendable, Equatable {
         case let .inducingPoints(state): try state.validate(featureCount: d)
         case let .vecchia(state): try state.validate(featureCount: d)
         case let .gpssm(state): try state.validate(featureCount: d)
+        case let .dklgp(state): try state.validate(featureCount: d)
         case .sites, .magmaclust: break   // checked against the training rows when the predictor is built
         }
     }

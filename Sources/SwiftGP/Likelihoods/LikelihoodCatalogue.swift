@@ -82,18 +82,18 @@ public enum LikelihoodCatalogue {
 
     private static let builtIn: [Entry] = [
         Entry("gaussian", "regression, Gaussian noise (trainable variance)", task: .regression,
-              models: ["exact", "sgpr", "svgp", "statespace", "vecchia", "magmaclust", "gpssm"], parameters: [ParameterSlot("variance", default: 1)],
+              models: ["exact", "sgpr", "svgp", "statespace", "vecchia", "magmaclust", "gpssm", "dklgp"], parameters: [ParameterSlot("variance", default: 1)],
               recognises: { $0 is GaussianLikelihood }) { v, _, floor in
                   floor.map { GaussianLikelihood(variance: v[0], floor: $0) } ?? GaussianLikelihood(variance: v[0])
               },
-        Entry("bernoulli", "binary classification, probit link", task: .binaryClassification, models: ["gpc", "svgp"],
+        Entry("bernoulli", "binary classification, probit link", task: .binaryClassification, models: ["gpc", "svgp", "dklgp"],
               recognises: { ($0 as? Bernoulli)?.link == .probit }) { _, _, _ in Bernoulli(link: .probit) },
-        Entry("bernoulli-logit", "binary classification, logit link", task: .binaryClassification, models: ["gpc", "svgp"],
+        Entry("bernoulli-logit", "binary classification, logit link", task: .binaryClassification, models: ["gpc", "svgp", "dklgp"],
               recognises: { ($0 as? Bernoulli)?.link == .logit }) { _, _, _ in Bernoulli(link: .logit) },
-        Entry("poisson", "counts, exponential link", task: .countRegression, models: ["svgp", "statespace"],
+        Entry("poisson", "counts, exponential link", task: .countRegression, models: ["svgp", "statespace", "dklgp"],
               recognises: { ($0 as? Poisson)?.exposure == Poisson().exposure }) { _, _, _ in Poisson() },
         Entry("studentt", "regression, Student-t noise (3 degrees of freedom, trainable scale)", task: .regression,
-              models: ["svgp"], parameters: [ParameterSlot("scale", default: 1)],
+              models: ["svgp", "dklgp"], parameters: [ParameterSlot("scale", default: 1)],
               recognises: { ($0 as? StudentT)?.degreesOfFreedom == StudentT().degreesOfFreedom }) { v, _, _ in StudentT(scale: v[0]) },
         Entry("softmax", "multi-class classification", task: .multiclassClassification, models: ["svgp"],
               needsClassCount: true, recognises: { likelihood in

@@ -162,7 +162,7 @@ public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConverti
 /// The registry of model kinds.
 public enum ModelKinds {
     public static let all: [any ModelKind] = [ExactModelKind(), SGPRModelKind(), SVGPModelKind(), StateSpaceModelKind(), VecchiaModelKind(),
-                                              GPCModelKind(), MagmaClustModelKind(), GPSSMModelKind()]
+                                              GPCModelKind(), MagmaClustModelKind(), GPSSMModelKind(), DKLGPModelKind()]
 
     public static var names: [String] { all.map(\.name) }
 

@@ -1,0 +1,189 @@
+import GPLinearAlgebra
+
+/// The DKLGP ELBO (docs/methods/dklgp.md#the-elbo) as a trainable objective. On a minibatch B of columns it is the
+/// estimate (n/|B|) Σ_{j∈B} eⱼ + n/2 (unbiased with exact ancestor sets); on all data, the ELBO. Per column:
+/// the prior column u = U_{s(j),j} = L⁻ᵀe_last from L = chol Θ_{s(j)s(j)} (j last); over the ancestor set A = A(j),
+/// two sparse back substitutions with V_AA (V's columns on A, `ConditioningSets.solveUpper`) [x, z] = V_AA⁻¹[u, e_j], so that
+/// V⁻¹U_{:,j} = x and σⱼ² = ‖z‖²; the likelihood's variational expectation at (νⱼ, σⱼ²). Reverse mode by hand:
+/// x̄ = −x, z̄ = 2 g_v z, [b̄, ē] = V_AA⁻ᵀ[x̄, z̄], V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; ū from b̄, the mean term and
+/// 1/u_last, then Θ̄ = −½(a uᵀ + u aᵀ) + ½(ūᵀu) u uᵀ with a = Θ⁻¹ū, handed to the kernel's Gram VJP.
+/// - Complexity: Σ_{j∈B} O(|s(j)|³ + |s(j)|² d + |A(j)| m), columns in parallel chunks on all cores; O(nnz(V) + n)
+///   for the gradient arrays.
+public struct DKLGPObjective: ModelObjective, Sendable {
+    public var model: DKLGP
+    public let x: Matrix
+    public let y: [Double]
+
+    init(model: DKLGP, x: Matrix, y: [Double]) {
+        precondition(model.variational?.structure.count == x.rows && x.rows == y.count, "a DKLGP objective needs q(f) on the data")
+        self.model = model
+        self.x = x
+        self.y = y
+    }
+
+    public var minibatchPopulation: Int? { x.rows }
+
+    var variational: DKLGPVariational { model.variational! }
+
+    public func evaluate(batch: [Int]?) throws -> Evaluation { try evaluate(columns: batch, gradient: true) }
+    public func value(batch: [Int]?) throws -> Double { try evaluate(columns: batch, gradient: false).value }
+    public func fullValue() throws -> Double { try value(batch: nil) }
+
+    /// Σ_{j ∈ columns} eⱼ without the n/|B| scale or the n/2 (the pieces the minibatch estimate is made of).
+    public func columnSum(_ columns: [Int]) throws -> Double {
+        try terms(columns: columns, scale: 1, gradient: false).value
+    }
+
+    /// The estimate on `columns` (all when nil) and, if asked, its gradient.
+    func evaluate(columns: [Int]?, gradient: Bool) throws -> Evaluation {
+        let n = x.rows
+        let cols = columns ?? Array(0..<n)
+        let scale = Double(n) / Double(cols.count)
+        let t = try terms(columns: cols, scale: scale, gradient: gradient)
+        return Evaluation(value: scale * t.value + 0.5 * Double(n), gradient: t.gradient, jitter: t.jitter)
+    }
+
+    /// A gradient accumulator over many entries: dense, or (index, value) pairs when few entries are touched.
+    struct Accumulator {
+        var dense: [Double]
+        var indices: [Int] = []
+        var values: [Double] = []
+        let isDense: Bool
+        init(size: Int, dense: Bool) {
+            isDense = dense
+            self.dense = dense ? [Double](repeating: 0, count: size) : []
+        }
+        @inline(__always) mutating func add(_ i: Int, _ v: Double) {
+            if isDense { dense[i] += v } else {
+                indices.append(i)
+                values.append(v)
+            }
+        }
+        func add(into out: inout [Double]) {
+            if isDense { for i in dense.indices { out[i] += dense[i] } } else {
+                for k in indices.indices { out[indices[k]] += values[k] }
+            }
+        }
+    }
+
+    struct Partial {
+        var value = 0.0, jitter = 0.0
+        var kernel: [Double], likelihood: [Double]
+        var mean: Accumulator, factor: Accumulator
+    }
+
+    func terms(columns: [Int], scale: Double, gradient: Bool) throws -> (value: Double, gradient: [[Double]], jitter: Double) {
+        let q = variational, structure = q.structure
+        let kernel = model.kernel, likelihood = model.likelihood, nugget = model.nugget, policy = model.jitter
+        let order = structure.ordering.order, prior = structure.prior, pattern = structure.posterior
+        let ancestors = structure.ancestors
+        let nu = q.mean.value, raw = q.factor.value
+        let (x, y) = (self.x, self.y)
+        let n = x.rows, nnz = pattern.nonZeroCount
+        let kernelCount = kernel.parameters.reduce(0) { $0 + $1.count }
+        let likelihoodCount = likelihood.parameters.reduce(0) { $0 + $1.count }
+        // Dense accumulators (one per chunk) when the touched entries would outnumber V's nonzeros.
+        let touched = columns.reduce(0) { $0 + (ancestors.starts[$1 + 1] - ancestors.starts[$1]) } * (pattern.nonZeroCount / max(1, n) + 1)
+        let dense = gradient && touched > nnz
+        let floor = DKLGPVariational.diagonalFloor
+        // V's values with the actual diagonal, Vⱼⱼ = exp ζⱼ + floor (O(nnz) once per evaluation).
+        var diagonalised = raw
+        for j in 0..<n { diagonalised[pattern.starts[j + 1] - 1] = Math.exp(raw[pattern.starts[j + 1] - 1]) + floor }
+        let vv = diagonalised
+        let chunks = ParallelChunks(count: columns.count, perCore: dense ? 1 : 4)
+        let partials = try chunks.map { range in
+            var p = Partial(kernel: [Double](repeating: 0, count: gradient ? kernelCount : 0),
+                            likelihood: [Double](repeating: 0, count: gradient ? likelihoodCount : 0),
+                            mean: Accumulator(size: n, dense: dense), factor: Accumulator(size: nnz, dense: dense))
+            var local = [Int](repeating: -1, count: n)
+            for c in range {
+                let j = columns[c]
+                // The prior column u = L⁻ᵀ e_last on s(j).
+                let s = prior.column(j), k = s.count
+                let xs = x.selectingRows(s.map { order[$0] })
+                var theta = kernel.gram(xs)
+                for a in 0..<k { theta[a, a] += nugget }
+                let l = try Cholesky(theta, policy: policy)
+                p.jitter = max(p.jitter, l.jitter)
+                var u = [Double](repeating: 0, count: k)
+                u[k - 1] = 1
+                trsv(.lower, .transposed, l.lower, &u)
+                // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): sparse back substitutions.
+                let anc = ancestors.column(j), a = anc.count
+                for (t, pos) in anc.enumerated() { local[pos] = t }
+                var xv = [Double](repeating: 0, count: a), zv = xv
+                for (i, pos) in s.enumerated() { xv[local[pos]] = u[i] }
+                zv[a - 1] = 1
+                pattern.solveUpper(values: vv, set: anc, local: local, &xv)
+                pattern.solveUpper(values: vv, set: anc, local: local, &zv)
+                var r = 0.0
+                for (i, pos) in s.enumerated() { r += u[i] * nu[pos] }
+                var xx = 0.0, zz = 0.0
+                for t in 0..<a {
+                    xx += xv[t] * xv[t]
+                    zz += zv[t] * zv[t]
+                }
+                let vjj = vv[pattern.starts[j + 1] - 1]
+                let ve = likelihood.expectation(y[order[j]], mean: nu[j], variance: zz)
+                p.value += Math.log(u[k - 1]) - Math.log(vjj) - 0.5 * r * r - 0.5 * xx + ve.value
+                if gradient {
+                    // x̄ = −x, z̄ = 2 g_v z (times the minibatch scale); [b̄, ē] = V_AA⁻ᵀ [x̄, z̄].
+                    var bbar = xv.map { -scale * $0 }, ebar = zv.map { 2 * scale * ve.dVariance * $0 }
+                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &bbar)
+                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &ebar)
+                    // V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
+                    for (t, pos) in anc.enumerated() {
+                        let base = pattern.starts[pos], last = pattern.starts[pos + 1] - 1
+                        let xt = xv[t], zt = zv[t]
+                        for e in base..<last {
+                            let row = local[pattern.rows[e]]
+                            if row >= 0 { p.factor.add(e, -(bbar[row] * xt + ebar[row] * zt)) }
+                        }
+                        var g = -(bbar[t] * xt + ebar[t] * zt)
+                        if pos == j { g -= scale / vjj }
+                        p.factor.add(last, g * (vv[last] - floor))
+                    }
+                    var ubar = s.map { bbar[local[$0]] }
+                    // ν: the likelihood term at j and −½ r², r = uᵀν_s.
+                    p.mean.add(j, scale * ve.dMean)
+                    for (i, pos) in s.enumerated() {
+                        p.mean.add(pos, -scale * r * u[i])
+                        ubar[i] -= scale * r * nu[pos]
+                    }
+                    ubar[k - 1] += scale / u[k - 1]
+                    // Θ̄ = −½(a uᵀ + u aᵀ) + ½(ūᵀu) u uᵀ, a = Θ⁻¹ū (docs/methods/dklgp.md#gradients).
+                    let aa = l.solve(ubar)
+                    var uu = 0.0
+                    for i in 0..<k { uu += ubar[i] * u[i] }
+                    var thetaBar = Matrix(rows: k, cols: k)   // symmetric: its lower triangle is read
+                    for qq in 0..<k {
+                        for rr in qq..<k {
+                            thetaBar[rr, qq] = -0.5 * (aa[rr] * u[qq] + u[rr] * aa[qq]) + 0.5 * uu * u[rr] * u[qq]
+                        }
+                    }
+                    let g = kernel.gramGradient(xs, symmetricLowerAdjoint: thetaBar)
+                    for i in g.indices { p.kernel[i] += g[i] }
+                    for i in ve.dParameters.indices { p.likelihood[i] += scale * ve.dParameters[i] }
+                }
+                for pos in anc { local[pos] = -1 }
+            }
+            return p
+        }
+        let value = partials.reduce(0) { $0 + $1.value }
+        let jitter = partials.map(\.jitter).max() ?? 0
+        guard gradient else { return (value, [], jitter) }
+        var kernelGradient = [Double](repeating: 0, count: kernelCount)
+        var likelihoodGradient = [Double](repeating: 0, count: likelihoodCount)
+        var meanGradient = [Double](repeating: 0, count: n)
+        var factorGradient = [Double](repeating: 0, count: nnz)
+        for p in partials {
+            for i in kernelGradient.indices { kernelGradient[i] += p.kernel[i] }
+            for i in likelihoodGradient.indices { likelihoodGradient[i] += p.likelihood[i] }
+            p.mean.add(into: &meanGradient)
+            p.factor.add(into: &factorGradient)
+        }
+        let grads = splitGradient(kernelGradient, kernel.parameters) + splitGradient(likelihoodGradient, likelihood.parameters)
+            + [meanGradient, factorGradient]
+        return (value, grads, jitter)
+    }
+}
