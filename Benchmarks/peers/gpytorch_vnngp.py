@@ -28,16 +28,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402  (pins threads before torch)
+import _gpytorch  # noqa: E402,F401  (one torch thread, float64)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-torch.set_num_threads(1)
-try:
-    torch.set_num_interop_threads(1)
-except RuntimeError:  # already set
-    pass
-torch.set_default_dtype(torch.float64)
 
 import gpytorch  # noqa: E402
 
