@@ -213,4 +213,21 @@ private func kernelGradientError<O: Objective>(_ objective: O) throws -> Double 
             }
         }
     }
+
+    /// VI rounds stop when a round changes the ELBO by less than `roundTolerance` (relative): a looser tolerance
+    /// stops earlier at a bound within that tolerance's reach; a negative one is refused.
+    @Test func roundsStopAtTheRoundTolerance() throws {
+        let (x, y) = toyClassification(n: 60, seed: 12)
+        func fit(_ tolerance: Double) throws -> FitReport {
+            var model = GPClassifier(kernel: Matern52(lengthscale: [1], variance: 1), inference: .vi,
+                                     siteTraining: SiteTrainingSettings(roundTolerance: tolerance))
+            return try model.fit(x, y, options: FitOptions(maxIterations: 300)).report
+        }
+        let loose = try fit(1e-4), tight = try fit(1e-9)
+        #expect(loose.iterations < tight.iterations, "\(loose.iterations) rounds at 1e-4, \(tight.iterations) at 1e-9")
+        #expect(tight.objective >= loose.objective - 1e-9 && tight.objective - loose.objective < 0.05 * abs(tight.objective),
+                "\(loose.objective) vs \(tight.objective)")
+        var bad = GPClassifier(kernel: Matern52(lengthscale: [1]), inference: .vi, siteTraining: SiteTrainingSettings(roundTolerance: -1))
+        #expect(throws: TrainingError.self) { try bad.fit(x, y) }
+    }
 }

@@ -19,15 +19,20 @@ public enum ClassificationInference: String, Sendable, Codable, CaseIterable {
 }
 
 /// The CVI side of `vi` and `ep-like` training: rounds of `cviIterations` site updates with damping `stepSize`,
-/// then `mStepIterations` optimiser iterations, for at most `FitOptions.maxIterations` rounds.
+/// then `mStepIterations` optimiser iterations, for at most `FitOptions.maxIterations` rounds, until a round
+/// changes the energy by less than `roundTolerance` (relative). Variational EM's bound creeps up by ever smaller
+/// amounts: on breast cancer (n = 455) VI ran 520 rounds (1443 s) to 1e-9 and 42 (78 s) to 1e-5, with the same
+/// test accuracy and a slightly better test NLPD (docs/methods/classification.md#rounds).
 public struct SiteTrainingSettings: Sendable, Equatable {
     public var cviIterations: Int
     public var stepSize: Double
     public var mStepIterations: Int
+    public var roundTolerance: Double
 
-    public init(cviIterations: Int = 20, stepSize: Double = 0.5, mStepIterations: Int = 20) {
+    public init(cviIterations: Int = 20, stepSize: Double = 0.5, mStepIterations: Int = 20, roundTolerance: Double = 1e-5) {
         self.cviIterations = cviIterations
         self.stepSize = stepSize
         self.mStepIterations = mStepIterations
+        self.roundTolerance = roundTolerance
     }
 }

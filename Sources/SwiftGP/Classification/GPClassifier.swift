@@ -47,8 +47,8 @@ public struct GPClassifier: Parameterised, Sendable {
             return (try objective.posterior(), report)
         }
         let s = siteTraining
-        guard s.cviIterations >= 1, s.mStepIterations >= 0, s.stepSize > 0, s.stepSize <= 1 else {
-            throw TrainingError.invalidGroups("CVI needs at least one site update per round and a step size in (0, 1]")
+        guard s.cviIterations >= 1, s.mStepIterations >= 0, s.stepSize > 0, s.stepSize <= 1, s.roundTolerance >= 0 else {
+            throw TrainingError.invalidGroups("CVI needs at least one site update per round, a step size in (0, 1] and a round tolerance ≥ 0")
         }
         var mStep = options
         mStep.maxIterations = s.mStepIterations
@@ -59,6 +59,7 @@ public struct GPClassifier: Parameterised, Sendable {
             cviIterations: s.cviIterations, stepSize: s.stepSize, mStep: mStep)
         var outer = options
         outer.patience = 1
+        outer.relativeTolerance = s.roundTolerance
         let report = try Trainer.alternate(&em, options: outer)
         kernel = em.objective.kernel
         return (try em.objective.posterior(), report)
