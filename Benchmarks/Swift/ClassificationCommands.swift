@@ -33,6 +33,7 @@ func classificationUCI(_ args: Arguments) throws {
     siteTraining.stepSize = try args.double("step-size", default: siteTraining.stepSize)
     siteTraining.cviIterations = try args.int("cvi-iterations", default: siteTraining.cviIterations)
     siteTraining.mStepIterations = try args.int("m-step-iterations", default: siteTraining.mStepIterations)
+    siteTraining.roundTolerance = tolerance
     let adam = try args.double("adam", default: 0)
     var results: [(String, JSON)] = []
     for name in methods {
@@ -47,7 +48,7 @@ func classificationUCI(_ args: Arguments) throws {
                 var model = GPClassifier(kernel: Matern52(lengthscale: [1], variance: 1), likelihood: Bernoulli(link: .probit),
                                          inference: inference, siteTraining: siteTraining)
                 var options = FitOptions(maxIterations: inference == .laplace ? 1000 : rounds)
-                if inference != .laplace { options.relativeTolerance = tolerance }
+                if inference != .laplace { options.relativeTolerance = tolerance }   // the M-steps' L-BFGS, as before
                 if adam > 0 && inference != .laplace { options.optimizer = .adam(learningRate: adam) }
                 options.screen = nil
                 let t0 = now()
