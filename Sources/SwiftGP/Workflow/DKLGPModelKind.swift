@@ -129,17 +129,7 @@ struct DKLGPPredictor: ModelPredictor {
 
     func predict(_ x: Matrix) throws -> Prediction {
         let latent = try posterior.predict(at: x)
-        let mean = Matrix(column: latent.mean), variance = Matrix(column: latent.variance)
-        switch task {
-        case .regression, .countRegression:
-            let p = posterior.model.likelihood.predictiveMoments(mean: mean, variance: variance)
-            return .regression(mean: p.mean, variance: p.variance)
-        case .binaryClassification, .multiclassClassification:
-            guard let c = posterior.model.likelihood as? any ClassProbabilities else {
-                throw ModelFileError.invalid(detail: "a \(task.rawValue) model needs a likelihood with class probabilities")
-            }
-            let p = c.classProbabilities(mean: mean, variance: variance)
-            return .classification(classes: classes ?? (0..<p.cols).map(Double.init), probabilities: (0..<p.rows).map { p.row($0) })
-        }
+        return try Prediction(task: task, likelihood: posterior.model.likelihood, latentMean: Matrix(column: latent.mean),
+                              latentVariance: Matrix(column: latent.variance), classes: classes)
     }
 }

@@ -34,14 +34,7 @@ struct InducingPredictor: ModelPredictor {
     }
 
     func predict(_ x: Matrix) throws -> Prediction {
-        switch task {
-        case .regression, .countRegression:
-            let p = try posterior.predictObserved(at: x)
-            return .regression(mean: p.mean, variance: p.variance)
-        case .binaryClassification, .multiclassClassification:
-            let p = try posterior.predictProbabilities(at: x)!
-            return .classification(classes: classes ?? (0..<p.cols).map(Double.init),
-                                   probabilities: (0..<p.rows).map { p.row($0) })
-        }
+        let (mean, variance) = try posterior.predictLatent(at: x)
+        return try Prediction(task: task, likelihood: posterior.likelihood, latentMean: mean, latentVariance: variance, classes: classes)
     }
 }

@@ -15,6 +15,24 @@ public enum Prediction: Sendable, Equatable {
         }
     }
 
+    /// What a model with `likelihood` predicts from its latent moments (`n × latents`): y's predictive moments for
+    /// regression and counts, class probabilities for classification (columns `classes`, default 0, 1, …).
+    /// - Throws: `ModelFileError.invalid` for a classification task whose likelihood gives no class probabilities.
+    public init(task: ModelTask, likelihood: any Likelihood, latentMean mean: Matrix, latentVariance variance: Matrix,
+                classes: [Double]?) throws {
+        switch task {
+        case .regression, .countRegression:
+            let p = likelihood.predictiveMoments(mean: mean, variance: variance)
+            self = .regression(mean: p.mean, variance: p.variance)
+        case .binaryClassification, .multiclassClassification:
+            guard let c = likelihood as? any ClassProbabilities else {
+                throw ModelFileError.invalid(detail: "a \(task.rawValue) model needs a likelihood with class probabilities, not '\(likelihood.kind)'")
+            }
+            let p = c.classProbabilities(mean: mean, variance: variance)
+            self = .classification(classes: classes ?? (0..<p.cols).map(Double.init), probabilities: (0..<p.rows).map { p.row($0) })
+        }
+    }
+
     /// The predictions of consecutive blocks of rows as one (all of the same task and classes).
     public init(concatenating parts: [Prediction]) {
         guard case let .classification(classes, _) = parts.first else {
