@@ -134,8 +134,8 @@ public struct SVGP: Parameterised, Sendable {
     /// - Complexity: O(|B| M² + M³).
     public mutating func naturalGradientStep(_ x: Matrix, _ y: [Double], noise: [Double]? = nil, batch: [Int]?, stepSize: Double) throws {
         let xb = batch.map { x.selectingRows($0) } ?? x
-        let yb = batch.map { b in b.map { y[$0] } } ?? y
-        let sb = noise.map { s in batch.map { b in b.map { s[$0] } } ?? s }
+        let yb = rows(batch, of: y)
+        let sb = noise.map { rows(batch, of: $0) }
         let c = Double(x.rows) / Double(xb.rows)
         let (mean, variance, proj, lz) = try marginals(xb)
         let e = likelihood.variationalExpectations(yb, fixedNoise: sb, mean: mean, variance: variance)
@@ -220,9 +220,7 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
     }
 
     /// The rows `batch` of the per-point noise (nil batch: all).
-    private func noise(rows batch: [Int]?) -> [Double]? {
-        noise.map { s in batch.map { b in b.map { s[$0] } } ?? s }
-    }
+    private func noise(rows batch: [Int]?) -> [Double]? { noise.map { rows(batch, of: $0) } }
 
     public var minibatchPopulation: Int? { x.rows }
 
@@ -292,7 +290,7 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
 
     public func objective(on tape: Tape, parameters: ParameterLeaves, batch: [Int]?) throws -> Var {
         let xb = batch.map { x.selectingRows($0) } ?? x
-        let yb = batch.map { b in b.map { y[$0] } } ?? y
+        let yb = rows(batch, of: y)
         let (ve, kl) = try terms(on: tape, parameters: parameters, xb: xb, yb: yb, sb: noise(rows: batch))
         return (Double(x.rows) / Double(xb.rows)) * ve - kl
     }
@@ -312,4 +310,9 @@ public struct SVGPObjective: TapeObjective, ModelObjective, Sendable {
         }
         return total - kl
     }
+}
+
+/// The entries `batch` of `values` (nil: all of them): a minibatch's targets or noise variances.
+private func rows(_ batch: [Int]?, of values: [Double]) -> [Double] {
+    batch.map { b in b.map { values[$0] } } ?? values
 }
