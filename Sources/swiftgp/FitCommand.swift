@@ -204,10 +204,7 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         do {
             let (kind, resolved) = try ModelKinds.resolve(model: model, likelihood: likelihood, kernel: try KernelExpression(parsing: kernel))
-            if noiseColumn != nil, !(kind.acceptsNoise && resolved == "gaussian") {
-                throw ConfigurationError.noiseUnsupported(model: kind.name, likelihood: resolved,
-                                                          supported: ModelKinds.all.filter(\.acceptsNoise).map(\.name))
-            }
+            if noiseColumn != nil { try ModelKinds.checkNoiseSupport(kind, likelihood: resolved) }
         } catch {
             throw ValidationError("\(error)")
         }

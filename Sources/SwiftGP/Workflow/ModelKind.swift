@@ -174,6 +174,15 @@ public enum ModelKinds {
         return kind
     }
 
+    /// Known per-point noise variances need a kind that accepts them and the Gaussian likelihood.
+    /// - Throws: `ConfigurationError.noiseUnsupported` naming the kinds that do.
+    public static func checkNoiseSupport(_ kind: any ModelKind, likelihood: String) throws {
+        guard kind.acceptsNoise && likelihood == "gaussian" else {
+            throw ConfigurationError.noiseUnsupported(model: kind.name, likelihood: likelihood,
+                                                      supported: all.filter(\.acceptsNoise).map(\.name))
+        }
+    }
+
     /// The kind and likelihood for `model`/`likelihood` (nil: the kind's default), after checking that the
     /// kind accepts `kernel` (when given) by the kernel catalogue.
     /// - Throws: `ConfigurationError`.

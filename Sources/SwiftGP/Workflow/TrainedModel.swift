@@ -21,10 +21,7 @@ public struct TrainedModel: Sendable {
     public static func fit(_ data: Dataset, settings: FitSettings) throws -> TrainedModel {
         let (kind, likelihood) = try ModelKinds.resolve(model: settings.model, likelihood: settings.likelihood, kernel: settings.kernel)
         let task = kind.task(for: likelihood)
-        if data.noise != nil, !(kind.acceptsNoise && likelihood == "gaussian") {
-            throw ConfigurationError.noiseUnsupported(model: kind.name, likelihood: likelihood,
-                                                      supported: ModelKinds.all.filter(\.acceptsNoise).map(\.name))
-        }
+        if data.noise != nil { try ModelKinds.checkNoiseSupport(kind, likelihood: likelihood) }
         let target = data.target ?? "y"
         var y = data.y
         var classes: [Double]? = nil
@@ -162,9 +159,7 @@ public struct TrainedModel: Sendable {
     /// - Throws: `PredictionError.inputColumns` for inputs of another width; `PredictionError.nonFinite` rather
     ///   than return a NaN or infinite prediction; numerical errors of the predictor.
     public func predict(_ x: Matrix, noise: [Double]? = nil) throws -> Prediction {
-        guard x.cols == file.features.count else {
-            throw PredictionError.inputColumns(given: x.cols, expected: file.features.count)
-        }
+        try PredictionError.checkColumns(x, expected: file.features.count)
         var p = try predictor.predict(file.standardization.x?.apply(x) ?? x)
         if case let .regression(mean, variance) = p, let ys = file.standardization.y {
             p = .regression(mean: ys.invert(mean), variance: ys.invertVariance(variance))
