@@ -67,11 +67,7 @@ public struct Standardized<Model: StandardizableRegression>: SavableModel, Senda
     /// - Throws: `TrainingError.invalidData` for mismatched rows or non-finite values; the model's errors.
     @discardableResult
     public mutating func fit(_ x: Matrix, _ y: [Double], options: FitOptions = FitOptions()) throws -> FitReport {
-        guard x.rows == y.count else { throw TrainingError.invalidData("\(x.rows) input rows but \(y.count) targets") }
-        guard x.rows > 0 else { throw TrainingError.invalidData("no training rows") }
-        if let i = x.storage.firstIndex(where: { !$0.isFinite }) {
-            throw TrainingError.invalidData("input row \(i % x.rows), column \(i / x.rows) is \(x.storage[i])")
-        }
+        try TrainingDataCheck.checkRows(x: x, y: y)
         if let i = y.firstIndex(where: { !$0.isFinite }) { throw TrainingError.invalidData("target \(i) is \(y[i])") }
         let xs = scalesInputs ? Standardization(fitting: x) : nil
         let ys = scalesTargets ? Standardization(fitting: y) : nil
@@ -97,9 +93,7 @@ public struct Standardized<Model: StandardizableRegression>: SavableModel, Senda
         let xs = inputScaling, ys = targetScaling
         @Sendable func mapped(_ f: @escaping @Sendable (Matrix) throws -> GaussianPrediction) -> @Sendable (Matrix) throws -> GaussianPrediction {
             { points in
-                if let xs, points.cols != xs.mean.count {
-                    throw PredictionError.inputColumns(given: points.cols, expected: xs.mean.count)
-                }
+                if let xs { try PredictionError.checkColumns(points, expected: xs.mean.count) }
                 let p = try f(xs?.apply(points) ?? points)
                 guard let ys else { return p }
                 return GaussianPrediction(mean: ys.invert(p.mean), variance: ys.invertVariance(p.variance))

@@ -5,6 +5,15 @@ import GPLinearAlgebra
 /// (docs/methods/training.md#invalid-training-data).
 /// - Complexity: O(n d).
 enum TrainingDataCheck {
+    /// Rows of `x` against `y`, at least one row, finite inputs: what any model needs before it looks at the data.
+    static func checkRows(x: Matrix, y: [Double]) throws {
+        guard x.rows == y.count else { throw TrainingError.invalidData("\(x.rows) input rows but \(y.count) targets") }
+        guard x.rows > 0 else { throw TrainingError.invalidData("no training rows") }
+        if let i = x.storage.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError.invalidData("input row \(i % x.rows), column \(i / x.rows) is \(x.storage[i])")
+        }
+    }
+
     /// Rows of `x` against `y`, at least one row, finite inputs, the columns against `inputDimension` (the
     /// inducing inputs' dimension, when the model has one) and against `kernel` (the model-file check of
     /// `KernelSpec`: per-dimension parameters, active dimensions, one-column kernels), and `y` against the
@@ -13,7 +22,7 @@ enum TrainingDataCheck {
     /// Gaussian likelihood.
     static func check(x: Matrix, y: [Double], noise: [Double]? = nil, kernel: any Kernel, likelihood: (any Likelihood)?,
                       inputDimension: Int? = nil) throws {
-        guard x.rows == y.count else { throw TrainingError.invalidData("\(x.rows) input rows but \(y.count) targets") }
+        try checkRows(x: x, y: y)
         if let noise {
             guard noise.count == y.count else { throw TrainingError.invalidData("\(noise.count) noise variances but \(y.count) targets") }
             if let i = noise.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
@@ -22,10 +31,6 @@ enum TrainingDataCheck {
             if let likelihood, !(likelihood is GaussianLikelihood) {
                 throw TrainingError.invalidData("per-point noise variances need a Gaussian likelihood, not \(likelihood.kind)")
             }
-        }
-        guard x.rows > 0 else { throw TrainingError.invalidData("no training rows") }
-        if let i = x.storage.firstIndex(where: { !$0.isFinite }) {
-            throw TrainingError.invalidData("input row \(i % x.rows), column \(i / x.rows) is \(x.storage[i])")
         }
         if let d = inputDimension, x.cols != d {
             throw TrainingError.invalidData("inputs have \(x.cols) columns, the inducing inputs \(d)")
