@@ -27,12 +27,17 @@ import SwiftGP
         #expect(throws: expected) { try svgp.predictProbabilities(at: wrong) }
     }
 
-    @Test func classifierAndVecchiaPosteriorsThrowForOtherColumns() throws {
+    @Test func classifierVecchiaAndDKLGPPosteriorsThrowForOtherColumns() throws {
         let labels = y.map { $0 > 0.5 ? 1.0 : 0.0 }
         let site = try GPClassifier(kernel: RBF(lengthscale: [1, 1]), inference: .laplace).posterior(x, labels)
         #expect(throws: expected) { try site.predict(at: wrong) }
         let vecchia = VecchiaGP(kernel: RBF(lengthscale: [1, 1]), neighbours: 5).posterior(x, y)
         #expect(throws: expected) { try vecchia.predict(at: wrong) }
         #expect(try vecchia.predict(at: x).mean.count == 20)
+        var dklgp = DKLGP(kernel: RBF(lengthscale: [1, 1]), likelihood: GaussianLikelihood(variance: 0.1), neighbours: 5)
+        try dklgp.fit(x, y, options: FitOptions(optimizer: .adam(learningRate: 0.05), maxIterations: 2))
+        let q = try dklgp.posterior(x)
+        #expect(throws: expected) { try q.predict(at: wrong) }
+        #expect(try q.predict(at: x).mean.count == 20)
     }
 }

@@ -34,8 +34,10 @@ public struct DKLGPPosterior: Sendable {
     }
 
     /// Latent mean and variance at the rows of `xs`.
-    /// - Throws: `LinearAlgebraError` when a neighbour block cannot be factorised.
+    /// - Throws: `PredictionError.inputColumns` for inputs with another number of columns than the training data;
+    ///   `LinearAlgebraError` when a neighbour block cannot be factorised.
     public func predict(at xs: Matrix) throws -> GaussianPrediction {
+        try PredictionError.checkColumns(xs, expected: x.cols)
         let structure = variational.structure
         let scaled = VecchiaStructure.scaled(xs, by: structure.scales)
         let kernel = model.kernel, nugget = model.nugget, policy = model.jitter

@@ -184,9 +184,7 @@ extension TrainedModel {
     ///   kind or unusable rows; numerical errors of the predictor.
     public func predictTask(observed xo: Matrix, _ yo: [Double], at xp: Matrix) throws -> MagmaPrediction {
         guard let predictor = predictor as? MagmaClustPredictor else { throw MagmaError.noTasks }
-        for x in [xo, xp] where x.cols != file.features.count {
-            throw PredictionError.inputColumns(given: x.cols, expected: file.features.count)
-        }
+        for x in [xo, xp] { try PredictionError.checkColumns(x, expected: file.features.count) }
         let sx = file.standardization.x, sy = file.standardization.y
         var p = try predictor.predictTask(observed: sx?.apply(xo) ?? xo, sy?.apply(yo) ?? yo, at: sx?.apply(xp) ?? xp)
         if let sy {
