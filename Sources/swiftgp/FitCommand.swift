@@ -92,6 +92,7 @@ struct FitCommand: ParsableCommand {
     var learningRate: Double = 0.01
 
     @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like); "
+                               + "svgp: vi or ep-like trains by rounds of CVI site updates and L-BFGS steps (default: minibatch Adam on the ELBO); "
                                + "gpssm: \(GPSSMMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: collapsed).",
                                valueName: "METHOD"))
     var inference: String?
@@ -254,8 +255,18 @@ struct FitCommand: ParsableCommand {
             guard GPSSMMethod(rawValue: inference) != nil else {
                 throw ValidationError("--inference for gpssm must be one of \(GPSSMMethod.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
             }
+        } else if let inference, model == "svgp" {
+            guard let method = ClassificationInference(rawValue: inference), method.energy != nil else {
+                throw ValidationError("--inference for svgp must be vi or ep-like (CVI sites, all rows every round), not '\(inference)'")
+            }
+            guard batchSize == nil else {
+                throw ValidationError("svgp --inference \(inference) updates every row's site each round: drop --batch-size")
+            }
+            guard naturalGradients == nil else {
+                throw ValidationError("svgp --inference \(inference) moves q(u) by CVI site updates: drop --natural-gradients")
+            }
         } else if let inference {
-            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc only (and to gpssm)") }
+            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc, svgp and gpssm only") }
             guard ClassificationInference(rawValue: inference) != nil else {
                 throw ValidationError("--inference must be one of \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
             }
@@ -295,7 +306,7 @@ struct FitCommand: ParsableCommand {
                                   + "choose it with --features")
         }
         var batch = batchSize
-        if model == "svgp" || model == "dklgp", batch == nil, let b = SVGPModelKind.defaultBatchSize(rows: n) {
+        if model == "svgp" && inference == nil || model == "dklgp", batch == nil, let b = SVGPModelKind.defaultBatchSize(rows: n) {
             batch = b
             if !quiet {
                 Console.error("fit: \(model) on \(n) rows: minibatches of \(b) rows (full-batch steps would cost O(n M²) each); "

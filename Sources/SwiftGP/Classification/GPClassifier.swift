@@ -46,23 +46,10 @@ public struct GPClassifier: Parameterised, Sendable {
             kernel = objective.kernel
             return (try objective.posterior(), report)
         }
-        let s = siteTraining
-        guard s.cviIterations >= 1, s.mStepIterations >= 0, s.stepSize > 0, s.stepSize <= 1, s.roundTolerance >= 0 else {
-            throw TrainingError.invalidGroups("CVI needs at least one site update per round, a step size in (0, 1] and a round tolerance ≥ 0")
-        }
-        var mStep = options
-        mStep.maxIterations = s.mStepIterations
-        mStep.restarts = 0
-        mStep.progress = nil
-        var em = SiteExpectationMaximization(
-            objective: SiteObjective(kernel: kernel, likelihood: likelihood, x: x, y: y, energy: energy, jitter: jitter),
-            cviIterations: s.cviIterations, stepSize: s.stepSize, mStep: mStep)
-        var outer = options
-        outer.patience = 1
-        outer.relativeTolerance = s.roundTolerance
-        let report = try Trainer.alternate(&em, options: outer)
-        kernel = em.objective.kernel
-        return (try em.objective.posterior(), report)
+        var objective = SiteObjective(kernel: kernel, likelihood: likelihood, x: x, y: y, energy: energy, jitter: jitter)
+        let report = try siteTraining.trainRounds(&objective, options: options)
+        kernel = objective.kernel
+        return (try objective.posterior(), report)
     }
 
     /// The posterior at the current hyperparameters: the Laplace mode, or CVI run until the sites settle

@@ -8,26 +8,28 @@ import GPLinearAlgebra
 /// `Updater.sites`), then the energy at the new sites is the round's bound. When it is lower than the previous
 /// round's, the previous kernel and sites are restored and the run stops (the M-step reports `.settled`; the
 /// driver runs with patience 1). M-step: `mStepIterations` optimiser iterations on the kernel, sites fixed.
-/// - Complexity: rounds × (cviIterations + mStepIterations evaluations) × O(n³).
-struct SiteExpectationMaximization: AlternatingModel {
-    var objective: SiteObjective
+/// Generic over the site objective: the full GP's `SiteObjective` (O(n³) per evaluation) or the sparse
+/// `SparseSiteObjective` (O(n M²)); both name their sites `sites.*`, and everything else is fixed in the E-step.
+/// - Complexity: rounds × (cviIterations + mStepIterations evaluations) × one evaluation.
+struct SiteExpectationMaximization<SiteModel: Objective>: AlternatingModel {
+    var objective: SiteModel
     let cviIterations: Int
     let stepSize: Double
     let mStep: FitOptions
     private(set) var previous: (parameters: [Parameter], bound: Double)? = nil
     private(set) var reverted = false
 
-    init(objective: SiteObjective, cviIterations: Int, stepSize: Double, mStep: FitOptions) {
+    init(objective: SiteModel, cviIterations: Int, stepSize: Double, mStep: FitOptions) {
         self.objective = objective
         self.cviIterations = cviIterations
         self.stepSize = stepSize
         self.mStep = mStep
     }
 
-    /// Site updates only: the kernel is fixed.
+    /// Site updates only: every other parameter (kernel, inducing inputs) is fixed.
     private var eStep: FitOptions {
         var o = FitOptions(maxIterations: cviIterations, relativeTolerance: 1e-10, patience: 1,
-                           groups: [ParameterGroup("sites", updater: .sites(stepSize: stepSize)), ParameterGroup("kernel", updater: .fixed)])
+                           groups: [ParameterGroup("sites", updater: .sites(stepSize: stepSize)), ParameterGroup("*", updater: .fixed)])
         o.screen = nil
         return o
     }
@@ -47,7 +49,7 @@ struct SiteExpectationMaximization: AlternatingModel {
     mutating func maximizationStep(_ context: inout AlternatingContext) throws -> MaximizationOutcome {
         if reverted { return .settled }
         var options = mStep
-        options.groups = [ParameterGroup("sites", updater: .fixed)]
+        options.groups = [ParameterGroup("sites", updater: .fixed)] + mStep.groups
         options.screen = nil
         do {
             try context.fit(&objective, options: options)
@@ -62,5 +64,27 @@ struct SiteExpectationMaximization: AlternatingModel {
     mutating func finish(_ context: inout AlternatingContext) throws -> Double? {
         if reverted { return previous?.bound }
         return try expectationStep(&context)
+    }
+}
+
+extension SiteTrainingSettings {
+    /// Runs the rounds on `objective` (at most `options.maxIterations` of them; each M-step `mStepIterations`
+    /// iterations of `options.optimizer`), leaving it at the last accepted kernel and sites.
+    /// - Throws: `TrainingError.invalidGroups` for unusable settings; numerical failures at the start.
+    func trainRounds<SiteModel: Objective>(_ objective: inout SiteModel, options: FitOptions) throws -> FitReport {
+        guard cviIterations >= 1, mStepIterations >= 0, stepSize > 0, stepSize <= 1, roundTolerance >= 0 else {
+            throw TrainingError.invalidGroups("CVI needs at least one site update per round, a step size in (0, 1] and a round tolerance ≥ 0")
+        }
+        var mStep = options
+        mStep.maxIterations = mStepIterations
+        mStep.restarts = 0
+        mStep.progress = nil
+        var em = SiteExpectationMaximization(objective: objective, cviIterations: cviIterations, stepSize: stepSize, mStep: mStep)
+        var outer = options
+        outer.patience = 1
+        outer.relativeTolerance = roundTolerance
+        let report = try Trainer.alternate(&em, options: outer)
+        objective = em.objective
+        return report
     }
 }

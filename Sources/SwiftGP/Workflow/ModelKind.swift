@@ -114,7 +114,7 @@ public struct FitSettings: Sendable {
     /// Told what a kind does before its first iteration (e.g. choosing inducing points), so progress starts
     /// at once; nil: silent.
     public var status: (@Sendable (String) -> Void)? = nil
-    /// gpc: the inference method (nil: EP-like).
+    /// gpc: the inference method (nil: EP-like); svgp: vi or ep-like trains by CVI site rounds (nil: Adam on the ELBO).
     public var inference: ClassificationInference? = nil
     /// magmaclust: the number of clusters (nil: chosen by VBIC) and which hyperparameters are shared.
     public var clusters: Int? = nil

@@ -3,14 +3,16 @@ import GPLinearAlgebra
 
 /// `--model svgp`: the sparse variational GP with minibatches (Adam, optionally natural gradients on
 /// q(u)) for any likelihood: gaussian, studentt, poisson (counts), bernoulli / bernoulli-logit (binary),
-/// softmax (multi-class). The model file's `state` holds Z and q(u) (`InducingPointState`).
+/// softmax (multi-class). `--inference vi | ep-like` (scalar likelihoods) trains instead by rounds of CVI site
+/// updates and L-BFGS steps on the ELBO or the EP-like estimate (`SVGP.fit(_:_:siteEnergy:)`, all rows per
+/// round, O(n M²) each). The model file's `state` holds Z and q(u) (`InducingPointState`).
 /// - Complexity: O(|B| M² + M³) per iteration, O(n d + M²) memory.
 public struct SVGPModelKind: ModelKind {
     public init() {}
     public var name: String { "svgp" }
     public var summary: String { "sparse variational GP, minibatches, any likelihood (O(B M²) per step; --inducing M --batch-size B)" }
     public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
-    public var objectiveName: String { "ELBO" }
+    public var objectiveName: String { "ELBO / EP-like estimate (--inference ep-like)" }
     public var acceptsNoise: Bool { true }
     public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
@@ -38,6 +40,12 @@ public struct SVGPModelKind: ModelKind {
         settings.status?("choosing \(m) inducing points (k-means++ on \(data.x.rows) rows)")
         var model = try SVGP(kernel: settings.kernel.makeKernel(dimension: data.x.cols), likelihood: likelihood,
                              inducing: InducingPoints.kMeans(of: data.x, count: m, seed: settings.options.seed))
+        if let energy = settings.inference?.energy {
+            // Rounds of CVI site updates and L-BFGS steps on the ELBO or the EP-like estimate, all rows.
+            settings.status?("svgp: \(settings.inference!.rawValue) by CVI site rounds, \(m) inducing points")
+            let report = try model.fit(data.x, data.y, siteEnergy: energy, options: settings.options)
+            return try trainedState(model, report: report, likelihood: name, data: data)
+        }
         var options = settings.options
         options.optimizer = .adam(learningRate: settings.learningRate)
         options.batchSize = settings.batchSize
@@ -51,12 +59,16 @@ public struct SVGPModelKind: ModelKind {
                                    naturalGradients: useNatural ? NaturalGradientSchedule(
                                        stepSize: name == "gaussian" && settings.batchSize == nil ? 1 : 0.1,
                                        initialStepSize: name == "gaussian" ? nil : 1e-3, rampIterations: name == "gaussian" ? 0 : 50) : nil)
+        return try trainedState(model, report: report, likelihood: name, data: data)
+    }
+
+    private func trainedState(_ model: SVGP, report: FitReport, likelihood name: String, data: TrainingSet) throws -> TrainedState {
         let posterior = try model.posterior()
-        let task = entry.task
         return TrainedState(
             kernel: KernelSpec(model.kernel), likelihood: ComponentSpec(kind: name, parameters: model.likelihood.parameters),
             mean: ComponentSpec(kind: "zero", parameters: []), jitterPolicy: model.jitter, report: report,
-            state: .inducingPoints(InducingPointState(posterior)), predictor: InducingPredictor(posterior: posterior, task: task, classes: data.classes))
+            state: .inducingPoints(InducingPointState(posterior)),
+            predictor: InducingPredictor(posterior: posterior, task: LikelihoodCatalogue.task(of: name), classes: data.classes))
     }
 
     public func predictor(for file: ModelFile) throws -> any ModelPredictor {
