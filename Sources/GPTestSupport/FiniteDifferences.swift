@@ -39,6 +39,21 @@ public enum FiniteDifferences {
         return (analytic, numeric, maxRelativeError(analytic, numeric))
     }
 
+    /// Checks the gradient over the parameters whose qualified names satisfy `selected` (the others, e.g.
+    /// frozen sites, held at their values) against central differences. Returns the max relative error.
+    public static func check<O: Objective>(_ objective: O, relativeStep: Double = 1e-5,
+                                           selecting selected: (String) -> Bool) throws -> Double {
+        let space = ParameterVector(objective.parameters, selecting: objective.parameters.map { selected($0.name) })
+        let xi = space.unconstrained
+        var copy = objective
+        let analytic = space.unconstrainedGradient(try copy.evaluate(batch: nil).gradient, at: xi)
+        let numeric = try gradient({ point in
+            copy.parameters = space.parameters(at: point, fixedFrom: objective.parameters)
+            return try copy.value(batch: nil)
+        }, at: xi, relativeStep: relativeStep)
+        return maxRelativeError(analytic, numeric)
+    }
+
     /// Checks a tape computation: for a scalar-valued `build` of matrix inputs, compares the tape's
     /// adjoints with central differences over every input entry. Returns the max relative error.
     public static func checkTape(_ inputs: [Matrix], relativeStep: Double = 1e-6,

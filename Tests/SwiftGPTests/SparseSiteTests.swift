@@ -13,19 +13,6 @@ private func binaryProblem(n: Int, seed: UInt64) -> (x: Matrix, y: [Double]) {
     return (x, y)
 }
 
-/// Central differences over the parameters whose names satisfy `selected` (the others, e.g. the sites, held
-/// fixed) against the analytic gradient; returns the largest relative error.
-private func gradientError<O: Objective>(_ objective: O, selecting selected: (String) -> Bool) throws -> Double {
-    let space = ParameterVector(objective.parameters, selecting: objective.parameters.map { selected($0.name) })
-    let xi = space.unconstrained
-    var copy = objective
-    let analytic = space.unconstrainedGradient(try copy.evaluate(batch: nil).gradient, at: xi)
-    let numeric = try FiniteDifferences.gradient({ point in
-        copy.parameters = space.parameters(at: point, fixedFrom: objective.parameters)
-        return try copy.value(batch: nil)
-    }, at: xi, relativeStep: 1e-5)
-    return FiniteDifferences.maxRelativeError(analytic, numeric)
-}
 
 private let siteNames = ["sites.first", "sites.second"]
 /// No prior jitter on K_uu, so that Z = X is the full GP exactly.
@@ -63,7 +50,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
             var objective = SparseSiteObjective(kernel: Matern52(lengthscale: [0.9, 1.2], variance: 1.4), likelihood: Bernoulli(link: link),
                                                 inducing: x.selectingRows([0, 5, 10, 15, 20, 25, 30]), x: x, y: y, energy: energy)
             for _ in 0..<4 { try objective.update(.sites(stepSize: 0.5), parameters: siteNames, batch: nil) }
-            let error = try gradientError(objective) { !$0.hasPrefix("sites") }
+            let error = try FiniteDifferences.check(objective) { !$0.hasPrefix("sites") }
             #expect(error < 1e-6, "\(energy) \(link): \(error)")
         }
     }
