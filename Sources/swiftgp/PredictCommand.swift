@@ -15,6 +15,11 @@ struct PredictCommand: ParsableCommand {
             conditioned on; every row (observed or with an empty target cell) is predicted: mixture mean and \
             variance, the mixture's 2.5 %/97.5 % quantiles, and the task's cluster memberships tau_1 … tau_K. \
             Without a target column the prediction is the prior mixture over the clusters.
+            gpssm models: by default the rows continue the training series (their feature columns are the next \
+            controls) and each row is predicted by free simulation. With --sequence new the rows are a new series \
+            started from the initial state: mean,variance,lower95,upper95 of the free run over its controls, and, \
+            when the data has the target column, one_step_mean,one_step_variance from a particle filter over the \
+            observed outputs (empty target cells are predicted, not used).
 
             Examples:
               swiftgp predict --model model.json --data test.csv
@@ -28,11 +33,32 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the CSV here (atomically; - for standard output, the default).", valueName: "PRED.csv"))
     var output: String?
 
+    @Option(help: ArgumentHelp("gpssm: continue (the rows follow the training series; the default) or new (a new series from the initial state).",
+                               valueName: "continue|new"))
+    var sequence: String?
+
+    func validate() throws {
+        if let sequence, !["continue", "new"].contains(sequence) {
+            throw ValidationError("--sequence must be continue or new, not '\(sequence)'")
+        }
+    }
+
     func run() throws {
         // Every output check before any work: a bad name, or the model or data file itself, is refused.
         let destination = try output.map { try OutputDestination($0, inputs: [input.model, input.data]) } ?? .standardOutput
         let out = try AtomicFile(destination)
         let model = try TrainedModel.load(from: input.model)
+        if sequence != nil && model.file.model != "gpssm" {
+            throw ValidationError("--sequence applies to gpssm models only; this one is \(model.file.model)")
+        }
+        if sequence == "new" {
+            let table = try DataTable.read(csv: input.data, blankAllowedIn: [model.file.target])
+            let hasTarget = table.columns.contains(model.file.target)
+            let data = try Dataset.inputs(table, features: model.file.features, target: hasTarget ? model.file.target : nil)
+            out.write(try model.predictNewSeries(controls: data.x, outputs: hasTarget ? data.y : nil).csv)
+            try out.commit()
+            return
+        }
         if model.file.model == "magmaclust" {
             let table = try DataTable.read(csv: input.data, blankAllowedIn: [model.file.target])
             let data = try Dataset.inputs(table, features: model.file.features,

@@ -55,6 +55,42 @@ import SwiftGP
         }
     }
 
+    /// `predict --sequence new`: a new series of the same system from the initial state. The filtered
+    /// one-step-ahead predictions (targets given) track y more closely than the free run; without the target
+    /// column only the free run is written; `--sequence` is refused for other models and values.
+    @Test func predictANewSeries() throws {
+        try Scratch.with { dir in
+            let (u, y) = Self.series(100, seed: 4)
+            let (nu, ny) = Self.series(60, seed: 9)
+            let train = try Scratch.write(Self.csv(u, y), "train.csv", in: dir)
+            let fresh = try Scratch.write(Self.csv(nu, ny), "fresh.csv", in: dir)
+            let controls = try Scratch.write(Self.csv(nu, nil), "controls.csv", in: dir)
+            let model = dir.appendingPathComponent("m.json").path
+            let fit = try CLI.run(["fit", "--data", train, "--model", "gpssm", "--input", "u", "--target", "y", "--latent-dims", "2",
+                                   "--inducing", "10", "--iterations", "300", "--seed", "3", "--quiet", "--output", model])
+            #expect(fit.status == 0, "\(fit.stderr)")
+            let both = try CLI.run(["predict", "--model", model, "--data", fresh, "--sequence", "new"])
+            #expect(both.status == 0, "\(both.stderr)")
+            let rows = both.stdout.split(separator: "\n")
+            #expect(rows.count == 61 && rows[0] == "mean,variance,lower95,upper95,one_step_mean,one_step_variance")
+            let cells = rows.dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+            func rmse(_ column: Int) -> Double {
+                (zip(cells, ny).map { ($0[column] - $1) * ($0[column] - $1) }.reduce(0, +) / Double(ny.count)).squareRoot()
+            }
+            let spread = (ny.map { $0 * $0 }.reduce(0, +) / Double(ny.count)).squareRoot()
+            #expect(rmse(4) < rmse(0) && rmse(4) < 0.5 * spread, "one-step \(rmse(4)), free run \(rmse(0)), RMS \(spread)")
+            let free = try CLI.run(["predict", "--model", model, "--data", controls, "--sequence", "new"])
+            #expect(free.status == 0 && free.stdout.split(separator: "\n").first == "mean,variance,lower95,upper95")
+            #expect(free.stdout.split(separator: "\n").dropFirst().map { $0 } == rows.dropFirst().map { $0.split(separator: ",").prefix(4).joined(separator: ",")[...] })
+            let bad = try CLI.run(["predict", "--model", model, "--data", fresh, "--sequence", "sideways"])
+            #expect(bad.status == 2 && bad.stderr.contains("--sequence must be continue or new"), "\(bad.stderr)")
+            let exact = dir.appendingPathComponent("e.json").path
+            #expect(try CLI.run(["fit", "--data", train, "--target", "y", "--quiet", "--output", exact]).status == 0)
+            let wrong = try CLI.run(["predict", "--model", exact, "--data", fresh, "--sequence", "new"])
+            #expect(wrong.status != 0 && wrong.stderr.contains("--sequence applies to gpssm models only"), "\(wrong.stderr)")
+        }
+    }
+
     @Test func badOptionsAndSeriesAreRefused() throws {
         try Scratch.with { dir in
             let (u, y) = Self.series(40, seed: 1)

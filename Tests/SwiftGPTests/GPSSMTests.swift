@@ -258,3 +258,56 @@ extension GPSSMInferenceTests {
         #expect(again.report.history == report.history && again.posterior.whitened == posterior.whitened)
     }
 }
+
+extension GPSSMInferenceTests {
+    /// The posterior of the linear-Gaussian case with w at its true value a: one draw, its series.
+    static func linearGaussianPosterior(steps t: Int) throws -> (posterior: GPSSMPosterior, y: [Double]) {
+        let (energy, _) = try linearGaussianCase(steps: t)
+        let posterior = try GPSSMPosterior(model: energy.model, series: energy.series, method: .collapsed,
+                                           trajectories: [Matrix(rows: t + 1, cols: 1)],
+                                           whitened: [Matrix(rows: 1, cols: 1, storage: energy.model.inducingValues.value)])
+        return (posterior, energy.series.outputs.column(0))
+    }
+
+    /// On a new series of the linear-Gaussian case, the particle filter's one-step-ahead predictions are the
+    /// Kalman filter's, p(y_t | y_<t) = N(m⁻_t, P⁻_t + R), within Monte Carlo error (20,000 particles); a
+    /// missing output is predicted and skipped, as the Kalman filter skips it.
+    @Test func particleFilterMatchesTheKalmanFilterOnANewSeries() throws {
+        let (posterior, y0) = try Self.linearGaussianPosterior(steps: 30)
+        var y = y0
+        y[12] = .nan
+        let model = posterior.model
+        let a = model.inducingValues.value[0], q = model.processVariance.value[0], r = model.emissionVariance.value[0]
+        let f = try posterior.filteredOneStepAhead(outputs: Matrix(column: y), controls: Matrix(rows: y.count, cols: 0),
+                                                   particles: 20_000, seed: 5)
+        var m = model.initialMean.value[0], p = model.initialVariance.value[0]
+        for t in y.indices {
+            if t > 0 { m = a * m; p = a * a * p + q }
+            let s = p + r
+            #expect(abs(f.mean[t, 0] - m) < 0.05 * s.squareRoot(), "t = \(t): mean \(f.mean[t, 0]) vs \(m)")
+            #expect(abs(f.variance[t, 0] / s - 1) < 0.1, "t = \(t): variance \(f.variance[t, 0]) vs \(s)")
+            if y[t].isFinite {
+                let k = p / s
+                m += k * (y[t] - m)
+                p *= 1 - k
+            }
+        }
+    }
+
+    /// A free run of a new series starts at x₀ ~ N(μ₀, Σ₀) and, for the stationary AR(1), keeps the stationary
+    /// output variance σ² + R at every step (mean 0), within Monte Carlo error; bad controls are refused.
+    @Test func newSeriesFreeRunStartsAtTheInitialState() throws {
+        let (posterior, _) = try Self.linearGaussianPosterior(steps: 10)
+        let run = try posterior.freeRun(newSeriesControls: Matrix(rows: 15, cols: 0), pathsPerDraw: 20_000, seed: 2)
+        let stationary = posterior.model.initialVariance.value[0] + posterior.model.emissionVariance.value[0]
+        for t in 0..<15 {
+            #expect(abs(run.mean[t, 0]) < 0.05 * stationary.squareRoot(), "t = \(t): \(run.mean[t, 0])")
+            #expect(abs(run.variance[t, 0] / stationary - 1) < 0.05, "t = \(t): \(run.variance[t, 0]) vs \(stationary)")
+        }
+        #expect(throws: TrainingError.self) { try posterior.freeRun(newSeriesControls: Matrix(rows: 5, cols: 1)) }
+        #expect(throws: TrainingError.self) { try posterior.freeRun(newSeriesControls: Matrix(rows: 0, cols: 0)) }
+        #expect(throws: TrainingError.self) {
+            try posterior.filteredOneStepAhead(outputs: Matrix(rows: 4, cols: 1), controls: Matrix(rows: 5, cols: 0))
+        }
+    }
+}

@@ -68,38 +68,156 @@ public struct GPSSMPosterior: Sendable {
             throw TrainingError.invalidData("free simulation over \(h) steps needs \(h - 1) future control rows of width \(dc), got \(future.rows) × \(future.cols)")
         }
         let transition = try GPSSMTransition(model: model)
-        let dx = model.latentDimension, dy = model.outputDimension
-        let starts = trajectories.map { $0.row($0.rows - 1) }
-        let p = pathsPerDraw * starts.count
-        var state = Matrix(rows: p, cols: dx)
-        var ws: [Matrix] = []
-        for (s, x) in starts.enumerated() {
-            for r in 0..<pathsPerDraw {
-                for j in 0..<dx { state[s * pathsPerDraw + r, j] = x[j] }
-                ws.append(whitened[s])
-            }
+        let dx = model.latentDimension
+        var state = Matrix(rows: pathsPerDraw * trajectories.count, cols: dx)
+        for (s, x) in trajectories.enumerated() {
+            for r in 0..<pathsPerDraw { for j in 0..<dx { state[s * pathsPerDraw + r, j] = x[x.rows - 1, j] } }
         }
         var g = SeededGenerator(seed: seed)
-        var paths = [Matrix](repeating: Matrix(rows: h, cols: dy), count: p)
-        let cm = model.c, offset = model.emissionOffset.value
+        var paths = [Matrix](repeating: Matrix(rows: h, cols: model.outputDimension), count: state.rows)
         for t in 0..<h {
             let control = t == 0 ? series.controls.row(series.outputs.rows - 1) : (dc == 0 ? [] : future.row(t - 1))
-            var inputs = Matrix(rows: p, cols: dx + dc)
-            for i in 0..<p {
-                for j in 0..<dx { inputs[i, j] = state[i, j] }
-                for j in 0..<dc { inputs[i, dx + j] = control[j] }
-            }
-            let (mean, variance) = transition.step(inputs, whitened: ws)
-            for i in 0..<p {
-                for j in 0..<dx { state[i, j] = mean[i, j] + variance[i, j].squareRoot() * g.normal() }
-                for o in 0..<dy {
-                    var y = offset[o]
-                    for j in 0..<dx { y += cm[o, j] * state[i, j] }
-                    paths[i][t, o] = y
-                }
-            }
+            advance(&state, draws: pathsPerDraw, control: control, transition: transition, using: &g)
+            record(state, step: t, into: &paths)
         }
         return GPSSMForecast(paths: paths, noiseVariance: model.emissionVariance.value)
+    }
+
+    /// Free simulation of a NEW series driven by `controls` (H × D_c; row t drives x_t → x_{t+1}, so the last
+    /// row is not read): every draw starts `pathsPerDraw` paths at x₀ ~ N(μ₀, diag Σ₀) and its w; the outputs
+    /// C x_t + d, t = 0…H−1 (plus R in the forecast's variance).
+    /// - Throws: `TrainingError.invalidData` for controls of the wrong width, no rows, or `pathsPerDraw` < 1.
+    /// - Complexity: O(H × S × pathsPerDraw × D M (M + D + D_c)).
+    public func freeRun(newSeriesControls controls: Matrix, pathsPerDraw: Int = 1, seed: UInt64 = 0) throws -> GPSSMForecast {
+        try checkNewSeries(controls, count: pathsPerDraw, of: "paths per draw")
+        let transition = try GPSSMTransition(model: model)
+        var g = SeededGenerator(seed: seed)
+        var state = initialStates(pathsPerDraw * trajectories.count, using: &g)
+        var paths = [Matrix](repeating: Matrix(rows: controls.rows, cols: model.outputDimension), count: state.rows)
+        for t in 0..<controls.rows {
+            if t > 0 { advance(&state, draws: pathsPerDraw, control: controls.row(t - 1), transition: transition, using: &g) }
+            record(state, step: t, into: &paths)
+        }
+        return GPSSMForecast(paths: paths, noiseVariance: model.emissionVariance.value)
+    }
+
+    /// One-step-ahead prediction of a NEW series by a bootstrap particle filter per draw (docs/methods/gpssm.md#prediction):
+    /// `particles` states start at x₀ ~ N(μ₀, diag Σ₀); at step t the prediction of y_t is the particles' outputs
+    /// C x_t + d (moment matched, plus R), then the particles are weighted by N(y_t; C x_t + d, diag R), resampled
+    /// (systematic) and moved through the transition with control row t. A row whose outputs are not all finite
+    /// (a missing value) is predicted and not used. Draws are mixed with equal weight.
+    /// - Throws: `TrainingError.invalidData` for shapes that do not fit the model, no rows, or `particles` < 1.
+    /// - Complexity: O(T × S × particles × D M (M + D + D_c)).
+    public func filteredOneStepAhead(outputs y: Matrix, controls: Matrix, particles: Int = 200, seed: UInt64 = 0) throws -> GPSSMForecast {
+        try checkNewSeries(controls, count: particles, of: "particles")
+        let dy = model.outputDimension
+        guard y.rows == controls.rows, y.cols == dy else {
+            throw TrainingError.invalidData("outputs are \(y.rows) × \(y.cols), expected \(controls.rows) × \(dy)")
+        }
+        let transition = try GPSSMTransition(model: model)
+        let r = model.emissionVariance.value
+        var g = SeededGenerator(seed: seed)
+        var means: [Matrix] = [], variances: [Matrix] = []
+        for draw in 0..<trajectories.count {
+            let mine = GPSSMPosterior.single(self, draw: draw)
+            var state = mine.initialStates(particles, using: &g)
+            var mean = Matrix(rows: y.rows, cols: dy), variance = Matrix(rows: y.rows, cols: dy)
+            var outputs = [Matrix](repeating: Matrix(rows: 1, cols: dy), count: particles)
+            for t in 0..<y.rows {
+                if t > 0 { mine.advance(&state, draws: particles, control: controls.row(t - 1), transition: transition, using: &g) }
+                mine.record(state, step: 0, into: &outputs)
+                let p = Double(particles)
+                for o in 0..<dy {
+                    let m = outputs.reduce(0) { $0 + $1[0, o] } / p
+                    mean[t, o] = m
+                    variance[t, o] = outputs.reduce(0) { $0 + ($1[0, o] - m) * ($1[0, o] - m) } / p + r[o]
+                }
+                let observed = y.row(t)
+                guard observed.allSatisfy(\.isFinite) else { continue }
+                let logWeights = outputs.map { out in
+                    (0..<dy).reduce(0.0) { $0 - 0.5 * (observed[$1] - out[0, $1]) * (observed[$1] - out[0, $1]) / r[$1] }
+                }
+                state = state.selectingRows(Self.systematicResample(logWeights, using: &g))
+            }
+            means.append(mean)
+            variances.append(variance)
+        }
+        return GPSSMForecast(means: means, variances: variances)
+    }
+
+    /// The posterior restricted to one draw.
+    private static func single(_ p: GPSSMPosterior, draw: Int) -> GPSSMPosterior {
+        var q = p
+        q.trajectories = [p.trajectories[draw]]
+        q.whitened = [p.whitened[draw]]
+        return q
+    }
+
+    private func checkNewSeries(_ controls: Matrix, count: Int, of what: String) throws {
+        guard count >= 1 else { throw TrainingError.invalidData("need at least one of the \(what), got \(count)") }
+        guard controls.rows >= 1 else { throw TrainingError.invalidData("a new series needs at least one row") }
+        guard controls.cols == model.controlDimension else {
+            throw TrainingError.invalidData("controls have \(controls.cols) columns, the model was trained with \(model.controlDimension)")
+        }
+        if let i = controls.storage.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError.invalidData("control at row \(i % controls.rows), column \(i / controls.rows) is not finite")
+        }
+    }
+
+    /// `n` states per draw from x₀ ~ N(μ₀, diag Σ₀), draw-major (rows s·n …< (s+1)·n belong to draw s).
+    private func initialStates(_ count: Int, using g: inout SeededGenerator) -> Matrix {
+        let dx = model.latentDimension, mu = model.initialMean.value, s2 = model.initialVariance.value
+        var state = Matrix(rows: count, cols: dx)
+        for i in 0..<count { for j in 0..<dx { state[i, j] = mu[j] + s2[j].squareRoot() * g.normal() } }
+        return state
+    }
+
+    /// x ← m(x) + aᵀw + √(b + Q) ε for every row, with control `control`; rows s·perDraw …< (s+1)·perDraw use
+    /// draw s's whitened values.
+    private func advance(_ state: inout Matrix, draws perDraw: Int, control: [Double], transition: GPSSMTransition,
+                         using g: inout SeededGenerator) {
+        let dx = model.latentDimension, dc = control.count
+        var inputs = Matrix(rows: state.rows, cols: dx + dc)
+        for i in 0..<state.rows {
+            for j in 0..<dx { inputs[i, j] = state[i, j] }
+            for j in 0..<dc { inputs[i, dx + j] = control[j] }
+        }
+        let ws = (0..<state.rows).map { whitened[$0 / perDraw] }
+        let (mean, variance) = transition.step(inputs, whitened: ws)
+        for i in 0..<state.rows { for j in 0..<dx { state[i, j] = mean[i, j] + variance[i, j].squareRoot() * g.normal() } }
+    }
+
+    /// Writes C x + d of every row of `state` into row `t` of its path.
+    private func record(_ state: Matrix, step t: Int, into paths: inout [Matrix]) {
+        let cm = model.c, offset = model.emissionOffset.value
+        for i in 0..<state.rows {
+            for o in 0..<model.outputDimension {
+                var y = offset[o]
+                for j in 0..<model.latentDimension { y += cm[o, j] * state[i, j] }
+                paths[i][t, o] = y
+            }
+        }
+    }
+
+    /// Systematic resampling: indices drawn in proportion to exp(logWeights), one uniform offset.
+    static func systematicResample(_ logWeights: [Double], using g: inout SeededGenerator) -> [Int] {
+        let n = logWeights.count
+        let top = logWeights.max() ?? 0
+        var cumulative = [Double](repeating: 0, count: n)
+        var total = 0.0
+        for i in 0..<n {
+            total += Math.exp(logWeights[i] - top)
+            cumulative[i] = total
+        }
+        let u = g.uniform()
+        var indices = [Int](), k = 0
+        indices.reserveCapacity(n)
+        for i in 0..<n {
+            let point = (Double(i) + u) / Double(n) * total
+            while k < n - 1 && cumulative[k] < point { k += 1 }
+            indices.append(k)
+        }
+        return indices
     }
 
     /// The learned transition m(x̃) + f(x̃) at the rows of `inputs` (n × (D + D_c)), mixed over the draws by

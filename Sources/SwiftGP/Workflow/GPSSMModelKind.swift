@@ -75,3 +75,52 @@ struct GPSSMPredictor: ModelPredictor {
         return .regression(mean: forecast.mean.column(0), variance: forecast.variance.column(0))
     }
 }
+
+/// A gpssm model's predictions for a new series (`swiftgp predict --sequence new`), on the original scale:
+/// the free run from the initial state over its controls, and, where the series' outputs were given, the
+/// filtered one-step-ahead predictions (`GPSSMPosterior.filteredOneStepAhead`).
+public struct GPSSMSeriesPrediction: Sendable {
+    public var freeRun: Prediction
+    public var oneStep: (mean: [Double], variance: [Double])?
+
+    /// `mean,variance,lower95,upper95` of the free run, then `one_step_mean,one_step_variance` when present.
+    public var csv: String {
+        var out = String(freeRun.csvHeader.dropLast()) + (oneStep == nil ? "" : ",one_step_mean,one_step_variance") + "\n"
+        for (i, row) in freeRun.csvRows.split(separator: "\n").enumerated() {
+            out += row
+            if let o = oneStep { out += ",\(o.mean[i].description),\(o.variance[i].description)" }
+            out += "\n"
+        }
+        return out
+    }
+}
+
+extension TrainedModel {
+    /// Applies a gpssm model to a NEW series (not a continuation of the training one): raw controls `x` (its
+    /// feature columns, one row per step) and, when given, raw outputs `y` (NaN: missing). The free run uses 10
+    /// paths per posterior draw, the filter 200 particles per draw (seed 0, so a loaded model predicts
+    /// bit-identically).
+    /// - Throws: `PredictionError.inputColumns`; `TrainingError.invalidData` for a model of another kind or
+    ///   unusable rows; numerical errors of the transition.
+    public func predictNewSeries(controls x: Matrix, outputs y: [Double]?) throws -> GPSSMSeriesPrediction {
+        guard let predictor = predictor as? GPSSMPredictor else {
+            throw TrainingError.invalidData("--sequence new applies to gpssm models only, not \(file.model)")
+        }
+        try PredictionError.checkColumns(x, expected: file.features.count)
+        let sx = file.standardization.x, sy = file.standardization.y
+        let controls = sx?.apply(x) ?? x
+        let run = try predictor.posterior.freeRun(newSeriesControls: controls, pathsPerDraw: 10, seed: 0)
+        var mean = run.mean.column(0), variance = run.variance.column(0)
+        var oneStep: (mean: [Double], variance: [Double])? = nil
+        if let y {
+            guard y.count == x.rows else { throw TrainingError.invalidData("\(y.count) outputs for \(x.rows) rows") }
+            let f = try predictor.posterior.filteredOneStepAhead(outputs: Matrix(column: sy?.apply(y) ?? y), controls: controls, seed: 0)
+            oneStep = (sy?.invert(f.mean.column(0)) ?? f.mean.column(0), sy?.invertVariance(f.variance.column(0)) ?? f.variance.column(0))
+        }
+        if let sy {
+            mean = sy.invert(mean)
+            variance = sy.invertVariance(variance)
+        }
+        return GPSSMSeriesPrediction(freeRun: .regression(mean: mean, variance: variance), oneStep: oneStep)
+    }
+}
