@@ -311,3 +311,50 @@ extension GPSSMInferenceTests {
         }
     }
 }
+
+extension GPSSMInferenceTests {
+    /// Particle Gibbs over the trajectory (w = a and everything else fixed; b ≡ 0, so the augmented model is the
+    /// GPSSM itself) reproduces the smoother's marginal means and variances within Monte Carlo error (batch
+    /// means, 5σ, every step), through the engine's `Updater.particleGibbs`.
+    @Test func linearGaussianParticleGibbsMatchesTheSmoother() throws {
+        let t = 20
+        var (energy, smoothed) = try Self.linearGaussianCase(steps: t)
+        let report = try Trainer.fit(&energy, options: FitOptions(maxIterations: 4100, seed: 7, groups: [
+            ParameterGroup("states", updater: .particleGibbs(ParticleGibbs(particles: 50, burnIn: 100, thinning: 1))),
+            ParameterGroup("*", updater: .fixed)]))
+        let samples = try #require(report.samples)
+        #expect(samples.count == 4000)
+        let batches = 20, size = samples.count / batches
+        for k in 0...t {
+            let m = smoothed.mean[k], v = smoothed.variance[k]
+            for (statistic, expected) in [({ (s: [Double]) in s[k] }, m), ({ (s: [Double]) in (s[k] - m) * (s[k] - m) }, v)] {
+                let values = samples.values.map(statistic)
+                let overall = values.reduce(0, +) / Double(values.count)
+                let means = (0..<batches).map { b in values[(b * size)..<((b + 1) * size)].reduce(0, +) / Double(size) }
+                let se = (means.reduce(0) { $0 + ($1 - overall) * ($1 - overall) } / Double(batches - 1) / Double(batches)).squareRoot()
+                #expect(abs(overall - expected) < 5 * se, "t = \(k): \(overall) vs \(expected) (SE \(se))")
+            }
+        }
+        // One sampling group per fit.
+        var again = try Self.linearGaussianCase(steps: 5).energy
+        #expect(throws: TrainingError.self) {
+            try Trainer.fit(&again, options: FitOptions(maxIterations: 3, groups: [
+                ParameterGroup("states", updater: .particleGibbs(ParticleGibbs())),
+                ParameterGroup("inducing.whitened", updater: .sampler(SGHMC()))]))
+        }
+    }
+
+    /// The kink transition is recovered with particle Gibbs for the trajectory (w drawn from q(w | x) every
+    /// sweep, Adam on the hyperparameters in the same fit), and the fit reproduces bit for bit from its seed.
+    @Test func kinkTransitionIsRecoveredByParticleGibbs() throws {
+        let (series, truth, model) = try Self.kinkProblem(steps: 200, inducing: 15, seed: 21)
+        let options = GPSSMFitOptions(form: .collapsed, iterations: 600, seed: 4,
+                                      particleGibbs: ParticleGibbs(particles: 30, burnIn: 300, thinning: 15))
+        let (posterior, report) = try model.fitFreeForm(series, options: options)
+        #expect(posterior.method == .particleGibbs && posterior.trajectories.count == 20)
+        let score = try Self.kinkScore(posterior, truth: truth)
+        #expect(score.rmse < 0.1, "RMSE \(score.rmse)")
+        let (_, second) = try model.fitFreeForm(series, options: options)
+        #expect(second.history == report.history)
+    }
+}

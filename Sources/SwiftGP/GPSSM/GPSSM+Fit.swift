@@ -68,8 +68,8 @@ extension GPSSM {
     /// - Complexity: `options.iterations` × O(T M D (M + D + D_c) + D M³).
     public func fitFreeForm(_ series: GPSSMSeries, states: Matrix? = nil,
                             options: GPSSMFitOptions = GPSSMFitOptions()) throws -> (posterior: GPSSMPosterior, report: FitReport) {
-        guard options.iterations > options.sampler.burnIn else {
-            throw TrainingError.invalidGroups("\(options.iterations) iterations keep no draw after a burn-in of \(options.sampler.burnIn)")
+        guard options.iterations > options.burnIn else {
+            throw TrainingError.invalidGroups("\(options.iterations) iterations keep no draw after a burn-in of \(options.burnIn)")
         }
         let x = states ?? Self.initialStates(series, latentDimension: latentDimension, offset: emissionOffset.value)
         var energy = try GPSSMEnergy(model: self, series: series, states: x, form: options.form)
@@ -86,6 +86,7 @@ extension GPSSM {
             warm.form = .collapsed
             warm.iterations = settings.warmUp
             warm.sampler.burnIn = settings.warmUp
+            warm.particleGibbs?.burnIn = settings.warmUp
             warm.progress = nil
             warm.seed = settings.seed &+ 0x5eed
             var collapsed = try GPSSMEnergy(model: self, series: series, states: x, form: .collapsed)
@@ -99,7 +100,8 @@ extension GPSSM {
         guard let samples = report.samples, samples.count > 0 else {
             throw TrainingError.invalidGroups("the sampler kept no draw")
         }
-        let posterior = try GPSSMPosterior(model: energy.model, series: series, form: options.form, samples: samples)
+        var posterior = try GPSSMPosterior(model: energy.model, series: series, form: options.form, samples: samples)
+        if options.particleGibbs != nil { posterior.method = .particleGibbs }
         return (posterior, report)
     }
 }

@@ -18,14 +18,18 @@ public struct GPSSMFitOptions: Sendable {
     /// Iterations of a collapsed warm-up fit (nothing kept) before the fit: the pre-trained start FFVD uses. The
     /// free form then starts w at its conditional mean given the warm-up's last trajectory.
     public var warmUp: Int
+    /// Draw the trajectory by particle Gibbs (conditional SMC with ancestor sampling, w drawn from q(w | x) each
+    /// sweep) instead of SGHMC; its burn-in and thinning replace the sampler's. nil: SGHMC.
+    public var particleGibbs: ParticleGibbs?
     /// Called after every iteration (the engine's progress callback).
     public var progress: (@Sendable (FitProgress) -> FitDecision)?
 
     public init(form: GPSSMEnergy.Form = .collapsed, iterations: Int = 3000,
                 sampler: SGHMC = SGHMC(stepSize: 0.1, friction: 0.05, burnIn: 1500, thinning: 50),
                 learningRate: Double = 0.01, learnsHyperparameters: Bool = true, seed: UInt64 = 0, warmUp: Int = 0,
-                progress: (@Sendable (FitProgress) -> FitDecision)? = nil) {
+                particleGibbs: ParticleGibbs? = nil, progress: (@Sendable (FitProgress) -> FitDecision)? = nil) {
         self.warmUp = warmUp
+        self.particleGibbs = particleGibbs
         self.form = form
         self.iterations = iterations
         self.sampler = sampler
@@ -35,14 +39,18 @@ public struct GPSSMFitOptions: Sendable {
         self.progress = progress
     }
 
-    /// The engine's options: the sampler group first, `inducing.whitened` fixed in the collapsed form,
+    /// Iterations before draws are kept.
+    var burnIn: Int { particleGibbs?.burnIn ?? sampler.burnIn }
+
+    /// The engine's options: the sampling group (SGHMC or particle Gibbs) first, `inducing.whitened` fixed in the collapsed form,
     /// everything else Adam's (or fixed).
     func fitOptions() -> FitOptions {
         var groups: [ParameterGroup] = []
+        let updater: Updater = particleGibbs.map { .particleGibbs($0) } ?? .sampler(sampler)
         switch form {
-        case .freeForm: groups.append(ParameterGroup("states", "inducing.whitened", updater: .sampler(sampler)))
+        case .freeForm: groups.append(ParameterGroup("states", "inducing.whitened", updater: updater))
         case .collapsed:
-            groups.append(ParameterGroup("states", updater: .sampler(sampler)))
+            groups.append(ParameterGroup("states", updater: updater))
             groups.append(ParameterGroup("inducing.whitened", updater: .fixed))
         }
         if !learnsHyperparameters { groups.append(ParameterGroup("*", updater: .fixed)) }

@@ -7,7 +7,7 @@ import GPLinearAlgebra
 public struct GPSSMPosterior: Sendable {
     public var model: GPSSM
     public let series: GPSSMSeries
-    public let method: GPSSMMethod
+    public var method: GPSSMMethod
     /// Kept trajectories, each (T+1) × D.
     public var trajectories: [Matrix]
     /// Whitened inducing values per draw, each M × D.
@@ -275,6 +275,8 @@ public enum GPSSMMethod: String, Sendable, Codable, CaseIterable {
     case collapsed
     /// The PR-SSM baseline: Gaussian q(w), trajectories sampled forward.
     case gaussianVI = "gaussian-vi"
+    /// FFVD with particle Gibbs: w from q(w | x), trajectories by conditional SMC (collapsed form).
+    case particleGibbs = "particle-gibbs"
 }
 
 /// Predictive summaries of GPSSM outputs over a horizon (docs/methods/gpssm.md#prediction): per step and

@@ -93,14 +93,20 @@ public enum Updater: Sendable {
     /// Stochastic-gradient Hamiltonian Monte Carlo over the unconstrained values; the samples come back
     /// in `FitReport.samples`.
     case sampler(SGHMC)
+    /// A particle-Gibbs sweep per iteration (the objective implements it: `ClosedFormUpdate.particleGibbs`), a
+    /// Markov kernel whose kept states come back in `FitReport.samples` as the sampler's do.
+    case particleGibbs(ParticleGibbs)
     /// Not updated.
     case fixed
 
-    /// The objective's update this updater runs at iteration t (0-based), nil for gradient updaters.
-    func closedFormUpdate(at t: Int) -> ClosedFormUpdate? {
+    /// The objective's update this updater runs at iteration t (0-based) of a fit seeded `seed`, nil for
+    /// gradient updaters.
+    func closedFormUpdate(at t: Int, seed: UInt64 = 0) -> ClosedFormUpdate? {
         switch self {
         case let .naturalGradient(schedule): return .naturalGradient(stepSize: schedule.step(at: t))
         case let .sites(beta): return .sites(stepSize: beta)
+        case let .particleGibbs(settings):
+            return .particleGibbs(particles: settings.particles, seed: seed ^ (UInt64(t) &+ 1) &* 0x9E37_79B9_7F4A_7C15)
         case .optimizer, .sampler, .fixed: return nil
         }
     }
@@ -112,6 +118,25 @@ public enum ClosedFormUpdate: Sendable, Equatable {
     case naturalGradient(stepSize: Double)
     /// One CVI site update with damping β.
     case sites(stepSize: Double)
+    /// One conditional-SMC sweep with this many particles and this seed (particle Gibbs).
+    case particleGibbs(particles: Int, seed: UInt64)
+}
+
+/// Settings of a particle-Gibbs group (`Updater.particleGibbs`): the objective's conditional-SMC sweep every
+/// iteration; after `burnIn` iterations every `thinning`-th state is kept, as for `SGHMC`.
+public struct ParticleGibbs: Sendable, Equatable {
+    public var particles: Int
+    public var burnIn: Int
+    public var thinning: Int
+
+    public init(particles: Int = 100, burnIn: Int = 100, thinning: Int = 1) {
+        self.particles = particles
+        self.burnIn = burnIn
+        self.thinning = thinning
+    }
+
+    /// Whether the state after `iteration` completed iterations is kept.
+    func keeps(after iteration: Int) -> Bool { iteration > burnIn && (iteration - burnIn) % max(1, thinning) == 0 }
 }
 
 /// Parameters selected by name patterns, and the updater that moves them.
@@ -155,8 +180,8 @@ struct GroupAssignment {
         self.updaters = updaters
         closedForm = groups.indices.filter { groups[$0].updater.closedFormUpdate(at: 0) != nil && !owned[$0].isEmpty }
             .map { (groups[$0].updater, owned[$0]) }
-        if groups.filter({ if case .sampler = $0.updater { return true } else { return false } }).count > 1 {
-            throw TrainingError.invalidGroups("at most one SGHMC group per fit")
+        if groups.filter({ switch $0.updater { case .sampler, .particleGibbs: return true; default: return false } }).count > 1 {
+            throw TrainingError.invalidGroups("at most one sampling group (SGHMC or particle Gibbs) per fit")
         }
     }
 
@@ -168,6 +193,12 @@ struct GroupAssignment {
     var samplerSettings: SGHMC? {
         for u in updaters { if case let .sampler(s) = u { return s } }
         return nil
+    }
+
+    /// The particle-Gibbs group's settings and the parameters it moves, if there is one.
+    var particleGibbs: (settings: ParticleGibbs, mask: [Bool])? {
+        guard let settings = updaters.lazy.compactMap({ if case let .particleGibbs(s) = $0 { return s } else { return nil } }).first else { return nil }
+        return (settings, updaters.map { if case .particleGibbs = $0 { return true } else { return false } })
     }
 }
 

@@ -262,7 +262,9 @@ public enum Trainer {
         // The sampler's own vector and state.
         let samplerSpace = ParameterVector(model.parameters, selecting: assignment.samplerMask)
         var sampler = assignment.samplerSettings.map { SGHMCState(settings: $0, dimension: samplerSpace.count) }
+        let gibbs = assignment.particleGibbs
         var samples = sampler.map { _ in ParameterSamples(names: samplerSpace.names) }
+            ?? gibbs.map { ParameterSamples(names: ParameterVector(model.parameters, selecting: $0.mask).names) }
         var samplerXi = samplerSpace.unconstrained
         func nextBatch() -> [Int]? { stream?.next(using: &generator) }
         func sample(_ xi: [Double], batch: [Int]?) -> OptimizerSample {
@@ -295,7 +297,10 @@ public enum Trainer {
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
             // 1. Closed-form updates (natural gradients, CVI sites), in the groups' order.
             for (updater, names) in assignment.closedForm {
-                if let update = updater.closedFormUpdate(at: iteration) { try model.update(update, parameters: names, batch: batch) }
+                if let update = updater.closedFormUpdate(at: iteration, seed: options.seed) { try model.update(update, parameters: names, batch: batch) }
+            }
+            if let g = gibbs, g.settings.keeps(after: iteration + 1) {
+                samples?.values.append(model.parameters.enumerated().filter { g.mask[$0.offset] }.flatMap(\.element.value))
             }
             // The objective changed under the optimiser: its cached sample is stale.
             if !assignment.closedForm.isEmpty { current = nil }
@@ -354,7 +359,7 @@ public enum Trainer {
                 break
             }
             // A sampler runs its full course.
-            if sampler != nil { continue }
+            if sampler != nil || gibbs != nil { continue }
             if hasOptimizer, let g = current?.gradient, (g.map(abs).max() ?? 0) <= options.gradientTolerance {
                 stopReason = "gradient tolerance"
                 converged = true

@@ -29,12 +29,14 @@ public struct GPSSMModelKind: ModelKind {
         settings.status?("gpssm: \(settings.gpssmMethod.rawValue) inference, \(dx) latent states, \(m) inducing points, \(iterations) iterations")
         let posterior: GPSSMPosterior, report: FitReport
         switch settings.gpssmMethod {
-        case .freeForm, .collapsed:
-            let burnIn = iterations / 2
+        case .freeForm, .collapsed, .particleGibbs:
+            let burnIn = iterations / 2, thinning = max(1, (iterations - burnIn) / 20)
             let options = GPSSMFitOptions(form: settings.gpssmMethod == .freeForm ? .freeForm : .collapsed, iterations: iterations,
                                           sampler: SGHMC(stepSize: settings.gpssmMethod == .freeForm ? 0.05 : 0.1, friction: 0.05, burnIn: burnIn,
-                                                         thinning: max(1, (iterations - burnIn) / 20)),
+                                                         thinning: thinning),
                                           learningRate: settings.learningRate, seed: settings.options.seed,
+                                          particleGibbs: settings.gpssmMethod == .particleGibbs
+                                              ? ParticleGibbs(particles: 100, burnIn: burnIn, thinning: thinning) : nil,
                                           progress: settings.options.progress)
             (posterior, report) = try model.fitFreeForm(series, options: options)
         case .gaussianVI:
