@@ -38,6 +38,11 @@ struct AllreduceCommand: ParsableCommand {
             for n in try lengths() {
                 // Rank k sends (k + 1)(i + 1): the sum is R(R + 1)/2 · (i + 1), exact in binary floating point.
                 var times: [Double] = []
+                // Untimed warm-up: the first reductions of a length set up buffers and connections.
+                for _ in 0..<3 {
+                    var w = [Double](repeating: 1, count: n)
+                    try reducer.sum(&w)
+                }
                 for _ in 0..<repeats {
                     var v = (0..<n).map { Double(world.rank + 1) * Double($0 + 1) }
                     world.barrier()

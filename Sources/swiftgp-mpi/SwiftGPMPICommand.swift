@@ -24,7 +24,7 @@ func withWorld(_ body: (MPIWorld) throws -> Void) throws {
         try body(world)
     } catch {
         if world.size > 1 {
-            let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            let message = "\(error)"
             Console.error("swiftgp-mpi: rank \(world.rank): error: \(message)")
             world.abort(code: 1)
         }
