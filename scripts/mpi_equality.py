@@ -97,6 +97,24 @@ def main():
             for ranks in (2, 4):
                 compare(name, reference, fit(mpirun, binary, ranks, col, os.path.join(tmp, f"{name}-{ranks}.json"), args), ranks)
             compare(name + " (csv)", reference, fit(mpirun, binary, 2, csv, os.path.join(tmp, f"{name}-csv.json"), args), 2)
+        check_failure(mpirun, binary, tmp, col)
+
+
+def check_failure(mpirun, binary, tmp, col):
+    """A truncated column file: every rank stops (MPI_Abort from the first rank that fails), the exit status is
+    non-zero, the message names the file and the problem, and no model file (or temporary file) is left."""
+    bad = os.path.join(tmp, "truncated.gpcol")
+    with open(col, "rb") as src, open(bad, "wb") as dst:
+        dst.write(src.read()[:-8])
+    out = os.path.join(tmp, "never.json")
+    cmd = shlex.split(mpirun) + ["-n", "2", binary, "fit", "--data", bad, "--target", "y", "--output", out, "--quiet"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if run.returncode == 0 or "truncated.gpcol" not in run.stderr or "truncated or padded" not in run.stderr:
+        sys.exit(f"mpi-equality: a truncated column file gave exit {run.returncode}:\n{run.stderr[-800:]}")
+    left = [f for f in os.listdir(tmp) if f == "never.json" or f.startswith(".swiftgp-")]
+    if left:
+        sys.exit(f"mpi-equality: a failed distributed fit left {left}")
+    print(f"mpi-equality: a truncated column file stops every rank (exit {run.returncode}), no output left")
 
 
 if __name__ == "__main__":
