@@ -25,7 +25,7 @@ let mpiTargets: [Target] = mpi ? [
     // `mpirun -n R swiftgp-mpi fit ...`: the data-parallel SVGP/SGPR fit.
     .executableTarget(
         name: "swiftgp-mpi",
-        dependencies: ["GPMPI", "SwiftGP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        dependencies: ["GPMPI", "SwiftGP", "GPCommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 ] : []
 
 let package = Package(
@@ -52,10 +52,12 @@ let package = Package(
         .target(name: "GPPlot"),
         // The library.
         .target(name: "SwiftGP", dependencies: ["GPLinearAlgebra"], swiftSettings: nativeCode),
+        // Option declarations the command lines share (swiftgp fit, swiftgp-mpi fit).
+        .target(name: "GPCommandOptions", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The command line.
         .executableTarget(
             name: "swiftgp",
-            dependencies: ["SwiftGP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["SwiftGP", "GPCommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Notebooks: tutorial scripts that run, print and draw.
         .executableTarget(
             name: "ExactRegressionNotebook", dependencies: ["SwiftGP", "GPPlot"],

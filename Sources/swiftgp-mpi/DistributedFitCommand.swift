@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPCommandOptions
 import GPMPI
 import SwiftGP
 
@@ -49,17 +50,9 @@ struct DistributedFitCommand: ParsableCommand {
     @Option(help: "Maximum optimiser iterations.")
     var iterations: Int = 1000
 
-    @Option(help: ArgumentHelp("Inducing points (capped at the number of rows).", valueName: "M"))
-    var inducing: Int = 100
-
-    @Option(help: ArgumentHelp("svgp: global minibatch size (rows over all ranks; default: every row).", valueName: "B"))
-    var batchSize: Int?
-
-    @Flag(inversion: .prefixedNo, help: "svgp: natural-gradient steps on q(u) (default: on for gaussian).")
-    var naturalGradients: Bool?
-
-    @Option(help: "Adam learning rate of svgp.")
-    var learningRate: Double = 0.01
+    /// `--inducing`, `--batch-size` (global: rows over all ranks), `--[no-]natural-gradients`, `--learning-rate`:
+    /// the declarations of `swiftgp fit`.
+    @OptionGroup var sparse: SparseFitOptions
 
     @Option(help: "Random seed (inducing inputs, minibatches).")
     var seed: UInt64 = 0
@@ -82,12 +75,9 @@ struct DistributedFitCommand: ParsableCommand {
     func validate() throws {
         guard model == "svgp" || model == "sgpr" else { throw ValidationError("--model must be svgp or sgpr (got '\(model)')") }
         guard (0...1_000_000_000).contains(iterations) else { throw ValidationError("--iterations must be between 0 and 1000000000") }
-        guard (1...100_000).contains(inducing) else { throw ValidationError("--inducing must be between 1 and 100000") }
-        if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be at least 1 (got \(b))") }
-        if model == "sgpr" && (batchSize != nil || naturalGradients != nil) {
+        if model == "sgpr" && (sparse.batchSize != nil || sparse.naturalGradients != nil) {
             throw ValidationError("--batch-size and --natural-gradients apply to --model svgp only")
         }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a finite number > 0") }
         guard noiseFloor >= 0, noiseFloor.isFinite else { throw ValidationError("--noise-floor must be a finite number ≥ 0") }
         _ = try KernelExpression(parsing: kernel)
     }
@@ -121,10 +111,10 @@ struct DistributedFitCommand: ParsableCommand {
             }
             var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                        standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
-            settings.inducing = inducing
-            settings.batchSize = batchSize
-            settings.naturalGradients = naturalGradients
-            settings.learningRate = learningRate
+            settings.inducing = sparse.inducing
+            settings.batchSize = sparse.batchSize
+            settings.naturalGradients = sparse.naturalGradients
+            settings.learningRate = sparse.learningRate
             if talk { settings.status = { Console.error("fit: \($0)") } }
             let fitStart = clock.now
             let fitted = try DistributedFit.fit(shard, rows: rows, settings: settings, reducer: timed)
