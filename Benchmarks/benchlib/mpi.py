@@ -6,8 +6,8 @@ many ranks (docs/methods/distributed.md#cost-model).
 2. Strong scaling: one data set (N rows, global minibatch B) at 1 and 2 ranks; seconds per iteration of the
    training loop, and the part spent in allreduces.
 3. Weak scaling: N/R rows and B/R batch rows per rank, at 1 and 2 ranks.
-4. A simulated R = 64 (and 1 … 32): per-iteration compute from the two one-rank runs (a + b B: the O(M³) part
-   and the per-row part), plus calls × α ⌈log₂ R⌉ + β n · 2(R − 1)/R per iteration for the measured number of
+4. A simulated R = 64 (and 1 … 32): per-iteration compute a + b B fitted by least squares to every one-rank run
+   (the strong and weak ones and extra batch sizes: a, the batch-independent part; b, per batch row), plus calls × α ⌈log₂ R⌉ + β n · 2(R − 1)/R per iteration for the measured number of
    allreduce calls and doubles.
 
 Aggregation (`fit_latency_bandwidth`, `model`, `aggregate`) is pure and unit-tested on canned runs
@@ -24,9 +24,9 @@ import subprocess
 from . import core, proc
 
 SWIFTGP_MPI = "SwiftGP (swiftgp-mpi)"
-FULL = {"rows": 200_000, "batch": 8192, "inducing": 100, "iterations": 40, "features": 4,
+FULL = {"rows": 200_000, "batch": 8192, "inducing": 100, "iterations": 40, "features": 4, "compute_batches": [128, 1024, 4096],
         "doubles": [1, 16, 256, 4096, 65536, 262144, 1048576], "allreduce_repeats": 30, "ranks": [1, 2]}
-QUICK = {"rows": 20_000, "batch": 2048, "inducing": 50, "iterations": 15, "features": 4,
+QUICK = {"rows": 20_000, "batch": 2048, "inducing": 50, "iterations": 15, "features": 4, "compute_batches": [128],
          "doubles": [1, 256, 65536], "allreduce_repeats": 5, "ranks": [1, 2]}
 SIMULATED = [1, 2, 4, 8, 16, 32, 64]
 
@@ -92,18 +92,34 @@ def per_iteration(result):
             "calls": result["allreduce_calls"] / it, "doubles": result["allreduce_doubles"] / calls}
 
 
+def fit_compute(points):
+    """Least-squares a, b of seconds = a + b·B over (B, seconds) one-rank points; a clamped at ≥ 0."""
+    if len(points) < 2:
+        return None
+    bs = [float(p[0]) for p in points]
+    ts = [float(p[1]) for p in points]
+    mb, mt = sum(bs) / len(bs), sum(ts) / len(ts)
+    sbb = sum((x - mb) ** 2 for x in bs)
+    if sbb == 0:
+        return None
+    b = sum((x - mb) * (t - mt) for x, t in zip(bs, ts)) / sbb
+    return {"a": max(0.0, mt - b * mb), "b": b}
+
+
 def model(runs, latency, config, ranks_list=SIMULATED):
     """Predicted seconds per iteration at each R for the strong-scaling problem (global batch B) and the
-    weak-scaling one (B/2 rows per rank, as measured at R = 1 of the weak runs)."""
+    weak-scaling one (B/2 rows per rank): compute a + b·(rows per rank) from every one-rank run, plus the
+    allreduce model for the strong one-rank run's calls and doubles per iteration."""
     one_strong = next((r for r in runs if r["kind"] == "strong" and r["ranks"] == 1 and r["ok"]), None)
     one_weak = next((r for r in runs if r["kind"] == "weak" and r["ranks"] == 1 and r["ok"]), None)
-    if not one_strong or not one_weak or not latency:
+    ones = [(r["batch"], per_iteration(r["result"])["seconds"]) for r in runs
+            if r["kind"] in ("strong", "weak", "compute") and r.get("ranks") == 1 and r["ok"]]
+    compute = fit_compute(ones)
+    if not one_strong or not one_weak or not latency or not compute:
         return None
-    s, w = per_iteration(one_strong["result"]), per_iteration(one_weak["result"])
+    s = per_iteration(one_strong["result"])
     bs, bw = one_strong["batch"], one_weak["batch"]
-    # compute(B) = a + b B through the two one-rank points (no allreduce cost at R = 1).
-    b = (s["seconds"] - w["seconds"]) / (bs - bw) if bs != bw else s["seconds"] / bs
-    a = max(0.0, s["seconds"] - b * bs)
+    a, b = compute["a"], compute["b"]
     rows = []
     for r in ranks_list:
         comm = s["calls"] * allreduce_seconds(latency["alpha"], latency["beta"], s["doubles"], r)
@@ -111,7 +127,7 @@ def model(runs, latency, config, ranks_list=SIMULATED):
         weak = a + b * bw + comm
         rows.append({"ranks": r, "strong_compute": a + b * bs / r, "allreduce": comm, "strong": strong,
                      "strong_speedup": (a + b * bs) / strong, "weak": weak, "weak_efficiency": (a + b * bw) / weak})
-    return {"a": a, "b": b, "rows": rows, "calls": s["calls"], "doubles": s["doubles"]}
+    return {"a": a, "b": b, "rows": rows, "calls": s["calls"], "doubles": s["doubles"], "points": len(ones)}
 
 
 def aggregate(runs, config, quick=False):
@@ -149,7 +165,9 @@ def aggregate(runs, config, quick=False):
             ("strong_speedup", "strong speedup", "ratio"), ("weak", "weak s / iteration", "seconds"),
             ("weak_efficiency", "weak efficiency", "ratio")], predicted["rows"], notes=[
             f"compute per iteration a + b·rows: a = {predicted['a'] * 1e3:.3f} ms (O(M³) part), "
-            f"b = {predicted['b'] * 1e6:.3f} µs per batch row, from the one-rank strong and weak runs.",
+            f"b = {predicted['b'] * 1e6:.3f} µs per batch row, least squares over the {predicted['points']} one-rank runs "
+            "(B = " + ", ".join(str(r["batch"]) for r in sorted(
+                (x for x in runs if x.get("ranks") == 1 and x["kind"] != "allreduce" and x["ok"]), key=lambda x: x["batch"])) + ").",
             f"{predicted['calls']:.1f} allreduce calls per iteration of {predicted['doubles']:.0f} doubles on average; "
             "α, β from the loopback fit (shared memory: a network's α is 10–100× larger)."]))
         xs = [r["ranks"] for r in predicted["rows"]]
@@ -212,6 +230,7 @@ def run(ctx):
     # 2–3. Fits: strong (N, B at every R) and weak (N/2·R rows, B/2·R batch).
     jobs = [("strong", rk, config["rows"], config["batch"]) for rk in config["ranks"]]
     jobs += [("weak", rk, config["rows"] // 2 * rk, config["batch"] // 2 * rk) for rk in config["ranks"]]
+    jobs += [("compute", 1, config["rows"], b) for b in config.get("compute_batches", [])]
     for kind, ranks, rows, batch in jobs:
         csv = write_data(os.path.join(cache, f"mpi_{rows}x{config['features']}.csv"), rows, config["features"])
         col = csv[:-4] + ".gpcol"

@@ -825,3 +825,18 @@ class MPISuiteTests(unittest.TestCase):
         # Without the one-rank runs there is no model and no simulated table.
         bare = mpi.aggregate([r for r in runs if r["kind"] == "allreduce"], config)
         self.assertEqual([t["name"] for t in bare["tables"]], ["allreduce", "strong", "weak"])
+
+    def test_compute_fit_uses_every_one_rank_run(self):
+        mpi, runs, config = self.canned()
+        # Two extra one-rank batch sizes on the same line 0.01 + 1e-5 B, and one off it that least squares averages.
+        runs += [self.fit_run("compute", 1, 500, 0.15, 0.0), self.fit_run("compute", 1, 3000, 0.4, 0.0)]
+        fit = mpi.fit_compute([(500, 0.015), (1000, 0.02), (2000, 0.03), (3000, 0.04)])
+        self.assertAlmostEqual(fit["a"], 0.01)
+        self.assertAlmostEqual(fit["b"], 1e-5)
+        latency = {"alpha": 0.0, "beta": 0.0}
+        m = mpi.model(runs, latency, config)
+        self.assertEqual(m["points"], 4)
+        self.assertAlmostEqual(m["a"], 0.01)
+        runs.append(self.fit_run("compute", 1, 4000, 0.9, 0.0))     # 0.09 s per iteration: above the line
+        self.assertGreater(mpi.model(runs, latency, config)["b"], 1e-5)
+        self.assertIsNone(mpi.fit_compute([(1000, 0.02)]))

@@ -16,8 +16,9 @@ struct DistributedFitCommand: ParsableCommand {
             Every rank draws the same global minibatches from the seed, evaluates the rows it holds, and an \
             allreduce sums objective, gradient and natural-gradient statistics: the result equals a one-process \
             run on the same minibatches, up to rounding. Inducing inputs are a seeded sample of rows. The model \
-            file is the one `swiftgp predict` and `evaluate` read. A column file (swiftgp convert) is read shard \
-            by shard; a CSV is parsed whole by every rank.
+            file is the one `swiftgp predict` and `evaluate` read. From a column file (swiftgp convert) each rank \
+            reads only the rows of each minibatch (memory-mapped), so N is bounded by disk; from a CSV each rank \
+            streams the file and keeps its rows in memory.
 
             Examples:
               mpirun -n 2 swiftgp-mpi fit --data train.gpcol --target y --model svgp \\
@@ -89,13 +90,20 @@ struct DistributedFitCommand: ParsableCommand {
             // Rank 0 proves the output writable before any work.
             let out = world.rank == 0 ? try AtomicFile(try OutputDestination(output, inputs: [data])) : nil
             let clock = ContinuousClock(), started = clock.now
-            let (table, rows) = try ShardedTable.read(data, rank: world.rank, of: world.size)
-            if talk { Console.error("fit: \(world.size) rank(s); rank 0 holds \(rows)") }
             let list = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            let shard = try Dataset.training(table, target: target, features: list, noiseColumn: noiseColumn, requireVaryingTarget: false)
-            guard rows.population >= world.size else {
-                throw TrainingError.invalidData("\(rows.population) rows cannot be split over \(world.size) ranks")
+            // A column file is read per minibatch (memory-mapped); a CSV's shard is streamed into memory.
+            let source: any ShardSource, names: [String]
+            if ShardedTable.isColumnFile(data) {
+                let shard = try ColumnFileShard(try ColumnFile(path: data), rank: world.rank, of: world.size, target: target,
+                                                features: list, noiseColumn: noiseColumn)
+                (source, names) = (shard, shard.features)
+            } else {
+                let (table, rows) = try ShardedTable.read(data, rank: world.rank, of: world.size)
+                let shard = try Dataset.training(table, target: target, features: list, noiseColumn: noiseColumn, requireVaryingTarget: false)
+                (source, names) = (try DataShard(x: shard.x, y: shard.y, noise: shard.noise, rows: rows), shard.features)
             }
+            let rows = source.rows
+            if talk { Console.error("fit: \(world.size) rank(s); rank 0 holds \(rows)") }
             var options = FitOptions(maxIterations: iterations, seed: seed)
             let loop = LoopClock()
             if world.rank == 0 {
@@ -117,7 +125,8 @@ struct DistributedFitCommand: ParsableCommand {
             settings.learningRate = sparse.learningRate
             if talk { settings.status = { Console.error("fit: \($0)") } }
             let fitStart = clock.now
-            let fitted = try DistributedFit.fit(shard, rows: rows, settings: settings, reducer: timed)
+            let fitted = try DistributedFit.fit(source, features: names, target: target, noiseColumn: noiseColumn, source: data,
+                                                settings: settings, reducer: timed)
             let fitSeconds = (clock.now - fitStart).seconds
             // The slowest rank's times: the job waits for it.
             var times = [Double](repeating: 0, count: 2 * world.size)

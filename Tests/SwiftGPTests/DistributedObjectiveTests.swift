@@ -148,6 +148,43 @@ import GPLinearAlgebra
         #expect(one.training.iterations > 0)
     }
 
+    /// Rows read per minibatch from a memory-mapped column file give the model of the same rows in memory,
+    /// bit for bit, at R = 1 and 2.
+    @Test(arguments: [("svgp", "gaussian"), ("svgp", "poisson"), ("sgpr", "gaussian")])
+    func columnFileShardsGiveTheInMemoryModel(model: String, likelihood: String) throws {
+        let (x, y0) = Self.data(n: 70, seed: 8)
+        let y = likelihood == "poisson" ? y0.map { Double(Int(2 * $0 * $0)) } : y0
+        let path = try ColumnFileTests.written(DataTable(source: "t", columns: ["a", "y", "b"],
+                                                         values: Matrix(rows: 70, cols: 3, storage: x.column(0) + y + x.column(1))))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: "matern52"), likelihood: likelihood,
+                                   standardize: true, noiseFloor: 1e-6, options: FitOptions(maxIterations: 12, seed: 4))
+        settings.inducing = 9
+        settings.batchSize = model == "svgp" ? 20 : nil
+        let fixed = settings
+        for r in [1, 2] {
+            let fromFile = try ThreadReducers.run(r) { rank, reducer in
+                let shard = try ColumnFileShard(try ColumnFile(path: path), rank: rank, of: r, target: "y")
+                #expect(shard.features == ["a", "b"])
+                return try DistributedFit.fit(shard, features: shard.features, target: "y", noiseColumn: nil, source: path,
+                                              settings: fixed, reducer: reducer)
+            }
+            let shards = try DataShard.split(x: x, y: y, into: r)
+            let inMemory = try ThreadReducers.run(r) { rank, reducer in
+                let s = shards[rank]
+                return try DistributedFit.fit(Dataset(source: "t", features: ["a", "b"], target: "y", x: s.x, y: s.y), rows: s.rows,
+                                              settings: fixed, reducer: reducer)
+            }
+            for (a, b) in zip(fromFile, inMemory) {
+                #expect(a.file.training.objective == b.file.training.objective)
+                #expect(a.file.kernel == b.file.kernel && a.file.likelihood == b.file.likelihood && a.file.state == b.file.state)
+            }
+            #expect(fromFile[0].file.training.iterations == 12)
+        }
+        #expect(throws: DataError.self) { try ColumnFileShard(try ColumnFile(path: path), rank: 0, of: 1, target: "z") }
+        #expect(throws: TrainingError.self) { try ColumnFileShard(try ColumnFile(path: path), rank: 70, of: 71, target: "y") }
+    }
+
     @Test func badShardsAreRefused() throws {
         let (x, y) = Self.data(n: 10, seed: 1)
         #expect(throws: TrainingError.self) { try DataShard(x: x, y: Array(y.prefix(9)), rows: RowShard(rank: 0, of: 1, population: 10)) }

@@ -14,10 +14,24 @@ import GPLinearAlgebra
 /// regression likelihoods (not softmax); sgpr without per-point noise variances.
 /// - Complexity: that of the objective per iteration, plus O(n_r d) and a few reductions of O(M d) doubles.
 public enum DistributedFit {
-    /// Fits `settings.model` ("svgp" or "sgpr") to the data of which `shard` holds the rows `rows`.
-    /// - Throws: `ConfigurationError` for another model or likelihood, `DatasetError` for unusable targets,
-    ///   `TrainingError` / `ReductionError` / numerical failures.
+    /// Fits `settings.model` ("svgp" or "sgpr") to the data of which `shard` holds the rows `rows` (in memory).
+    /// - Throws: as `fit(_:features:target:noiseColumn:source:settings:reducer:)`.
     public static func fit(_ shard: Dataset, rows: RowShard, settings: FitSettings, reducer: any Reducer) throws -> TrainedModel {
+        guard shard.count == rows.count else {
+            throw TrainingError.invalidData("the shard holds \(shard.count) rows but \(rows) was assigned")
+        }
+        return try fit(try DataShard(x: shard.x, y: shard.y, noise: shard.noise, rows: rows), features: shard.features,
+                       target: shard.target ?? "y", noiseColumn: shard.noiseColumn, source: shard.source, settings: settings,
+                       reducer: reducer)
+    }
+
+    /// Fits `settings.model` ("svgp" or "sgpr") to the data of which `data` holds this process's rows: in memory,
+    /// or a `ColumnFileShard` whose rows are read per minibatch (svgp; sgpr, which needs every row at every
+    /// evaluation, reads the shard into memory). `source` names the data in messages.
+    /// - Throws: `ConfigurationError` for another model or likelihood, `DatasetError` for unusable targets,
+    ///   `TrainingError` / `ReductionError` / numerical failures, the source's read errors.
+    public static func fit(_ data: any ShardSource, features: [String], target: String, noiseColumn: String?, source: String,
+                           settings: FitSettings, reducer: any Reducer) throws -> TrainedModel {
         let (kind, likelihoodName) = try ModelKinds.resolve(model: settings.model, likelihood: settings.likelihood, kernel: settings.kernel)
         guard kind.name == "svgp" || kind.name == "sgpr" else {
             throw ConfigurationError.unknownModel(kind.name, valid: ["svgp", "sgpr"])
@@ -27,39 +41,32 @@ public enum DistributedFit {
             throw ConfigurationError.unsupportedLikelihood(model: "distributed \(kind.name)", likelihood: likelihoodName,
                                                            supported: kind.likelihoods.filter { kind.task(for: $0) != .multiclassClassification })
         }
-        if kind.name == "sgpr" && shard.noise != nil {
+        if noiseColumn != nil { try ModelKinds.checkNoiseSupport(kind, likelihood: likelihoodName) }
+        if kind.name == "sgpr" && noiseColumn != nil {
             throw ConfigurationError.noiseUnsupported(model: "distributed sgpr", likelihood: likelihoodName, supported: ["svgp"])
         }
-        guard shard.count == rows.count else {
-            throw TrainingError.invalidData("the shard holds \(shard.count) rows but \(rows) was assigned")
+        let rows = data.rows
+        guard rows.count > 0 else {
+            throw TrainingError.invalidData("\(source): \(rows.population) rows cannot be split over \(rows.size) processes")
         }
-        let target = shard.target ?? "y"
-        var y = shard.y
-        var classes: [Double]? = nil
-        switch task {
-        case .regression: break
-        case .countRegression:
-            for (r, v) in y.enumerated() where v < 0 || v != v.rounded() {
-                throw DatasetError.notCount(path: shard.source, line: rows.start + r + 2, column: target, value: v)
-            }
-        case .binaryClassification:
-            classes = try globalClasses(y, rows: rows, source: shard.source, column: target, reducer: reducer)
-            y = y.map { $0 == classes![1] ? 1 : 0 }
-        case .multiclassClassification: break
+        let labels = try checkTargets(data, task: task, source: source, target: target, noiseColumn: noiseColumn)
+        let classes = task == .binaryClassification
+            ? try globalClasses(labels, rows: rows, source: source, column: target, reducer: reducer) : nil
+        let (xScale, yScale, spread) = try globalMoments(data, reducer: reducer)
+        if task == .regression && spread == 0 {
+            throw DatasetError.constantTarget(path: source, column: target, value: try data.fetch([0]).y[0])
         }
-        let xScale = settings.standardize ? try globalStandardization(shard.x, reducer: reducer) : nil
-        let yScale = settings.standardize && task == .regression ? try globalStandardization(Matrix(column: y), reducer: reducer) : nil
-        if task == .regression, try globalSpread(y, reducer: reducer) == 0 {
-            throw DatasetError.constantTarget(path: shard.source, column: target, value: y.first ?? 0)
+        let useX = settings.standardize ? xScale : nil
+        let useY = settings.standardize && task == .regression ? yScale : nil
+        if let useX, !(useX.mean + useX.scale).allSatisfy(\.isFinite) {
+            throw TrainingError.invalidData("\(source): a column's mean or spread overflows: it cannot be standardised")
         }
-        let x = xScale?.apply(shard.x) ?? shard.x
-        let ys = yScale?.apply(y) ?? y
-        let noiseScale = yScale.map { 1 / ($0.scale[0] * $0.scale[0]) } ?? 1
-        let data = try DataShard(x: x, y: ys, noise: shard.noise?.map { $0 * noiseScale }, rows: rows)
+        let shard = TransformedShard(base: data, xScale: useX, yScale: useY, positive: classes?[1],
+                                     noiseScale: useY.map { 1 / ($0.scale[0] * $0.scale[0]) } ?? 1)
         var options = settings.options
         options.screen = nil
         if let progress = options.progress {
-            let shift = -Double(rows.population) * Math.log(yScale?.scale[0] ?? 1)
+            let shift = -Double(rows.population) * Math.log(useY?.scale[0] ?? 1)
             options.progress = { p in
                 var q = p
                 q.objective += shift
@@ -68,9 +75,9 @@ public enum DistributedFit {
         }
         let m = min(settings.inducing, rows.population)
         settings.status?("choosing \(m) inducing points (a seeded sample of the \(rows.population) rows)")
-        let z = try gatherRows(InducingPointSample.rows(m, of: rows.population, seed: settings.options.seed), from: x,
-                               rows: rows, reducer: reducer)
-        let kernel = settings.kernel.makeKernel(dimension: x.cols)
+        let z = try gatherRows(InducingPointSample.rows(m, of: rows.population, seed: settings.options.seed), from: shard,
+                               reducer: reducer)
+        let kernel = settings.kernel.makeKernel(dimension: data.inputDimension)
         let state: TrainedState
         if kind.name == "svgp" {
             guard let entry = LikelihoodCatalogue.entry(named: likelihoodName) else {
@@ -86,7 +93,7 @@ public enum DistributedFit {
                     stepSize: gaussian && settings.batchSize == nil ? 1 : 0.1, initialStepSize: gaussian ? nil : 1e-3,
                     rampIterations: gaussian ? 0 : 50))))
             }
-            var objective = try DistributedSVGPObjective(model: model, shards: [data], reducer: reducer)
+            var objective = try DistributedSVGPObjective(model: model, shards: [shard], reducer: reducer)
             let report = try Trainer.fit(&objective, options: options)
             let posterior = try objective.model.posterior()
             state = TrainedState(
@@ -96,8 +103,9 @@ public enum DistributedFit {
                 state: .inducingPoints(InducingPointState(posterior)),
                 predictor: InducingPredictor(posterior: posterior, task: task, classes: classes))
         } else {
+            let all = try shard.fetch(Array(0..<rows.count))
             let model = SGPR(kernel: kernel, likelihood: GaussianLikelihood(variance: 1, floor: settings.noiseFloor), inducing: z)
-            var objective = try DistributedSGPRBound(model: model, shards: [data], reducer: reducer)
+            var objective = try DistributedSGPRBound(model: model, shards: [try DataShard(x: all.x, y: all.y, rows: rows)], reducer: reducer)
             let report = try Trainer.fit(&objective, options: options)
             let posterior = try objective.posterior()
             state = TrainedState(
@@ -108,48 +116,68 @@ public enum DistributedFit {
                 predictor: InducingPredictor(posterior: posterior, task: .regression, classes: nil))
         }
         return try TrainedModel.assemble(state, kind: kind, task: task, settings: settings, points: rows.population,
-                                         features: shard.features, target: target, noiseColumn: shard.noiseColumn,
-                                         classes: classes, xScale: xScale, yScale: yScale)
+                                         features: features, target: target, noiseColumn: noiseColumn,
+                                         classes: classes, xScale: useX, yScale: useY)
     }
 
-    /// Means and population standard deviations of the columns of the global data (two reductions: the
-    /// sums, then the squared deviations from the global mean); a column without spread keeps scale 1.
-    /// - Throws: `ReductionError`; `TrainingError.invalidData` when a column overflows.
-    static func globalStandardization(_ x: Matrix, reducer: any Reducer) throws -> Standardization {
-        var sums = (0..<x.cols).map { x.column($0).reduce(0, +) } + [Double(x.rows)]
+    /// One pass over this process's rows: counts must be whole and ≥ 0, noise variances ≥ 0, binary labels at
+    /// most two distinct values (returned). Line numbers are the global row + 2 (a CSV's line of that row).
+    /// - Throws: `DatasetError`.
+    static func checkTargets(_ data: any ShardSource, task: ModelTask, source: String, target: String,
+                             noiseColumn: String?) throws -> [Double] {
+        var labels: [Double] = []
+        var offset = data.rows.start
+        try data.forEachBlock { b in
+            for (r, v) in b.y.enumerated() {
+                switch task {
+                case .countRegression where v < 0 || v != v.rounded():
+                    throw DatasetError.notCount(path: source, line: offset + r + 2, column: target, value: v)
+                case .binaryClassification where !labels.contains(v):
+                    guard labels.count < 2 else {
+                        throw DatasetError.notBinary(path: source, line: offset + r + 2, column: target, value: v, seen: labels)
+                    }
+                    labels.append(v)
+                default: break
+                }
+            }
+            if let noise = b.noise, let r = noise.firstIndex(where: { $0 < 0 }) {
+                throw DatasetError.badNoiseVariance(path: source, line: offset + r + 2, column: noiseColumn ?? "noise", value: noise[r])
+            }
+            offset += b.y.count
+        }
+        return labels
+    }
+
+    /// Means and population standard deviations of the inputs' columns and of the targets over every process
+    /// (two passes, two reductions: the sums, then the squared deviations from the global means); a column without
+    /// spread keeps scale 1. Also Σ (y − ȳ)² (0 for a constant target).
+    /// - Throws: `ReductionError`, the source's read errors.
+    static func globalMoments(_ data: any ShardSource, reducer: any Reducer) throws -> (x: Standardization, y: Standardization, spread: Double) {
+        let d = data.inputDimension
+        var sums = [Double](repeating: 0, count: d + 2)
+        try data.forEachBlock { b in
+            for c in 0..<d { sums[c] += b.x.column(c).reduce(0, +) }
+            sums[d] += b.y.reduce(0, +)
+            sums[d + 1] += Double(b.y.count)
+        }
         try reducer.sum(&sums)
-        let n = sums[x.cols]
-        let mean = (0..<x.cols).map { sums[$0] / n }
-        var squares = (0..<x.cols).map { c in x.column(c).reduce(0) { $0 + ($1 - mean[c]) * ($1 - mean[c]) } }
+        let n = sums[d + 1]
+        let mean = sums[0...d].map { $0 / n }
+        var squares = [Double](repeating: 0, count: d + 1)
+        try data.forEachBlock { b in
+            for c in 0..<d { squares[c] += b.x.column(c).reduce(0) { $0 + ($1 - mean[c]) * ($1 - mean[c]) } }
+            squares[d] += b.y.reduce(0) { $0 + ($1 - mean[d]) * ($1 - mean[d]) }
+        }
         try reducer.sum(&squares)
         let scale = squares.map { $0 / n > 0 ? ($0 / n).squareRoot() : 1 }
-        guard mean.allSatisfy(\.isFinite), scale.allSatisfy(\.isFinite) else {
-            throw TrainingError.invalidData("a column's mean or spread overflows: it cannot be standardised")
-        }
-        return Standardization(mean: mean, scale: scale)
-    }
-
-    /// Σ (y − ȳ)² over every process (0 for a constant target).
-    static func globalSpread(_ y: [Double], reducer: any Reducer) throws -> Double {
-        var s = [y.reduce(0, +), Double(y.count)]
-        try reducer.sum(&s)
-        let mean = s[0] / s[1]
-        var d = [y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }]
-        try reducer.sum(&d)
-        return d[0]
+        return (Standardization(mean: Array(mean[0..<d]), scale: Array(scale[0..<d])),
+                Standardization(mean: [mean[d]], scale: [scale[d]]), squares[d])
     }
 
     /// The two classes of binary labels over every process: each process contributes its (at most two)
     /// distinct values in its own slots of one reduction.
     /// - Throws: `DatasetError.notBinary` / `.singleClass`.
-    static func globalClasses(_ y: [Double], rows: RowShard, source: String, column: String, reducer: any Reducer) throws -> [Double] {
-        var local: [Double] = []
-        for (r, v) in y.enumerated() where !local.contains(v) {
-            guard local.count < 2 else {
-                throw DatasetError.notBinary(path: source, line: rows.start + r + 2, column: column, value: v, seen: local)
-            }
-            local.append(v)
-        }
+    static func globalClasses(_ local: [Double], rows: RowShard, source: String, column: String, reducer: any Reducer) throws -> [Double] {
         var slots = [Double](repeating: 0, count: 3 * rows.size)
         slots[3 * rows.rank] = Double(local.count)
         for (i, v) in local.enumerated() { slots[3 * rows.rank + 1 + i] = v }
@@ -168,13 +196,16 @@ public enum DistributedFit {
     /// The global rows `indices` of the data whose rows `rows` this process holds in `x`: each process writes
     /// the rows it holds, one reduction sums them (every other entry is 0).
     /// - Complexity: O(|indices| d) and one reduction of as many doubles.
-    static func gatherRows(_ indices: [Int], from x: Matrix, rows: RowShard, reducer: any Reducer) throws -> Matrix {
-        var out = [Double](repeating: 0, count: indices.count * x.cols)
-        for (i, g) in indices.enumerated() where rows.contains(g) {
-            for c in 0..<x.cols { out[i + c * indices.count] = x[g - rows.start, c] }
+    static func gatherRows(_ indices: [Int], from data: any ShardSource, reducer: any Reducer) throws -> Matrix {
+        let rows = data.rows, d = data.inputDimension
+        let mine = indices.enumerated().filter { rows.contains($0.element) }
+        let b = try data.fetch(mine.map { $0.element - rows.start })
+        var out = [Double](repeating: 0, count: indices.count * d)
+        for (k, (i, _)) in mine.enumerated() {
+            for c in 0..<d { out[i + c * indices.count] = b.x[k, c] }
         }
         try reducer.sum(&out)
-        return Matrix(rows: indices.count, cols: x.cols, storage: out)
+        return Matrix(rows: indices.count, cols: d, storage: out)
     }
 }
 

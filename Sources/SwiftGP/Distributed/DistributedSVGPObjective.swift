@@ -8,20 +8,21 @@ import GPLinearAlgebra
 /// and takes the identical step.
 ///
 /// `shards` are the parts this process holds: one under MPI, several when one process simulates R
-/// (tests, with `SerialReducer`). No start screen (`dataSummary` is nil): it would need the data in one place.
+/// (tests, with `SerialReducer`); each a `ShardSource`, so only a batch's rows are ever fetched (from memory, or
+/// from a memory-mapped column file). No start screen (`dataSummary` is nil): it would need the data in one place.
 /// - Complexity: O(|B ∩ shards| M² + M³) per evaluation and one allreduce of p + 2 doubles; natural-gradient
 ///   steps one allreduce of L(M² + M) + 1 doubles.
 public struct DistributedSVGPObjective: ModelObjective, Sendable {
     public var model: SVGP
-    public let shards: [DataShard]
+    public let shards: [any ShardSource]
     public let reducer: any Reducer
     /// N, the global row count.
     public let population: Int
 
     /// - Throws: `TrainingError.invalidData` when the shards do not belong to one data set of the model's width.
-    public init(model: SVGP, shards: [DataShard], reducer: any Reducer) throws {
+    public init(model: SVGP, shards: [any ShardSource], reducer: any Reducer) throws {
         guard let first = shards.first else { throw TrainingError.invalidData("a process holds no shard") }
-        guard shards.allSatisfy({ $0.rows.population == first.rows.population && $0.x.cols == model.inputDimension }) else {
+        guard shards.allSatisfy({ $0.rows.population == first.rows.population && $0.inputDimension == model.inputDimension }) else {
             throw TrainingError.invalidData("shards of different data sets, or inputs without \(model.inputDimension) columns")
         }
         guard shards.allSatisfy({ $0.rows.count > 0 }) else {
@@ -43,17 +44,16 @@ public struct DistributedSVGPObjective: ModelObjective, Sendable {
     /// The part of the ELBO on the rows `local` of `shard`, scaled by `scale`, minus the KL when `withKL`.
     /// A process with no rows of the batch but the KL evaluates one row at weight 0 (its data gradient is
     /// then exactly 0).
-    private func partial(_ shard: DataShard, rows local: [Int], scale: Double, withKL: Bool,
+    private func partial(_ shard: any ShardSource, rows local: [Int], scale: Double, withKL: Bool,
                          gradient: Bool) throws -> Evaluation {
         let zero = ReducedEvaluation(parameters).zero()
         if local.isEmpty && !withKL { return zero }
-        let rows = local.isEmpty ? [0] : local
         let weight = local.isEmpty ? 0 : scale
-        let part = SVGPObjective(model: model, x: shard.x, y: shard.y, noise: shard.noise)
+        let b = try shard.fetch(local.isEmpty ? [0] : local)
+        let part = SVGPObjective(model: model, x: b.x, y: b.y, noise: b.noise)
         let tape = Tape()
         let leaves = ParameterLeaves(parameters, on: tape)
-        let (ve, kl) = try part.terms(on: tape, parameters: leaves, xb: shard.x.selectingRows(rows), yb: rows.map { shard.y[$0] },
-                                      sb: shard.noise.map { n in rows.map { n[$0] } })
+        let (ve, kl) = try part.terms(on: tape, parameters: leaves, xb: b.x, yb: b.y, sb: b.noise)
         let out = withKL ? weight * ve - kl : weight * ve
         guard gradient else { return Evaluation(value: out.scalar, gradient: zero.gradient, jitter: tape.maxJitter) }
         return Evaluation(value: out.scalar, gradient: tape.gradients(of: out, withRespectTo: leaves.all).map(\.storage),
@@ -105,7 +105,8 @@ public struct DistributedSVGPObjective: ModelObjective, Sendable {
         var v = [Double](repeating: 0, count: 1 + latents * (m * m + m))
         do {
             for (k, rows) in localRows(batch).enumerated() where !rows.isEmpty {
-                let s = try model.naturalGradientStatistics(shards[k].x, shards[k].y, noise: shards[k].noise, batch: rows, scale: scale)
+                let b = try shards[k].fetch(rows)
+                let s = try model.naturalGradientStatistics(b.x, b.y, noise: b.noise, batch: nil, scale: scale)
                 for l in 0..<latents {
                     let at = 1 + l * (m * m + m)
                     for i in 0..<(m * m) { v[at + i] += s[l].precision.storage[i] }
