@@ -185,6 +185,31 @@ import GPLinearAlgebra
         #expect(throws: TrainingError.self) { try ColumnFileShard(try ColumnFile(path: path), rank: 70, of: 71, target: "y") }
     }
 
+    /// A shard whose reads fail: the failure must reach every rank through the reduction (a rank that skipped it
+    /// would leave the others waiting forever), as a `ReductionError` on all of them.
+    struct FailingShard: ShardSource {
+        let base: DataShard
+        var rows: RowShard { base.rows }
+        var inputDimension: Int { base.inputDimension }
+        func fetch(_ local: [Int]) throws -> DataBatch { throw ColumnFileError.unreadable(path: "failing", reason: "test") }
+    }
+
+    @Test func aFailureOnOneRankReachesEveryRank() throws {
+        let (x, y) = Self.data(n: 40, seed: 6)
+        let model = try Self.svgp(GaussianLikelihood(variance: 0.1), x)
+        let shards = try DataShard.split(x: x, y: y, into: 2)
+        let outcomes = try ThreadReducers.run(2) { rank, reducer -> [String] in
+            let shard: any ShardSource = rank == 1 ? FailingShard(base: shards[1]) : shards[0]
+            var objective = try DistributedSVGPObjective(model: model, shards: [shard], reducer: reducer)
+            func outcome(_ body: () throws -> Void) -> String {
+                do { try body(); return "ok" } catch is ReductionError { return "reduction" } catch { return "\(error)" }
+            }
+            return [outcome { _ = try objective.evaluate(batch: nil) }, outcome { _ = try objective.fullValue() },
+                    outcome { try objective.update(.naturalGradient(stepSize: 0.5), parameters: ["q.mean", "q.sqrt"], batch: [0, 39]) }]
+        }
+        #expect(outcomes == [["reduction", "reduction", "reduction"], ["reduction", "reduction", "reduction"]])
+    }
+
     @Test func badShardsAreRefused() throws {
         let (x, y) = Self.data(n: 10, seed: 1)
         #expect(throws: TrainingError.self) { try DataShard(x: x, y: Array(y.prefix(9)), rows: RowShard(rank: 0, of: 1, population: 10)) }
