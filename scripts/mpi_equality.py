@@ -3,7 +3,7 @@
 ranks on one machine gives the model of the one-process run on the same global minibatches, to rounding.
 
 For svgp with a Gaussian likelihood (natural gradients + Adam on minibatches), svgp with a Bernoulli and a
-Poisson likelihood (Adam on minibatches) and sgpr (L-BFGS on the summed statistics), every number of the
+Student-t likelihood (Adam on minibatches) and a Poisson one (ramped natural gradients + Adam), and sgpr (L-BFGS on the summed statistics), every number of the
 model file (kernel, likelihood, inducing inputs, q(u), objective) must agree with the R = 1 run to a
 relative 1e-9. The data are seeded; the runs read a column file written by `swiftgp convert` (R = 2 also
 reads the CSV, which must give the same model). Standard library only. Environment: MPIRUN (mpirun and its
@@ -80,6 +80,9 @@ def main():
         ("svgp-bernoulli", ["--target", "label", "--features", "a,b,c", "--model", "svgp", "--likelihood", "bernoulli",
                             "--inducing", "10", "--batch-size", "48", "--iterations", "20", "--learning-rate", "0.03",
                             "--seed", "5"]),
+        ("svgp-studentt", ["--target", "y", "--features", "a,b,c", "--model", "svgp", "--likelihood", "studentt",
+                           "--inducing", "10", "--batch-size", "40", "--iterations", "15", "--learning-rate", "0.02",
+                           "--seed", "8"]),
         ("svgp-poisson", ["--target", "count", "--features", "a,b,c", "--model", "svgp", "--likelihood", "poisson",
                           "--inducing", "10", "--batch-size", "64", "--iterations", "20", "--natural-gradients",
                           "--seed", "2"]),
