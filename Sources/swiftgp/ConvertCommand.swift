@@ -11,7 +11,8 @@ struct ConvertCommand: ParsableCommand {
             The column file holds the CSV's header names and its values as float64, row-major, behind a \
             checksummed header (docs/methods/distributed.md#the-column-file). A process of a distributed fit reads \
             only its rows: one seek and one contiguous read. The file is written atomically (a temporary file \
-            renamed into place). Prints the row and column counts on standard error unless --quiet.
+            renamed into place). The CSV is streamed (counted, then parsed a block of rows at a time), so a file of \
+            any length converts in bounded memory. Prints the row and column counts on standard error unless --quiet.
 
             Example:
               swiftgp convert datasets/diabetes/diabetes_train.csv --output diabetes.gpcol
@@ -30,9 +31,8 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let out = try AtomicFile(try OutputDestination(output, inputs: [data]))
-        let table = try DataTable.read(csv: data)
-        ColumnFile.write(table, to: out)
+        let (columns, rows) = try ColumnFile.convert(csv: data, to: out)
         try out.commit()
-        if !quiet { Console.error("convert: \(table.rowCount) rows × \(table.columns.count) columns → \(out.destination.display)") }
+        if !quiet { Console.error("convert: \(rows) rows × \(columns.count) columns → \(out.destination.display)") }
     }
 }

@@ -78,6 +78,38 @@ import GPLinearAlgebra
         #expect(!ShardedTable.isColumnFile(path + ".missing"))
     }
 
+    /// Streaming conversion, a block of rows at a time, gives the column file of the whole table, and names the
+    /// file's own line of a bad cell in a later block.
+    @Test func streamingConversionEqualsTheWholeTable() throws {
+        var g = SeededGenerator(seed: 9)
+        var rows = (0..<50).map { i in "\(g.normal()),\"\(i)\",\(g.uniform())" }
+        // LF and CRLF line endings alternate (built from scalars: "\r\n" is one Character in Swift).
+        func text() -> String {
+            "a,\"b,c\",y\r\n" + rows.enumerated().map { $1 + ($0 % 2 == 0 ? "\n" : "\r\n") }.joined()
+        }
+        let text0 = text()
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("conv-\(UUID().uuidString).csv").path
+        try text0.write(toFile: csv, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let path = csv + ".gpcol"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for block in [1, 7, 50, 1000] {
+            let out = try AtomicFile(try OutputDestination(path))
+            let (columns, rows) = try ColumnFile.convert(csv: csv, to: out, block: block)
+            try out.commit()
+            let whole = try DataTable.read(csv: csv)
+            #expect(columns == whole.columns && rows == 50)
+            #expect(try ColumnFile(path: path).read(rows: 0..<50).values == whole.values)
+        }
+        rows[29] = "1,2,x"                                        // line 31 of the file, in the 5th block of 7
+        try text().write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = try AtomicFile(try OutputDestination(path))
+        #expect(throws: DataError.nonNumeric(path: csv, line: 31, column: "y", value: "x")) {
+            try ColumnFile.convert(csv: csv, to: out, block: 7)
+        }
+        out.abandon()
+    }
+
     @Test func crcMatchesTheStandardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }

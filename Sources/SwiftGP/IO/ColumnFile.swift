@@ -119,6 +119,11 @@ public struct ColumnFile: Sendable, Equatable {
     /// - Complexity: O(rows × columns); memory O(1 MiB) of buffer.
     public static func write(_ table: DataTable, to out: AtomicFile) {
         out.write(header(columns: table.columns, rows: table.rowCount))
+        writeRows(table, to: out)
+    }
+
+    /// The rows of `table` as float64, row-major (the data part of a column file).
+    static func writeRows(_ table: DataTable, to out: AtomicFile) {
         let c = table.columns.count
         var row = [UInt8](repeating: 0, count: 8 * c)
         for r in 0..<table.rowCount {
