@@ -4,6 +4,9 @@
 # The project's own builds compile the numerical targets for this CPU (-march=native, Package.swift);
 # packages that depend on SwiftGP get the portable build. SWIFTGP_NATIVE=0 make test tests the portable one.
 export SWIFTGP_NATIVE ?= 1
+# The optional MPI product (swiftgp-mpi, Package.swift): bootstrap installs Open MPI, so the project's own
+# builds include it. SWIFTGP_MPI=0 make test builds and tests without it.
+export SWIFTGP_MPI ?= 1
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -20,6 +23,7 @@ test: bootstrap
 	python3 -m unittest discover -s Benchmarks/tests
 	swift test -c release -Xswiftc -enable-testing
 	scripts/consumer-check.sh
+	if [ "$(SWIFTGP_MPI)" = 1 ]; then scripts/mpi-check.sh; fi
 
 bench: bootstrap
 	Benchmarks/run

@@ -10,6 +10,24 @@ import PackageDescription
 let native = Context.environment["SWIFTGP_NATIVE"] == "1"
 let nativeCode: [SwiftSetting] = native ? [.unsafeFlags(["-Xcc", "-march=native", "-Xcc", "-fno-math-errno"])] : []
 
+/// The distributed fit over MPI is opt-in too: with `SWIFTGP_MPI=1` (the Makefile sets it once scripts/bootstrap.sh
+/// has installed Open MPI) the package gains the system library CMPI (Open MPI through `pkg-config ompi`), the
+/// target GPMPI (the allreduce `Reducer`) and the executable `swiftgp-mpi`. Without it nothing needs MPI: the core
+/// library, `swiftgp` and packages that depend on SwiftGP build on a machine without Open MPI
+/// (docs/methods/distributed.md#building).
+let mpi = Context.environment["SWIFTGP_MPI"] == "1"
+let mpiProducts: [Product] = mpi ? [.executable(name: "swiftgp-mpi", targets: ["swiftgp-mpi"])] : []
+let mpiTargets: [Target] = mpi ? [
+    // Open MPI's C API; shim.h turns its handle macros (MPI_COMM_WORLD, MPI_DOUBLE, MPI_SUM) into functions.
+    .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+    // The MPI allreduce behind the core library's `Reducer` protocol.
+    .target(name: "GPMPI", dependencies: ["CMPI", "SwiftGP"]),
+    // `mpirun -n R swiftgp-mpi fit ...`: the data-parallel SVGP/SGPR fit.
+    .executableTarget(
+        name: "swiftgp-mpi",
+        dependencies: ["GPMPI", "SwiftGP", "GPCommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+] : []
+
 let package = Package(
     name: "SwiftGP",
     products: [
@@ -17,7 +35,7 @@ let package = Package(
         .library(name: "GPLinearAlgebra", targets: ["GPLinearAlgebra"]),
         .library(name: "GPPlot", targets: ["GPPlot"]),
         .executable(name: "swiftgp", targets: ["swiftgp"]),
-    ],
+    ] + mpiProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // `swift package generate-documentation --target SwiftGP` (the DocC catalogue Sources/SwiftGP/SwiftGP.docc).
@@ -34,10 +52,12 @@ let package = Package(
         .target(name: "GPPlot"),
         // The library.
         .target(name: "SwiftGP", dependencies: ["GPLinearAlgebra"], swiftSettings: nativeCode),
+        // Option declarations the command lines share (swiftgp fit, swiftgp-mpi fit).
+        .target(name: "GPCommandOptions", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The command line.
         .executableTarget(
             name: "swiftgp",
-            dependencies: ["SwiftGP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["SwiftGP", "GPCommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Notebooks: tutorial scripts that run, print and draw.
         .executableTarget(
             name: "ExactRegressionNotebook", dependencies: ["SwiftGP", "GPPlot"],
@@ -72,5 +92,5 @@ let package = Package(
         // README.md's and docs/' Swift snippets (scripts/snippets.py), with only `import SwiftGP`.
         .testTarget(name: "SnippetTests", dependencies: ["SwiftGP"]),
         .testTarget(name: "CLITests", dependencies: ["SwiftGP", "GPTestSupport", "swiftgp"]),
-    ]
+    ] + mpiTargets
 )

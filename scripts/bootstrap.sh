@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system libraries SwiftGP links against (OpenBLAS + LAPACKE, SuiteSparse CHOLMOD),
-# with apt-get, only when they are missing. Quiet when everything is present.
+# Installs the system libraries SwiftGP links against (OpenBLAS + LAPACKE, SuiteSparse CHOLMOD), and Open MPI
+# for the optional distributed fit (swiftgp-mpi, built with SWIFTGP_MPI=1: Package.swift), with apt-get, only
+# when they are missing (pkg-config: Package.swift finds Open MPI through `pkg-config ompi`). Quiet when everything
+# is present.
 set -euo pipefail
-needed=(liblapacke-dev libopenblas-dev libsuitesparse-dev)
+needed=(liblapacke-dev libopenblas-dev libsuitesparse-dev libopenmpi-dev openmpi-bin pkg-config)
 missing=()
 for pkg in "${needed[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

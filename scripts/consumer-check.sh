@@ -43,6 +43,6 @@ print("consumer: f(1.5) = \(f.mean[0]) (sin 1.5 = \(Math.sin(1.5)))")
 SOURCE
 
 cd "$tmp/Consumer"
-env -u SWIFTGP_NATIVE swift build --scratch-path "$tmp/Consumer/.build" 2>&1 | tail -3
-env -u SWIFTGP_NATIVE swift run --skip-build --scratch-path "$tmp/Consumer/.build" Consumer
+env -u SWIFTGP_NATIVE -u SWIFTGP_MPI swift build --scratch-path "$tmp/Consumer/.build" 2>&1 | tail -3
+env -u SWIFTGP_NATIVE -u SWIFTGP_MPI swift run --skip-build --scratch-path "$tmp/Consumer/.build" Consumer
 echo "consumer-check: a package depending on SwiftGP from: \"1.0.0\" builds and runs"

@@ -8,15 +8,16 @@ import subprocess
 import sys
 import time
 
-from . import classification, core, dklgp, env, exact, gpssm, io, magma, proc, spatial, statespace, svgp
+from . import classification, core, dklgp, env, exact, gpssm, io, magma, mpi, proc, spatial, statespace, svgp
 
 SUITES = {"exact": exact.run, "io": io.run, "spatial": spatial.run, "statespace": statespace.run, "svgp": svgp.run,
-          "classification": classification.run, "magma": magma.run, "gpssm": gpssm.run, "dklgp": dklgp.run}
+          "classification": classification.run, "magma": magma.run, "gpssm": gpssm.run, "dklgp": dklgp.run,
+          "mpi": mpi.run}
 AGGREGATORS = {"exact": exact.aggregate, "io": io.aggregate, "spatial": spatial.aggregate,
                "statespace": statespace.aggregate, "svgp": svgp.aggregate, "classification": classification.aggregate,
-               "magma": magma.aggregate, "gpssm": gpssm.aggregate, "dklgp": dklgp.aggregate}
+               "magma": magma.aggregate, "gpssm": gpssm.aggregate, "dklgp": dklgp.aggregate, "mpi": mpi.aggregate}
 # Suites that probe only the peers they run (the others share the probe of every selected peer).
-OWN_PEERS = {"classification", "magma"}
+OWN_PEERS = {"classification", "magma", "mpi"}
 PLANNED = ()
 SCRATCH = ".build-bench"
 PORTABLE_SCRATCH = ".build-bench-portable"

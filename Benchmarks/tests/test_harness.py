@@ -765,3 +765,78 @@ class ClassificationSuiteTests(unittest.TestCase):
         self.assertEqual(report["warnings"], ["b: SwiftGP run failed"])
         self.assertIn("| a |", core.markdown_report(report))
 
+
+
+class MPISuiteTests(unittest.TestCase):
+    """Suite `mpi`: the latency/bandwidth fit, the per-iteration cost model and the tables from canned runs."""
+
+    @staticmethod
+    def fit_run(kind, ranks, batch, loop, reduce, iterations=10, calls=12, doubles=1200):
+        return {"kind": kind, "ranks": ranks, "rows": 1000 * ranks, "batch": batch, "ok": True, "error": None,
+                "result": {"ranks": ranks, "rows": 1000, "iterations": iterations, "loop_seconds": loop,
+                           "allreduce_seconds": reduce, "allreduce_calls": calls, "allreduce_doubles": doubles}}
+
+    def canned(self):
+        from benchlib import mpi
+        alpha, beta = 2e-6, 1e-9
+        runs = [{"kind": "allreduce", "ok": True, "doubles": n, "seconds": alpha + beta * n, "error": None}
+                for n in (1, 100, 10000, 1000000)]
+        # compute(B) = 0.01 + 1e-5 B: B = 2000 → 0.03 s, B = 1000 → 0.02 s per iteration.
+        runs += [self.fit_run("strong", 1, 2000, 0.3, 0.0), self.fit_run("strong", 2, 2000, 0.22, 0.01),
+                 self.fit_run("weak", 1, 1000, 0.2, 0.0), self.fit_run("weak", 2, 2000, 0.25, 0.01)]
+        return mpi, runs, {"rows": 2000, "batch": 2000, "inducing": 10}
+
+    def test_latency_bandwidth_fit_recovers_the_line(self):
+        from benchlib import mpi
+        fit = mpi.fit_latency_bandwidth([(n, 3e-6 + 2e-10 * n) for n in (1, 10, 1000, 100000)])
+        self.assertAlmostEqual(fit["alpha"], 3e-6, places=12)
+        self.assertAlmostEqual(fit["beta"], 2e-10, places=16)
+        self.assertIsNone(mpi.fit_latency_bandwidth([(5, 1.0)]))
+        self.assertEqual(mpi.allreduce_seconds(1.0, 1.0, 100, 1), 0.0)
+        self.assertAlmostEqual(mpi.allreduce_seconds(1e-6, 1e-9, 1000, 64), 6e-6 + 1e-6 * 2 * 63 / 64)
+
+    def test_model_splits_compute_and_adds_allreduce(self):
+        mpi, runs, config = self.canned()
+        m = mpi.model(runs, mpi.fit_latency_bandwidth([(r["doubles"], r["seconds"]) for r in runs if r["kind"] == "allreduce"]), config)
+        self.assertAlmostEqual(m["a"], 0.01)
+        self.assertAlmostEqual(m["b"], 1e-5)
+        row64 = next(r for r in m["rows"] if r["ranks"] == 64)
+        comm = 1.2 * (2e-6 * 6 + 1e-9 * 100 * 2 * 63 / 64)
+        self.assertAlmostEqual(row64["allreduce"], comm)
+        self.assertAlmostEqual(row64["strong"], 0.01 + 1e-5 * 2000 / 64 + comm)
+        self.assertAlmostEqual(row64["weak"], 0.02 + comm)
+        self.assertAlmostEqual(next(r for r in m["rows"] if r["ranks"] == 1)["strong_speedup"], 1.0)
+
+    def test_report_tables_series_and_failures(self):
+        mpi, runs, config = self.canned()
+        runs.append(dict(self.fit_run("weak", 4, 4000, 1, 0), ok=False, error="exit 1: boom", result=None))
+        report = mpi.aggregate(runs, config)
+        names = [t["name"] for t in report["tables"]]
+        self.assertEqual(names, ["allreduce", "strong", "weak", "simulated"])
+        strong = report["tables"][1]["rows"]
+        self.assertAlmostEqual(strong[1]["speedup"], 0.03 / 0.022)
+        self.assertAlmostEqual(strong[1]["share"], 0.001 / 0.022)
+        self.assertTrue(any("weak R=4 failed" in w for w in report["warnings"]))
+        labels = [s["label"] for s in report["scaling"]["series"]]
+        self.assertEqual(labels, ["strong, model", "weak, model", "strong, measured", "weak, measured"])
+        self.assertEqual(report["scaling"]["series"][0]["x"], mpi.SIMULATED)
+        md = core.markdown_report(report)
+        self.assertIn("Simulated ranks", md)
+        # Without the one-rank runs there is no model and no simulated table.
+        bare = mpi.aggregate([r for r in runs if r["kind"] == "allreduce"], config)
+        self.assertEqual([t["name"] for t in bare["tables"]], ["allreduce", "strong", "weak"])
+
+    def test_compute_fit_uses_every_one_rank_run(self):
+        mpi, runs, config = self.canned()
+        # Two extra one-rank batch sizes on the same line 0.01 + 1e-5 B, and one off it that least squares averages.
+        runs += [self.fit_run("compute", 1, 500, 0.15, 0.0), self.fit_run("compute", 1, 3000, 0.4, 0.0)]
+        fit = mpi.fit_compute([(500, 0.015), (1000, 0.02), (2000, 0.03), (3000, 0.04)])
+        self.assertAlmostEqual(fit["a"], 0.01)
+        self.assertAlmostEqual(fit["b"], 1e-5)
+        latency = {"alpha": 0.0, "beta": 0.0}
+        m = mpi.model(runs, latency, config)
+        self.assertEqual(m["points"], 4)
+        self.assertAlmostEqual(m["a"], 0.01)
+        runs.append(self.fit_run("compute", 1, 4000, 0.9, 0.0))     # 0.09 s per iteration: above the line
+        self.assertGreater(mpi.model(runs, latency, config)["b"], 1e-5)
+        self.assertIsNone(mpi.fit_compute([(1000, 0.02)]))

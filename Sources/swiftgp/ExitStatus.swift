@@ -39,6 +39,7 @@ struct Failure {
         switch error {
         case let e as DataError: (status, message) = (.inputData, e.description)
         case let e as DatasetError: (status, message) = (.inputData, e.description)
+        case let e as ColumnFileError: (status, message) = (.inputData, e.description)
         case let e as ModelFileError: (status, message) = (.modelFile, e.description)
         case let e as OutputError: (status, message) = (.output, e.description)
         case let e as ConfigurationError: (status, message) = (.usage, e.description)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPCommandOptions
 import SwiftGP
 
 /// `swiftgp fit`: trains a model on a CSV file and writes a model file.
@@ -74,22 +75,12 @@ struct FitCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Passes over the data for minibatch models (sets the iterations to epochs × ⌈n / batch size⌉).")
     var epochs: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Inducing points of sparse models (sgpr, svgp); capped at the number of rows.", valueName: "M"))
-    var inducing: Int = 100
+    /// `--inducing`, `--batch-size`, `--[no-]natural-gradients`, `--learning-rate` (shared with `swiftgp-mpi fit`).
+    @OptionGroup var sparse: SparseFitOptions
 
     @Option(help: ArgumentHelp("Conditioning-set size of vecchia and dklgp (nearest previous points in maximin order; ≥ n − 1 is the exact GP).",
                                valueName: "M"))
     var neighbors: Int = 30
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Minibatch size of svgp (rows) and dklgp (columns) (default: all rows every iteration).", valueName: "B"))
-    var batchSize: Int?
-
-    @Flag(inversion: .prefixedNo,
-          help: "svgp: natural-gradient steps on q(u) alternating with Adam on the hyperparameters (default: on for --likelihood gaussian, off otherwise).")
-    var naturalGradients: Bool?
-
-    @Option(parsing: .unconditional, help: "Adam learning rate of svgp and dklgp.")
-    var learningRate: Double = 0.01
 
     @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like); "
                                + "svgp: vi or ep-like trains by rounds of CVI site updates and L-BFGS steps (default: minibatch Adam on the ELBO); "
@@ -138,7 +129,7 @@ struct FitCommand: ParsableCommand {
 
     /// The accepted ranges of the counting options (beyond them a run could not finish, or its arithmetic
     /// would overflow).
-    static let limits = (iterations: 0...1_000_000_000, restarts: 0...10_000, inducing: 1...100_000)
+    static let limits = (iterations: 0...1_000_000_000, restarts: 0...10_000, inducing: SparseFitOptions.inducingRange)
 
     static func check(_ option: String, _ value: Int, in range: ClosedRange<Int>) throws {
         guard range.contains(value) else {
@@ -225,17 +216,12 @@ struct FitCommand: ParsableCommand {
         }
         try Self.check("--iterations", iterations, in: Self.limits.iterations)
         try Self.check("--restarts", restarts, in: Self.limits.restarts)
-        try Self.check("--inducing", inducing, in: Self.limits.inducing)
         try Self.check("--neighbors", neighbors, in: 1...10_000)
-        if let b = batchSize { try Self.check("--batch-size", b, in: 1...Int.max) }
         if let e = epochs { try Self.check("--epochs", e, in: Self.limits.iterations.clamped(to: 1...Int.max)) }
         guard noiseFloor >= 0, noiseFloor.isFinite else {
             throw ValidationError("--noise-floor must be a finite number ≥ 0 (got \(noiseFloor))")
         }
-        guard learningRate > 0, learningRate.isFinite else {
-            throw ValidationError("--learning-rate must be a finite number > 0 (got \(learningRate))")
-        }
-        if naturalGradients != nil && model != "svgp" {
+        if sparse.naturalGradients != nil && model != "svgp" {
             throw ValidationError("--natural-gradients / --no-natural-gradients apply to --model svgp only")
         }
         if model == "magmaclust" {
@@ -259,10 +245,10 @@ struct FitCommand: ParsableCommand {
             guard let method = ClassificationInference(rawValue: inference), method.energy != nil else {
                 throw ValidationError("--inference for svgp must be vi or ep-like (CVI sites, all rows every round), not '\(inference)'")
             }
-            guard batchSize == nil else {
+            guard sparse.batchSize == nil else {
                 throw ValidationError("svgp --inference \(inference) updates every row's site each round: drop --batch-size")
             }
-            guard naturalGradients == nil else {
+            guard sparse.naturalGradients == nil else {
                 throw ValidationError("svgp --inference \(inference) moves q(u) by CVI site updates: drop --natural-gradients")
             }
         } else if let inference {
@@ -305,7 +291,7 @@ struct FitCommand: ParsableCommand {
             throw ValidationError("kernel '\(name)' needs exactly one feature column (time); the data has \(d): "
                                   + "choose it with --features")
         }
-        var batch = batchSize
+        var batch = sparse.batchSize
         if model == "svgp" && inference == nil || model == "dklgp", batch == nil, let b = SVGPModelKind.defaultBatchSize(rows: n) {
             batch = b
             if !quiet {
@@ -319,10 +305,10 @@ struct FitCommand: ParsableCommand {
         options.priors = try prior.map { try ParameterPrior(parsing: $0) }
         var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: kernel), likelihood: likelihood,
                                    standardize: !noStandardize, noiseFloor: noiseFloor, options: options)
-        settings.inducing = inducing
+        settings.inducing = sparse.inducing
         settings.neighbours = neighbors
-        settings.naturalGradients = naturalGradients
-        settings.learningRate = learningRate
+        settings.naturalGradients = sparse.naturalGradients
+        settings.learningRate = sparse.learningRate
         settings.inference = inference.flatMap(ClassificationInference.init(rawValue:))
         settings.clusters = try clusterCount()
         settings.hypotheses = try hypotheses()

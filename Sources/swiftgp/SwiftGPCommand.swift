@@ -24,7 +24,7 @@ struct SwiftGPCommand: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "swiftgp \(SwiftGPVersion.string) (model file format \(ModelFile.currentVersion))",
-        subcommands: [FitCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self])
+        subcommands: [FitCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self, ConvertCommand.self])
 
     /// Parses (usage errors exit 2, help exits 0), then runs, mapping errors to exit codes.
     static func main() {

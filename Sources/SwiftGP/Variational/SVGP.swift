@@ -133,14 +133,24 @@ public struct SVGP: Parameterised, Sendable {
     /// P⁻¹ = I (whitened) or K_uu⁻¹. If the new precision is not positive definite, γ is halved.
     /// - Complexity: O(|B| M² + M³).
     public mutating func naturalGradientStep(_ x: Matrix, _ y: [Double], noise: [Double]? = nil, batch: [Int]?, stepSize: Double) throws {
+        let rows = batch?.count ?? x.rows
+        let statistics = try naturalGradientStatistics(x, y, noise: noise, batch: batch, scale: Double(x.rows) / Double(rows))
+        try applyNaturalGradient(statistics, stepSize: stepSize)
+    }
+
+    /// The data part of a natural-gradient step's target on the rows `batch` of (x, y) (nil: all), per latent:
+    /// the precision term −2c Σ g_v a aᵀ and the shift c Σ (g_μ − 2g_v μ) a, with c = `scale` (N/|B| for a
+    /// minibatch of the whole data). Both are sums over rows: a data-parallel fit sums them over shards
+    /// (`DistributedSVGPObjective`) before `applyNaturalGradient`.
+    /// - Complexity: O(|B| M² + M³).
+    func naturalGradientStatistics(_ x: Matrix, _ y: [Double], noise: [Double]?, batch: [Int]?,
+                                   scale c: Double) throws -> [NaturalGradientStatistics] {
         let xb = batch.map { x.selectingRows($0) } ?? x
         let yb = rows(batch, of: y)
         let sb = noise.map { rows(batch, of: $0) }
-        let c = Double(x.rows) / Double(xb.rows)
-        let (mean, variance, proj, lz) = try marginals(xb)
+        let (mean, variance, proj, _) = try marginals(xb)
         let e = likelihood.variationalExpectations(yb, fixedNoise: sb, mean: mean, variance: variance)
-        let priorPrecision = strategy.priorPrecision(factor: lz)
-        for l in 0..<variational.latentCount {
+        return (0..<variational.latentCount).map { l in
             var weights = [Double](repeating: 0, count: xb.rows)
             var curvature = [Double](repeating: 0, count: xb.rows)
             for n in 0..<xb.rows {
@@ -148,10 +158,21 @@ public struct SVGP: Parameterised, Sendable {
                 curvature[n] = -2 * c * gv
                 weights[n] = c * (gm - 2 * gv * mean[n, l])
             }
-            // P⁻¹ − 2c Σ g_v a aᵀ as a weighted Gram (dsyrk over each sign: M²B flops, half a gemm).
+            // −2c Σ g_v a aᵀ as a weighted Gram (dsyrk over each sign: M²B flops, half a gemm).
+            return NaturalGradientStatistics(precision: weightedGram(proj, weights: curvature), shift: matvec(proj, weights))
+        }
+    }
+
+    /// Moves q(u) a step γ towards the target P⁻¹ + Σ precision, Σ shift (`naturalGradientStatistics`, summed
+    /// over the data's parts), halving γ while the new precision is not positive definite.
+    /// - Complexity: O(M³) per latent.
+    mutating func applyNaturalGradient(_ statistics: [NaturalGradientStatistics], stepSize: Double) throws {
+        let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
+        let priorPrecision = strategy.priorPrecision(factor: lz)
+        for l in 0..<variational.latentCount {
             var targetPrecision = priorPrecision
-            targetPrecision += weightedGram(proj, weights: curvature)
-            let targetShift = matvec(proj, weights)
+            targetPrecision += statistics[l].precision
+            let targetShift = statistics[l].shift
             // Current natural parameters from (m, L_S).
             let sqrtS = Cholesky(lower: variational.sqrtMatrix(latent: l).map { $0 })
             let currentPrecision = sqrtS.inverse()
@@ -175,6 +196,15 @@ public struct SVGP: Parameterised, Sendable {
             }
         }
     }
+}
+
+/// One latent's data part of a natural-gradient target (`SVGP.naturalGradientStatistics`): the M × M
+/// precision term −2c Σ g_v a aᵀ and the M-vector shift c Σ (g_μ − 2g_v μ) a. Sums over rows, so the
+/// statistics of disjoint row sets add.
+/// - Complexity: O(M²) memory.
+struct NaturalGradientStatistics: Sendable {
+    var precision: Matrix
+    var shift: [Double]
 }
 
 /// Step sizes for natural-gradient updates of q(u): γ rises log-linearly from `initialStepSize` to

@@ -68,21 +68,33 @@ public struct TrainedModel: Sendable {
         let set = TrainingSet(x: xScale?.apply(data.x) ?? data.x, y: yScale?.apply(y) ?? y, classes: classes,
                               noise: data.noise?.map { $0 * noiseScale }, tasks: data.tasks)
         let s = try kind.train(set, settings: kindSettings)
+        return try assemble(s, kind: kind, task: task, settings: settings, points: data.count, features: data.features,
+                            target: target, noiseColumn: data.noiseColumn, classes: classes, xScale: xScale, yScale: yScale)
+    }
+
+    /// The model file and predictor of a trained kind's state `s`: the training record with the objective on
+    /// the data scale (log p(y) = log p(z) − n log s for z = (y − m)/s), the stored transforms. `TrainedModel.fit`
+    /// and the data-parallel `DistributedFit` (whose `points` is the global row count) share it.
+    /// - Throws: `ModelFileError` when the file could not be read back.
+    static func assemble(_ s: TrainedState, kind: any ModelKind, task: ModelTask, settings: FitSettings, points: Int,
+                         features: [String], target: String, noiseColumn: String?, classes: [Double]?,
+                         xScale: Standardization?, yScale: Standardization?) throws -> TrainedModel {
+        let shift = -Double(points) * log(yScale?.scale[0] ?? 1)
         let r = s.report
         let training = TrainingRecord(
             objective: r.objective + shift, objectiveStandardized: r.objective, objectiveName: kind.objectiveName,
-            points: data.count, iterations: r.iterations, evaluations: r.evaluations, seconds: r.seconds,
+            points: points, iterations: r.iterations, evaluations: r.evaluations, seconds: r.seconds,
             jitter: r.maxJitter, stopReason: r.stopReason, converged: r.converged, restarts: settings.options.restarts,
             restartObjectives: r.restartObjectives.map { $0 + shift }, seed: settings.options.seed,
             maxIterations: settings.options.maxIterations, screenStarts: r.screen?.evaluated, screenSeconds: r.screen?.seconds,
             warnings: r.warnings.isEmpty ? nil : r.warnings.map(\.description))
         let file = ModelFile(
             model: kind.name, task: task, kernel: s.kernel, likelihood: s.likelihood, mean: s.mean,
-            features: data.features, target: target, classes: classes,
+            features: features, target: target, classes: classes,
             standardization: StoredStandardization(x: xScale, y: yScale), training: training,
-            jitterPolicy: JitterRecord(s.jitterPolicy), data: s.data, state: s.state, noiseColumn: data.noiseColumn)
+            jitterPolicy: JitterRecord(s.jitterPolicy), data: s.data, state: s.state, noiseColumn: noiseColumn)
         // Never produce a file that cannot be read back.
-        _ = try file.kernel.makeKernel(inputDimension: data.features.count)
+        _ = try file.kernel.makeKernel(inputDimension: features.count)
         return TrainedModel(file: file, predictor: s.predictor)
     }
 
