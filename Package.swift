@@ -52,8 +52,8 @@ let package = Package(
         .target(name: "GPPlot"),
         // The library.
         .target(name: "SwiftGP", dependencies: ["GPLinearAlgebra"], swiftSettings: nativeCode),
-        // Option declarations the command lines share (swiftgp fit, swiftgp-mpi fit).
-        .target(name: "GPCommandOptions", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // What the command lines share (swiftgp, swiftgp-mpi): option declarations and the console.
+        .target(name: "GPCommandOptions", dependencies: ["SwiftGP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The command line.
         .executableTarget(
             name: "swiftgp",

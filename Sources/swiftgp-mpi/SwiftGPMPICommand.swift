@@ -1,5 +1,6 @@
 import ArgumentParser
 import GPMPI
+import GPCommandOptions
 import SwiftGP
 
 /// `swiftgp-mpi`: the data-parallel fit over MPI (docs/methods/distributed.md). Start it with

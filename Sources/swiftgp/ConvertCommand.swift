@@ -1,4 +1,5 @@
 import ArgumentParser
+import GPCommandOptions
 import SwiftGP
 
 /// `swiftgp convert`: writes a CSV file as a binary column file (`ColumnFile`), which `swiftgp-mpi fit`

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GPCommandOptions
 import SwiftGP
 
 /// `swiftgp evaluate`: scores a model file's predictions against held-out targets.

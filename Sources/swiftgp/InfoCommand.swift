@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPCommandOptions
 import SwiftGP
 
 /// `swiftgp info`: describes a model file.

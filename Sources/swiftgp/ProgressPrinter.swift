@@ -1,4 +1,5 @@
 import Foundation
+import GPCommandOptions
 import SwiftGP
 
 /// Prints training progress on standard error: iteration, objective (on the data scale), elapsed time

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GPLinearAlgebra
+import GPCommandOptions
 import SwiftGP
 
 /// The `swiftgp` root command: dispatches to `fit`, `predict`, `evaluate` and `info`, and maps every

@@ -1,10 +1,11 @@
 import Foundation
 import SwiftGP
 
-/// Writing to standard error (diagnostics, progress) and standard output (results).
-enum Console {
+/// Writing to standard error (diagnostics, progress) and standard output (results), for `swiftgp` and
+/// `swiftgp-mpi`.
+public enum Console {
     /// Writes a line to standard error; a failing standard error is ignored (there is nowhere to report it).
-    static func error(_ text: String) {
+    public static func error(_ text: String) {
         var line = text.hasSuffix("\n") ? text : text + "\n"
         line.withUTF8 { bytes in
             var offset = 0
@@ -18,7 +19,7 @@ enum Console {
     }
 
     /// Writes `text` to standard output. - Throws: `OutputError.standardOutput` when it cannot be written.
-    static func output(_ text: String) throws {
+    public static func output(_ text: String) throws {
         let out = try AtomicFile(.standardOutput)
         out.write(text)
         try out.commit()
