@@ -91,6 +91,6 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         // README.md's and docs/' Swift snippets (scripts/snippets.py), with only `import SwiftGP`.
         .testTarget(name: "SnippetTests", dependencies: ["SwiftGP"]),
-        .testTarget(name: "CLITests", dependencies: ["SwiftGP", "GPTestSupport", "swiftgp"]),
+        .testTarget(name: "CLITests", dependencies: ["SwiftGP", "GPTestSupport", "GPCommandOptions", "swiftgp"]),
     ] + mpiTargets
 )

@@ -12,6 +12,9 @@ struct SwiftGPMPICommand: ParsableCommand {
         abstract: "Data-parallel SVGP and SGPR fits over MPI (start with mpirun -n R).",
         version: SwiftGPVersion.string,
         subcommands: [DistributedFitCommand.self, AllreduceCommand.self])
+
+    /// Runs with `swiftgp`'s exit codes (`ExitStatus`); with more than one rank `withWorld` aborts the job first.
+    static func main() { runMappingErrors(name: "swiftgp-mpi") }
 }
 
 /// Runs `body` with an initialised MPI world, finalising it afterwards. An error on any rank is printed

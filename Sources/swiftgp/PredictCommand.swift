@@ -1,4 +1,5 @@
 import ArgumentParser
+import GPCommandOptions
 import SwiftGP
 
 /// `swiftgp predict`: applies a model file to a CSV file and writes predictions as CSV.

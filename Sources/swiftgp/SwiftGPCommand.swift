@@ -31,21 +31,6 @@ struct SwiftGPCommand: ParsableCommand {
     static func main() {
         HeapPolicy.retainFreedMemory()
         AtomicFile.removeTemporaryFilesOnSignals()
-        let parsed: any ParsableCommand
-        do { parsed = try parseAsRoot() } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }
-            Console.error(fullMessage(for: error))
-            Foundation.exit(ExitStatus.usage.rawValue)
-        }
-        do {
-            var command = parsed
-            try command.run()
-        } catch {
-            // A command group run without a subcommand asks for help.
-            if exitCode(for: error) == .success { exit(withError: error) }
-            let failure = Failure(error)
-            Console.error("swiftgp: error: \(failure.message)")
-            Foundation.exit(failure.status.rawValue)
-        }
+        runMappingErrors(name: "swiftgp")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GPLinearAlgebra
 @testable import swiftgp
+import GPCommandOptions
 import SwiftGP
 
 /// Dataset preparation, label validation, metrics, atomic writes, exit-code mapping.
@@ -80,7 +81,7 @@ import SwiftGP
         let npd = Failure(LinearAlgebraError.notPositiveDefinite(size: 3, lastJitter: 1e-6, failedPivot: 2))
         #expect(npd.status == .numerical && npd.message.contains("--noise-floor") && npd.message.contains("duplicate"))
         // Every error type the library throws at a user maps to a documented code other than 1.
-        let library: [(any Error, swiftgp.ExitStatus)] = [
+        let library: [(any Error, GPCommandOptions.ExitStatus)] = [
             (DataError.isDirectory(path: "d"), .inputData), (OutputError.sameAsInput(path: "a", input: "a"), .output),
             (OutputError.standardOutput(reason: "full"), .output), (KernelExpressionError.tooLarge(expression: "e", message: "m"), .usage),
             (StateSpaceError.notOneDimensional(columns: 2), .usage), (ParameterError.unknownName("a", known: []), .usage),

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GPLinearAlgebra
 @testable import swiftgp
+import GPCommandOptions
 import SwiftGP
 
 /// A seeded, time-bounded fuzz run over the three parsers a user feeds: thousands of mutated CSV files,
@@ -42,7 +43,7 @@ import SwiftGP
         }
     }
 
-    static func expectDocumented(_ error: any Error, _ allowed: Set<swiftgp.ExitStatus>, _ what: String) {
+    static func expectDocumented(_ error: any Error, _ allowed: Set<GPCommandOptions.ExitStatus>, _ what: String) {
         let f = Failure(error)
         #expect(allowed.contains(f.status), "\(what): exit \(f.status.rawValue) for \(f.message.prefix(300))")
         #expect(f.message.count < 2000, "\(what): a \(f.message.count)-character message")

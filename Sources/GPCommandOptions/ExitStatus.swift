@@ -1,9 +1,10 @@
+import Foundation
 import ArgumentParser
 import GPLinearAlgebra
 import SwiftGP
 
-/// The exit codes of `swiftgp`, documented in every command's help.
-enum ExitStatus: Int32, CaseIterable {
+/// The exit codes of `swiftgp` and `swiftgp-mpi`, documented in every command's help.
+public enum ExitStatus: Int32, CaseIterable {
     case success = 0
     case internalError = 1
     case usage = 2
@@ -12,7 +13,7 @@ enum ExitStatus: Int32, CaseIterable {
     case numerical = 5
     case output = 6
 
-    var meaning: String {
+    public var meaning: String {
         switch self {
         case .success: return "success"
         case .internalError: return "unexpected internal error (please report it)"
@@ -25,17 +26,17 @@ enum ExitStatus: Int32, CaseIterable {
     }
 
     /// The table shown in `--help`.
-    static var helpText: String {
+    public static var helpText: String {
         "EXIT CODES\n" + allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
     }
 }
 
 /// An error classified for the user: its exit status and a message (with advice where there is some).
-struct Failure {
-    let status: ExitStatus
-    let message: String
+public struct Failure {
+    public let status: ExitStatus
+    public let message: String
 
-    init(_ error: any Error) {
+    public init(_ error: any Error) {
         switch error {
         case let e as DataError: (status, message) = (.inputData, e.description)
         case let e as DatasetError: (status, message) = (.inputData, e.description)
@@ -59,7 +60,7 @@ struct Failure {
         }
     }
 
-    static func numericalAdvice(_ e: LinearAlgebraError) -> String {
+    public static func numericalAdvice(_ e: LinearAlgebraError) -> String {
         switch e {
         case .notPositiveDefinite:
             return """
@@ -79,5 +80,29 @@ struct Failure {
         default:
             return "numerical failure: \(e.description)"
         }
+    }
+}
+
+extension ParsableCommand {
+    /// The entry point of a root command: parses (usage errors exit 2, help and version exit 0), runs, and maps
+    /// every error to its `ExitStatus` with the message on standard error, prefixed `name: error:`.
+    public static func runMappingErrors(name: String) -> Never {
+        let parsed: any ParsableCommand
+        do { parsed = try parseAsRoot() } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            Console.error(fullMessage(for: error))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        do {
+            var command = parsed
+            try command.run()
+        } catch {
+            // A command group run without a subcommand asks for help.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let failure = Failure(error)
+            Console.error("\(name): error: \(failure.message)")
+            Foundation.exit(failure.status.rawValue)
+        }
+        Foundation.exit(ExitStatus.success.rawValue)
     }
 }
