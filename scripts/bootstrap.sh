@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system libraries SwiftGP links against (OpenBLAS + LAPACKE, SuiteSparse CHOLMOD),
+# Installs the system libraries SwiftGP links against (OpenBLAS + LAPACKE, SuiteSparse CHOLMOD and CXSparse),
 # with apt-get, only when they are missing. Quiet when everything is present.
 set -euo pipefail
 needed=(liblapacke-dev libopenblas-dev libsuitesparse-dev)

@@ -3,7 +3,7 @@ import GPLinearAlgebra
 /// The DKLGP ELBO (docs/methods/dklgp.md#the-elbo) as a trainable objective. On a minibatch B of columns it is the
 /// estimate (n/|B|) Σ_{j∈B} eⱼ + n/2 (unbiased with exact ancestor sets); on all data, the ELBO. Per column:
 /// the prior column u = U_{s(j),j} = L⁻ᵀe_last from L = chol Θ_{s(j)s(j)} (j last); over the ancestor set A = A(j),
-/// two sparse back substitutions with V_AA (V's columns on A, `ConditioningSets.solveUpper`) [x, z] = V_AA⁻¹[u, e_j], so that
+/// two sparse back substitutions with the block V_AA (`TriangularBlock`, CXSparse) [x, z] = V_AA⁻¹[u, e_j], so that
 /// V⁻¹U_{:,j} = x and σⱼ² = ‖z‖²; the likelihood's variational expectation at (νⱼ, σⱼ²). Reverse mode by hand:
 /// x̄ = −x, z̄ = 2 g_v z, [b̄, ē] = V_AA⁻ᵀ[x̄, z̄], V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; ū from b̄, the mean term and
 /// 1/u_last, then Θ̄ = −½(a uᵀ + u aᵀ) + ½(ūᵀu) u uᵀ with a = Θ⁻¹ū, handed to the kernel's Gram VJP.
@@ -96,6 +96,8 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                             likelihood: [Double](repeating: 0, count: gradient ? likelihoodCount : 0),
                             mean: Accumulator(size: n, dense: dense), factor: Accumulator(size: nnz, dense: dense))
             var local = [Int](repeating: -1, count: n)
+            var block = TriangularBlock()
+            var xv: [Double] = [], zv: [Double] = [], bbar: [Double] = [], ebar: [Double] = []
             for c in range {
                 let j = columns[c]
                 // The prior column u = L⁻ᵀ e_last on s(j).
@@ -108,14 +110,18 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 var u = [Double](repeating: 0, count: k)
                 u[k - 1] = 1
                 trsv(.lower, .transposed, l.lower, &u)
-                // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): sparse back substitutions.
+                // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): CXSparse on the block V_AA.
                 let anc = ancestors.column(j), a = anc.count
                 for (t, pos) in anc.enumerated() { local[pos] = t }
-                var xv = [Double](repeating: 0, count: a), zv = xv
+                block.extract(pattern: pattern, values: vv, set: anc, local: local)
+                xv.removeAll(keepingCapacity: true)
+                xv.append(contentsOf: repeatElement(0, count: a))
+                zv.removeAll(keepingCapacity: true)
+                zv.append(contentsOf: repeatElement(0, count: a))
                 for (i, pos) in s.enumerated() { xv[local[pos]] = u[i] }
                 zv[a - 1] = 1
-                pattern.solveUpper(values: vv, set: anc, local: local, &xv)
-                pattern.solveUpper(values: vv, set: anc, local: local, &zv)
+                block.solve(&xv)
+                block.solve(&zv)
                 var r = 0.0
                 for (i, pos) in s.enumerated() { r += u[i] * nu[pos] }
                 var xx = 0.0, zz = 0.0
@@ -128,20 +134,25 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 p.value += Math.log(u[k - 1]) - Math.log(vjj) - 0.5 * r * r - 0.5 * xx + ve.value
                 if gradient {
                     // x̄ = −x, z̄ = 2 g_v z (times the minibatch scale); [b̄, ē] = V_AA⁻ᵀ [x̄, z̄].
-                    var bbar = xv.map { -scale * $0 }, ebar = zv.map { 2 * scale * ve.dVariance * $0 }
-                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &bbar)
-                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &ebar)
-                    // V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
-                    for (t, pos) in anc.enumerated() {
-                        let base = pattern.starts[pos], last = pattern.starts[pos + 1] - 1
+                    bbar.removeAll(keepingCapacity: true)
+                    bbar.append(contentsOf: xv.lazy.map { -scale * $0 })
+                    ebar.removeAll(keepingCapacity: true)
+                    ebar.append(contentsOf: zv.lazy.map { 2 * scale * ve.dVariance * $0 })
+                    block.solveTransposed(&bbar)
+                    block.solveTransposed(&ebar)
+                    // V̄ = −(b̄ xᵀ + ē zᵀ) on V_AA's entries; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
+                    let starts = block.columnStarts, rows = block.rowIndices, sources = block.sources
+                    for t in 0..<a {
+                        let first = Int(starts[t]), last = Int(starts[t + 1]) - 1
                         let xt = xv[t], zt = zv[t]
-                        for e in base..<last {
-                            let row = local[pattern.rows[e]]
-                            if row >= 0 { p.factor.add(e, -(bbar[row] * xt + ebar[row] * zt)) }
+                        for e in first..<last {
+                            let row = Int(rows[e])
+                            p.factor.add(sources[e], -(bbar[row] * xt + ebar[row] * zt))
                         }
                         var g = -(bbar[t] * xt + ebar[t] * zt)
-                        if pos == j { g -= scale / vjj }
-                        p.factor.add(last, g * (vv[last] - floor))
+                        if t == a - 1 { g -= scale / vjj }
+                        let d = sources[last]
+                        p.factor.add(d, g * (vv[d] - floor))
                     }
                     var ubar = s.map { bbar[local[$0]] }
                     // ν: the likelihood term at j and −½ r², r = uᵀν_s.

@@ -49,6 +49,7 @@ public struct DKLGPPosterior: Sendable {
         let chunks = try ParallelChunks(count: xs.rows).map { range in
             var mean: [Double] = [], variance: [Double] = []
             var marker = [Int](repeating: -1, count: n), local = [Int](repeating: -1, count: n)
+            var restricted = TriangularBlock()
             for t in range {
                 let q = scaled.row(t)
                 let c = tree.nearest(q, k: m).map { ranks[$0.index] }.sorted()
@@ -81,7 +82,8 @@ public struct DKLGPPosterior: Sendable {
                 for (i, pos) in anc.enumerated() { local[pos] = i }
                 var w = [Double](repeating: 0, count: anc.count)
                 for (i, pos) in c.enumerated() { w[local[pos]] = u[i] }
-                pattern.solveUpper(values: factor.values, set: anc[...], local: local, &w)
+                restricted.extract(pattern: pattern, values: factor.values, set: anc[...], local: local)
+                restricted.solve(&w)
                 for pos in anc { local[pos] = -1 }
                 variance.append(max(0, (1 + w.reduce(0) { $0 + $1 * $1 }) / (last * last)))
             }
