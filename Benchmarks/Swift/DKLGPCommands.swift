@@ -171,6 +171,8 @@ func dklgpMicro(_ args: Arguments) throws {
     emit(header() + [
         ("benchmark", .string("dklgp-micro")), ("n", .int(train.n)), ("d", .int(train.d)), ("neighbors", .int(neighbours)),
         ("ancestor_cap", .int(cap)), ("mean_ancestors", .number(Double(ancestors.nonZeroCount) / Double(train.n))),
+        ("mean_block_nonzeros", .number(Double(structure.blocks.reduce(0) { $0 + $1.nonZeroCount }) / Double(train.n))),
+        ("peak_rss_mib_self", .number(peakRSSMiB())),
         ("structure_seconds", .number(tStructure)), ("start_seconds", .number(tStart)),
         ("maximin_exact_seconds", .number(tExact)), ("maximin_approximate_seconds", .number(tApproximate)),
         ("epoch_min", .number(epochs.min() ?? 0)), ("epoch_median", .number(median(epochs))), ("check", .number(check)),

@@ -42,21 +42,35 @@ import GPLinearAlgebra
         let set = (0..<n).filter { _ in g.uniform() < 0.6 }
         var local = [Int](repeating: -1, count: n)
         for (t, p) in set.enumerated() { local[p] = t }
-        var block = TriangularBlock()
-        // Extract twice (another set first): the workspace is overwritten, not appended to.
-        block.extract(pattern: pattern, values: values, set: [0, 1][...], local: [0, 1] + [Int](repeating: -1, count: n - 2))
-        block.extract(pattern: pattern, values: values, set: set[...], local: local)
-        #expect(block.size == set.count)
+        let block = TriangularBlock(pattern: pattern, set: set[...], local: local)
+        #expect(block.size == set.count && block.columnStarts.count == set.count + 1)
+        // Gather twice (into a longer buffer first): the buffer is overwritten, not appended to.
+        var blockValues = [Double](repeating: 7, count: 3 * block.nonZeroCount)
+        block.gather(values, into: &blockValues)
+        #expect(blockValues.count == block.nonZeroCount)
         let dense = Self.denseBlock(pattern, values, set: set)
-        // Every stored entry is V's value at its source index.
-        for e in block.values.indices { #expect(block.values[e] == values[block.sources[e]]) }
+        // Every entry is V's value at its source index, in the dense block's place, the diagonal last per column.
+        var stored = 0
+        for t in set.indices {
+            let first = Int(block.columnStarts[t]), last = Int(block.columnStarts[t + 1]) - 1
+            #expect(Int(block.rowIndices[last]) == t)
+            for e in first...last {
+                #expect(blockValues[e] == values[Int(block.sources[e])] && blockValues[e] == dense[Int(block.rowIndices[e]), t])
+                #expect(e == first || block.rowIndices[e] > block.rowIndices[e - 1])
+            }
+            stored += last - first + 1
+        }
+        // No nonzero of the dense block is missing.
+        var nonzeros = 0
+        for a in set.indices { for c in set.indices where dense[a, c] != 0 { nonzeros += 1 } }
+        #expect(stored == nonzeros)
         let b = set.map { _ in g.normal() }
         var x = b, reference = b
-        block.solve(&x)
+        block.solve(values: blockValues, &x)
         trsv(.upper, .none, dense, &reference)
         for t in x.indices { #expect(abs(x[t] - reference[t]) <= 1e-10 * (1 + abs(reference[t]))) }
         var y = b, transposedReference = b
-        block.solveTransposed(&y)
+        block.solveTransposed(values: blockValues, &y)
         trsv(.upper, .transposed, dense, &transposedReference)
         for t in y.indices { #expect(abs(y[t] - transposedReference[t]) <= 1e-10 * (1 + abs(transposedReference[t]))) }
         // The residual V_AA x − b, by a dense product.
@@ -80,10 +94,11 @@ import GPLinearAlgebra
         trsv(.upper, .none, Self.denseBlock(pattern, values, set: Array(0..<n)), &full)
         var local = [Int](repeating: -1, count: n)
         for (t, p) in set.enumerated() { local[p] = t }
-        var block = TriangularBlock()
-        block.extract(pattern: pattern, values: values, set: set[...], local: local)
+        let block = TriangularBlock(pattern: pattern, set: set[...], local: local)
+        var blockValues: [Double] = []
+        block.gather(values, into: &blockValues)
         var x = set.map { $0 == 30 ? 1.5 : $0 == 41 ? -0.7 : 0 }
-        block.solve(&x)
+        block.solve(values: blockValues, &x)
         for (t, p) in set.enumerated() { #expect(abs(x[t] - full[p]) <= 1e-12 * (1 + abs(full[p]))) }
         for p in 0..<n where local[p] < 0 { #expect(full[p] == 0) }
     }

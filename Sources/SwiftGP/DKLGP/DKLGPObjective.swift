@@ -59,6 +59,17 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 values.append(v)
             }
         }
+        /// Adds `v[k]` at `sources[k]` for every k (one block's entries).
+        mutating func add(sources: [Int32], values v: [Double]) {
+            if isDense {
+                dense.withUnsafeMutableBufferPointer { d in
+                    for k in v.indices { d[Int(sources[k])] += v[k] }
+                }
+            } else {
+                indices.append(contentsOf: sources.lazy.map { Int($0) })
+                values.append(contentsOf: v)
+            }
+        }
         func add(into out: inout [Double]) {
             if isDense { for i in dense.indices { out[i] += dense[i] } } else {
                 for k in indices.indices { out[indices[k]] += values[k] }
@@ -76,7 +87,7 @@ public struct DKLGPObjective: ModelObjective, Sendable {
         let q = variational, structure = q.structure
         let kernel = model.kernel, likelihood = model.likelihood, nugget = model.nugget, policy = model.jitter
         let order = structure.ordering.order, prior = structure.prior, pattern = structure.posterior
-        let ancestors = structure.ancestors
+        let ancestors = structure.ancestors, blocks = structure.blocks
         let nu = q.mean.value, raw = q.factor.value
         let (x, y) = (self.x, self.y)
         let n = x.rows, nnz = pattern.nonZeroCount
@@ -95,8 +106,7 @@ public struct DKLGPObjective: ModelObjective, Sendable {
             var p = Partial(kernel: [Double](repeating: 0, count: gradient ? kernelCount : 0),
                             likelihood: [Double](repeating: 0, count: gradient ? likelihoodCount : 0),
                             mean: Accumulator(size: n, dense: dense), factor: Accumulator(size: nnz, dense: dense))
-            var local = [Int](repeating: -1, count: n)
-            var block = TriangularBlock()
+            var slots: [Int] = [], bv: [Double] = [], vbar: [Double] = []
             var xv: [Double] = [], zv: [Double] = [], bbar: [Double] = [], ebar: [Double] = []
             for c in range {
                 let j = columns[c]
@@ -111,17 +121,23 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 u[k - 1] = 1
                 trsv(.lower, .transposed, l.lower, &u)
                 // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): CXSparse on the block V_AA.
-                let anc = ancestors.column(j), a = anc.count
-                for (t, pos) in anc.enumerated() { local[pos] = t }
-                block.extract(pattern: pattern, values: vv, set: anc, local: local)
+                let anc = ancestors.column(j), a = anc.count, block = blocks[j]
+                block.gather(vv, into: &bv)
+                // slots[i]: the index in A(j) of s(j)'s i-th position (both increasing, s(j) ⊆ A(j)).
+                slots.removeAll(keepingCapacity: true)
+                var t = anc.startIndex
+                for pos in s {
+                    while anc[t] < pos { t += 1 }
+                    slots.append(t - anc.startIndex)
+                }
                 xv.removeAll(keepingCapacity: true)
                 xv.append(contentsOf: repeatElement(0, count: a))
                 zv.removeAll(keepingCapacity: true)
                 zv.append(contentsOf: repeatElement(0, count: a))
-                for (i, pos) in s.enumerated() { xv[local[pos]] = u[i] }
+                for i in 0..<k { xv[slots[i]] = u[i] }
                 zv[a - 1] = 1
-                block.solve(&xv)
-                block.solve(&zv)
+                block.solve(values: bv, &xv)
+                block.solve(values: bv, &zv)
                 var r = 0.0
                 for (i, pos) in s.enumerated() { r += u[i] * nu[pos] }
                 var xx = 0.0, zz = 0.0
@@ -138,23 +154,25 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                     bbar.append(contentsOf: xv.lazy.map { -scale * $0 })
                     ebar.removeAll(keepingCapacity: true)
                     ebar.append(contentsOf: zv.lazy.map { 2 * scale * ve.dVariance * $0 })
-                    block.solveTransposed(&bbar)
-                    block.solveTransposed(&ebar)
+                    block.solveTransposed(values: bv, &bbar)
+                    block.solveTransposed(values: bv, &ebar)
                     // V̄ = −(b̄ xᵀ + ē zᵀ) on V_AA's entries; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
-                    let starts = block.columnStarts, rows = block.rowIndices, sources = block.sources
+                    let starts = block.columnStarts, rows = block.rowIndices
+                    vbar.removeAll(keepingCapacity: true)
+                    vbar.append(contentsOf: repeatElement(0, count: bv.count))
                     for t in 0..<a {
                         let first = Int(starts[t]), last = Int(starts[t + 1]) - 1
                         let xt = xv[t], zt = zv[t]
                         for e in first..<last {
                             let row = Int(rows[e])
-                            p.factor.add(sources[e], -(bbar[row] * xt + ebar[row] * zt))
+                            vbar[e] = -(bbar[row] * xt + ebar[row] * zt)
                         }
                         var g = -(bbar[t] * xt + ebar[t] * zt)
                         if t == a - 1 { g -= scale / vjj }
-                        let d = sources[last]
-                        p.factor.add(d, g * (vv[d] - floor))
+                        vbar[last] = g * (bv[last] - floor)
                     }
-                    var ubar = s.map { bbar[local[$0]] }
+                    p.factor.add(sources: block.sources, values: vbar)
+                    var ubar = slots.map { bbar[$0] }
                     // ν: the likelihood term at j and −½ r², r = uᵀν_s.
                     p.mean.add(j, scale * ve.dMean)
                     for (i, pos) in s.enumerated() {
@@ -176,7 +194,6 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                     for i in g.indices { p.kernel[i] += g[i] }
                     for i in ve.dParameters.indices { p.likelihood[i] += scale * ve.dParameters[i] }
                 }
-                for pos in anc { local[pos] = -1 }
             }
             return p
         }

@@ -16,9 +16,10 @@ public enum AncestorRule: Sendable, Equatable, Codable {
 
 /// The fixed structure of a DKLGP (docs/methods/dklgp.md): the maximin ordering of the scaled inputs, the prior
 /// factor's pattern (m nearest previous points), the variational factor V's pattern (the same, unless a test asks
-/// for another) and the ancestor sets of every column under V's pattern. Built once before training.
-/// - Complexity: O(n log n) ordering and neighbour search (k-d tree); ancestor sets as `AncestorSets`;
-///   O(n m + Σ|A(j)|) memory.
+/// for another), the ancestor sets of every column under V's pattern and the pattern of V's block on each
+/// (`TriangularBlock`). Built once before training.
+/// - Complexity: O(n log n) ordering and neighbour search (k-d tree); ancestor sets as `AncestorSets`; blocks
+///   O(Σ_{j} Σ_{l∈A(j)} |s(l)|), columns in parallel; O(n m + Σ|A(j)| + Σ nnz(V_{A(j)A(j)})) memory.
 public struct DKLGPStructure: Sendable {
     public let ordering: MaximinOrdering
     /// s(j) of the prior factor U.
@@ -27,6 +28,8 @@ public struct DKLGPStructure: Sendable {
     public let posterior: ConditioningSets
     /// A(j) per column (`AncestorSets`), in the layout of a pattern.
     public let ancestors: ConditioningSets
+    /// The pattern of V's block on A(j), per column.
+    public let blocks: [TriangularBlock]
     public let rule: AncestorRule
     /// The per-column scales the inputs were divided by.
     public let scales: [Double]
@@ -52,6 +55,21 @@ public struct DKLGPStructure: Sendable {
             ancestors = AncestorSets.reduced(VecchiaStructure.scaled(x, by: scales), ordering: ordering, seeds: prior,
                                              rho: rho, cap: cap)
         }
+        blocks = Self.blocks(of: posterior, on: ancestors)
+    }
+
+    /// V's block pattern on every column's ancestor set.
+    static func blocks(of pattern: ConditioningSets, on ancestors: ConditioningSets) -> [TriangularBlock] {
+        let n = ancestors.count
+        return ParallelChunks(count: n).map { range in
+            var local = [Int](repeating: -1, count: pattern.count)
+            return range.map { j in
+                let set = ancestors.column(j)
+                for (t, p) in set.enumerated() { local[p] = t }
+                defer { for p in set { local[p] = -1 } }
+                return TriangularBlock(pattern: pattern, set: set, local: local)
+            }
+        }.flatMap { $0 }
     }
 
     public var count: Int { ordering.order.count }
