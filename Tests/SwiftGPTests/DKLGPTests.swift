@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import GPLinearAlgebra
 import GPTestSupport
@@ -241,13 +242,17 @@ import GPTestSupport
 
     /// Test 7: prediction (mean −u_cᵀν_c/u_last, variance (1 + ‖V⁻¹u_c‖²)/u_last²) against dense conditioning: f_p | f_c
     /// ~ N(bᵀf_c, d) with b = Θ_cc⁻¹Θ_cp, d = Θ_pp − Θ_pc b, under q(f) = N(ν, (VVᵀ)⁻¹): E = bᵀν_c, Var = d + bᵀΣ_q,cc b.
-    @Test func predictionMatchesDenseConditioning() throws {
+    /// In 2 dimensions (k-d tree neighbours) and 9 (the dgemm scan, `PreviousPointScan.map(queries:)`).
+    @Test(arguments: [2, 9])
+    func predictionMatchesDenseConditioning(dimension: Int) throws {
         let n = 45, m = 5
-        let x = Self.points(n, 2, seed: 14)
-        let base = DKLGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
+        let kernel = dimension == 2 ? Self.kernel : Matern32(lengthscale: (0..<dimension).map { 0.6 + 0.1 * Double($0) }, variance: 0.8)
+        let lengthscales = kernel.lengthscale.value
+        let x = Self.points(n, dimension, seed: 14)
+        let base = DKLGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
         let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 15)
         let q = model.variational!
-        let xs = Self.points(8, 2, seed: 16)
+        let xs = Self.points(8, dimension, seed: 16)
         let p = try model.posterior(x).predict(at: xs)
         let v = Self.dense(q.factorValues)
         var vInv = Matrix.identity(n)
@@ -257,21 +262,47 @@ import GPTestSupport
         for t in 0..<xs.rows {
             // The m nearest training points in the scaled inputs (positions).
             let scaled = { (i: Int) -> Double in
-                let a = (x[order[i], 0] - xs[t, 0]) / 0.3, b = (x[order[i], 1] - xs[t, 1]) / 0.5
-                return a * a + b * b
+                var s = 0.0
+                for j in 0..<dimension {
+                    let a: Double = (x[order[i], j] - xs[t, j]) / lengthscales[j]
+                    s += a * a
+                }
+                return s
             }
             let c = (0..<n).sorted { scaled($0) < scaled($1) }.prefix(m).sorted()
-            var theta = Self.kernel.gram(x.selectingRows(c.map { order[$0] }))
+            var theta = kernel.gram(x.selectingRows(c.map { order[$0] }))
             for a in 0..<m { theta[a, a] += model.nugget }
-            let kcp = Self.kernel.cross(x.selectingRows(c.map { order[$0] }), xs.selectingRows([t])).storage
+            let kcp = kernel.cross(x.selectingRows(c.map { order[$0] }), xs.selectingRows([t])).storage
             let b = try Cholesky(theta).solve(kcp)
-            let d = Self.kernel.diagonal(xs.selectingRows([t]))[0] + model.nugget - dot(kcp, b)
+            let d = kernel.diagonal(xs.selectingRows([t]))[0] + model.nugget - dot(kcp, b)
             let mean = zip(c, b).reduce(0) { $0 + q.mean.value[$1.0] * $1.1 }
             var variance = d
             for (i, ci) in c.enumerated() { for (k, ck) in c.enumerated() { variance += b[i] * sigma[ci, ck] * b[k] } }
             #expect(abs(p.mean[t] - mean) < 1e-9, "mean \(p.mean[t]) vs \(mean)")
             #expect(abs(p.variance[t] - variance) < 1e-9 * max(1, variance), "variance \(p.variance[t]) vs \(variance)")
         }
+    }
+
+    /// `DKLGP.ordering` reaches the structure (`.approximate`: `MaximinOrdering.approximate` of the scaled inputs), and a
+    /// model file's state keeps it; a state without the key (files written before the option) reads as exact.
+    @Test func orderingOptionReachesTheStructureAndTheModelFile() throws {
+        let x = Self.points(120, 2, seed: 30)
+        var model = DKLGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: 6)
+        #expect(model.ordering == .exact)
+        model.ordering = .approximate
+        let structure = model.structure(x)
+        let scaled = VecchiaStructure.scaled(x, by: structure.scales)
+        #expect(structure.ordering == MaximinOrdering.approximate(scaled))
+        #expect(structure.ordering != MaximinOrdering.exact(scaled))
+        model = try Self.perturbed(model, x, structure: structure, seed: 32)
+        let encoded = try JSONEncoder().encode(DKLGPState(model))
+        let decoded = try JSONDecoder().decode(DKLGPState.self, from: encoded)
+        #expect(decoded.ordering == .approximate && decoded == DKLGPState(model))
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect(object["ordering"] as? String == "approximate")
+        object["ordering"] = nil
+        let old = try JSONDecoder().decode(DKLGPState.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.ordering == .exact && old.mean == decoded.mean)
     }
 
     /// The local-posterior start beats q = p̃; training through the shared engine (Adam on minibatches of columns)

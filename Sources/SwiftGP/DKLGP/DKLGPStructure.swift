@@ -34,10 +34,10 @@ public struct DKLGPStructure: Sendable {
     /// The per-column scales the inputs were divided by.
     public let scales: [Double]
 
-    /// The structure of inputs `x` scaled by `scales` with `neighbours` previous points per set; V's pattern equals
-    /// the prior's.
-    public init(_ x: Matrix, scales: [Double], neighbours: Int, rule: AncestorRule) {
-        let vecchia = VecchiaStructure(x, scales: scales, neighbours: neighbours)
+    /// The structure of inputs `x` scaled by `scales` with `neighbours` previous points per set, on the `ordering`
+    /// method's maximin ordering; V's pattern equals the prior's.
+    public init(_ x: Matrix, scales: [Double], neighbours: Int, rule: AncestorRule, ordering: MaximinMethod = .exact) {
+        let vecchia = VecchiaStructure(x, scales: scales, neighbours: neighbours, ordering: ordering)
         self.init(x, vecchia: vecchia, posterior: vecchia.sets, rule: rule)
     }
 

@@ -68,7 +68,9 @@ public struct DKLGPModelKind: ModelKind {
         }
         var model = DKLGP(kernel: try file.kernel.makeKernel(inputDimension: file.features.count), likelihood: likelihood,
                           neighbours: state.neighbours, ancestors: state.rule, nugget: state.nugget, jitter: file.jitterPolicy.policy)
-        let structure = DKLGPStructure(x, scales: state.scales, neighbours: state.neighbours, rule: state.rule)
+        model.ordering = state.ordering
+        let structure = DKLGPStructure(x, scales: state.scales, neighbours: state.neighbours, rule: state.rule,
+                                       ordering: state.ordering)
         guard state.mean.count == x.rows, state.factor.count == structure.posterior.nonZeroCount else {
             throw ModelFileError.invalid(detail: "state holds \(state.mean.count) means and \(state.factor.count) factor values; "
                                          + "the \(x.rows) training rows need \(x.rows) and \(structure.posterior.nonZeroCount)")
@@ -85,11 +87,13 @@ public struct DKLGPState: Codable, Sendable, Equatable {
     public var rule: AncestorRule
     public var nugget: Double
     public var scales: [Double]
+    /// The maximin ordering's method (files without it: exact).
+    public var ordering: MaximinMethod
     public var mean: [Double]
     public var factor: [Double]
 
     enum CodingKeys: String, CodingKey {
-        case neighbours, nugget, scales
+        case neighbours, nugget, scales, ordering
         case rule = "ancestors"
         case mean = "variational_mean"
         case factor = "variational_factor"
@@ -101,8 +105,20 @@ public struct DKLGPState: Codable, Sendable, Equatable {
         rule = model.ancestors
         nugget = model.nugget
         scales = q.structure.scales
+        ordering = model.ordering
         mean = q.mean.value
         factor = q.factor.value
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        neighbours = try c.decode(Int.self, forKey: .neighbours)
+        rule = try c.decode(AncestorRule.self, forKey: .rule)
+        nugget = try c.decode(Double.self, forKey: .nugget)
+        scales = try c.decode([Double].self, forKey: .scales)
+        ordering = try c.decodeIfPresent(MaximinMethod.self, forKey: .ordering) ?? .exact
+        mean = try c.decode([Double].self, forKey: .mean)
+        factor = try c.decode([Double].self, forKey: .factor)
     }
 
     func validate(featureCount d: Int) throws {
