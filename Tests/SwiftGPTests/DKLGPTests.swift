@@ -283,6 +283,70 @@ import GPTestSupport
         }
     }
 
+    /// Joint prediction against a dense construction: Ṽ = [V W; 0 T] with each test point's prior column on its m
+    /// nearest among the training and earlier test points (chosen and factorised here independently), mean
+    /// Ṽ⁻ᵀ[Vᵀν; 0] and covariance (Ṽ⁻ᵀṼ⁻¹) on the test block; the first test point's moments equal `predict`'s. In 2
+    /// dimensions (k-d tree) and 9 (the dgemm scan).
+    @Test(arguments: [2, 9])
+    func jointPredictionMatchesTheDenseExtendedFactor(dimension: Int) throws {
+        let n = 35, m = 4, count = 7
+        let kernel = dimension == 2 ? Self.kernel : Matern32(lengthscale: (0..<dimension).map { 0.6 + 0.1 * Double($0) }, variance: 0.8)
+        let lengthscales = kernel.lengthscale.value
+        let x = Self.points(n, dimension, seed: 33)
+        // Test points close together, so that later ones condition on earlier ones.
+        var xs = Self.points(count, dimension, seed: 34)
+        for t in 0..<count { for j in 0..<dimension { xs[t, j] = 0.4 + 0.2 * xs[t, j] } }
+        let base = DKLGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
+        let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 35)
+        let q = model.variational!, order = q.structure.ordering.order
+        let posterior = try model.posterior(x)
+        let joint = try posterior.predictJoint(at: xs)
+        // The extended points: training positions 0..<n, then the test points.
+        func point(_ e: Int) -> [Double] { e < n ? x.row(order[e]) : xs.row(e - n) }
+        func scaledDistance(_ a: [Double], _ b: [Double]) -> Double {
+            var s = 0.0
+            for j in 0..<dimension {
+                let v: Double = (a[j] - b[j]) / lengthscales[j]
+                s += v * v
+            }
+            return s
+        }
+        let total = n + count
+        var vt = Matrix(rows: total, cols: total)
+        let v = Self.dense(q.factorValues)
+        for i in 0..<n { for j in 0..<n { vt[i, j] = v[i, j] } }
+        for t in 0..<count {
+            let p = n + t
+            let c = (0..<p).sorted { scaledDistance(point($0), point(p)) < scaledDistance(point($1), point(p)) }.prefix(m).sorted()
+            let s = c + [p]
+            var theta = kernel.gram(Matrix(s.map(point)))
+            for a in 0..<s.count { theta[a, a] += model.nugget }
+            var u = [Double](repeating: 0, count: s.count)
+            u[s.count - 1] = 1
+            trsv(.lower, .transposed, try Cholesky(theta).lower, &u)
+            for (a, row) in s.enumerated() { vt[row, p] = u[a] }
+        }
+        var rhs = [Double](repeating: 0, count: total)
+        let vtnu = matmul(v, Matrix(column: q.mean.value), .transposed, .none)
+        for i in 0..<n { rhs[i] = vtnu[i, 0] }
+        trsv(.upper, .transposed, vt, &rhs)   // ν̃ = Ṽ⁻ᵀ [Vᵀν; 0]
+        var inverse = Matrix.identity(total)
+        trsm(.left, .upper, .none, vt, &inverse)
+        let sigma = matmul(inverse, inverse, .transposed, .none)
+        for t in 0..<count {
+            #expect(abs(joint.mean[t] - rhs[n + t]) < 1e-9 * max(1, abs(rhs[n + t])), "mean \(t): \(joint.mean[t]) vs \(rhs[n + t])")
+            for r in 0..<count {
+                let reference = sigma[n + t, n + r]
+                #expect(abs(joint.covariance[t, r] - reference) < 1e-9 * max(1, abs(reference)), "covariance \(t), \(r)")
+            }
+        }
+        // The test points are correlated through their shared conditioning (not independent marginals).
+        #expect((1..<count).contains { t in (0..<t).contains { abs(joint.covariance[t, $0]) > 1e-3 } })
+        let marginal = try posterior.predict(at: xs.selectingRows([0]))
+        #expect(abs(marginal.mean[0] - joint.mean[0]) < 1e-12 * max(1, abs(marginal.mean[0])))
+        #expect(abs(marginal.variance[0] - joint.marginals.variance[0]) < 1e-12 * max(1, marginal.variance[0]))
+    }
+
     /// `DKLGP.ordering` reaches the structure (`.approximate`: `MaximinOrdering.approximate` of the scaled inputs), and a
     /// model file's state keeps it; a state without the key (files written before the option) reads as exact.
     @Test func orderingOptionReachesTheStructureAndTheModelFile() throws {
