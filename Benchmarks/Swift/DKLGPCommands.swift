@@ -43,7 +43,7 @@ func dklgpData(_ args: Arguments) throws {
 
 /// `swiftgp-bench dklgp-fit --train F.csv --test G.csv --model dklgp|svgp --likelihood gaussian|studentt|logit
 ///  [--neighbors 20] [--inducing M] [--epochs 10] [--batch-size 128] [--learning-rate 0.1] [--decay 0.9]
-///  [--seed S] [--test-target latent|observed] [--ancestor-rho 2] [--ancestor-cap 64]`
+///  [--seed S] [--test-target latent|observed] [--ancestor-rho 2] [--ancestor-cap 48]`
 ///
 /// DKLGP (m neighbours, reduced ancestor sets, local-posterior start) or SVGP (M inducing points by k-means++,
 /// whitened, full-covariance q(u); default M = m + 1, the DKLGP's nonzeros per column) trained by the shared engine:
@@ -65,7 +65,7 @@ func dklgpFit(_ args: Arguments) throws {
     let decay = try args.double("decay", default: 0.9)
     let seed = try args.int("seed", default: 0)
     let observed = args.string("test-target") == "observed"
-    let rho = try args.double("ancestor-rho", default: 2), cap = try args.int("ancestor-cap", default: 64)
+    let rho = try args.double("ancestor-rho", default: 2), cap = try args.int("ancestor-cap", default: 48)
     guard train.d == test.d else { throw BenchError("train has \(train.d) inputs, test has \(test.d)") }
     BLASThreads.set(1)
     let likelihood: any ScalarLikelihood
@@ -127,7 +127,7 @@ final class LoopClock: @unchecked Sendable {
     var last: Double { lock.lock(); defer { lock.unlock() }; return value }
 }
 
-/// `swiftgp-bench dklgp-micro --train F.csv [--likelihood gaussian] [--neighbors 20] [--ancestor-cap 64]
+/// `swiftgp-bench dklgp-micro --train F.csv [--likelihood gaussian] [--neighbors 20] [--ancestor-cap 48]
 ///  [--batch-size 128] [--repeats 5] [--threads 1]`: the pieces of a DKLGP epoch timed alone, for profiling:
 /// the structure (ordering, neighbour and ancestor sets), the exact and approximate maximin orderings alone (on the
 /// unscaled inputs), the local-posterior start, and one epoch of minibatch
@@ -136,7 +136,7 @@ final class LoopClock: @unchecked Sendable {
 func dklgpMicro(_ args: Arguments) throws {
     let train = try Dataset(csv: try args.require("train"))
     let neighbours = try args.int("neighbors", default: 20)
-    let rho = try args.double("ancestor-rho", default: 2), cap = try args.int("ancestor-cap", default: 64)
+    let rho = try args.double("ancestor-rho", default: 2), cap = try args.int("ancestor-cap", default: 48)
     let batch = try args.int("batch-size", default: 128), repeats = try args.int("repeats", default: 5)
     BLASThreads.set(1)
     let likelihood: any ScalarLikelihood

@@ -32,7 +32,7 @@ let usage = """
       dklgp-fit  --train F.csv --test G.csv --model dklgp|svgp --likelihood gaussian|studentt|logit
                  [--neighbors 20] [--inducing M] [--epochs 10] [--batch-size 128] [--learning-rate 0.1] [--seed S]
                  DKLGP or SVGP (M = m + 1) with Adam on minibatches; latent RMSE / NLL and time per epoch
-      dklgp-micro --train F.csv [--likelihood L] [--neighbors 20] [--ancestor-cap 64] [--batch-size 128] [--repeats 5]
+      dklgp-micro --train F.csv [--likelihood L] [--neighbors 20] [--ancestor-cap 48] [--batch-size 128] [--repeats 5]
                  DKLGP set-up and one epoch of minibatch ELBO + gradient evaluations timed alone (minimum, median)
       classification-uci --data F.csv --folds F.json [--methods ep-like,vi,laplace] [--seeds K] [--rounds R]
                  [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]

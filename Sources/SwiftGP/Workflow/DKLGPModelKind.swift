@@ -15,14 +15,14 @@ public struct DKLGPModelKind: ModelKind {
     public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
     /// Memory: data, prior and posterior patterns, ancestor sets and q, O(n (m + d + |A|)), and the block patterns
-    /// of V on the ancestor sets, about |A| m / 2 entries of 8 bytes per column (816 on simulation 1, 529 on
-    /// elevators); work per iteration: one
-    /// Cholesky of (m + 1)² and an |A|² back-substitution per column of the batch.
+    /// of V on the ancestor sets, about |A| m / 2 entries of 8 bytes per column (cap 64: 816 on simulation 1,
+    /// 529 on elevators; cap 48: 524 on simulation 1); work per iteration: one
+    /// Cholesky of (m + 1)² and four CXSparse solves with V_AA (O(|A| m)) per column of the batch.
     public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? {
-        let k = Double(min(settings.neighbours, max(0, n - 1)) + 1), a = min(Double(n), k + 64)
+        let k = Double(min(settings.neighbours, max(0, n - 1)) + 1), a = min(Double(n), k + 48)
         let b = Double(min(settings.batchSize ?? n, n)), n = Double(n), d = Double(d)
         return ResourceEstimate(bytes: 8 * n * (4 * k + 3 * d + a + 6 + a * k / 2),
-                                flopsPerEvaluation: b * (k * k * k / 3 + 3 * k * k * (d + 2) + 2 * a * a))
+                                flopsPerEvaluation: b * (k * k * k / 3 + 3 * k * k * (d + 2) + 2 * a * k))
     }
 
     public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
