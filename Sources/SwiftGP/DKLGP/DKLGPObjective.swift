@@ -157,19 +157,29 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                     block.solveTransposed(values: bv, &bbar)
                     block.solveTransposed(values: bv, &ebar)
                     // V̄ = −(b̄ xᵀ + ē zᵀ) on V_AA's entries; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
-                    let starts = block.columnStarts, rows = block.rowIndices
                     vbar.removeAll(keepingCapacity: true)
                     vbar.append(contentsOf: repeatElement(0, count: bv.count))
-                    for t in 0..<a {
-                        let first = Int(starts[t]), last = Int(starts[t + 1]) - 1
-                        let xt = xv[t], zt = zv[t]
-                        for e in first..<last {
-                            let row = Int(rows[e])
-                            vbar[e] = -(bbar[row] * xt + ebar[row] * zt)
+                    // Raw buffers: the block's entries are in range by construction (the hot loop of a column).
+                    vbar.withUnsafeMutableBufferPointer { out in
+                        block.columnStarts.withUnsafeBufferPointer { starts in
+                            block.rowIndices.withUnsafeBufferPointer { rows in
+                                bbar.withUnsafeBufferPointer { bb in
+                                    ebar.withUnsafeBufferPointer { eb in
+                                        for t in 0..<a {
+                                            let first = Int(starts[t]), last = Int(starts[t + 1]) - 1
+                                            let xt = xv[t], zt = zv[t]
+                                            for e in first..<last {
+                                                let row = Int(rows[e])
+                                                out[e] = -(bb[row] * xt + eb[row] * zt)
+                                            }
+                                            var g = -(bb[t] * xt + eb[t] * zt)
+                                            if t == a - 1 { g -= scale / vjj }
+                                            out[last] = g * (bv[last] - floor)
+                                        }
+                                    }
+                                }
+                            }
                         }
-                        var g = -(bbar[t] * xt + ebar[t] * zt)
-                        if t == a - 1 { g -= scale / vjj }
-                        vbar[last] = g * (bv[last] - floor)
                     }
                     p.factor.add(sources: block.sources, values: vbar)
                     var ubar = slots.map { bbar[$0] }
