@@ -42,12 +42,13 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        // System libraries: module maps over OpenBLAS/LAPACKE and SuiteSparse CHOLMOD.
+        // System libraries: module maps over OpenBLAS/LAPACKE and SuiteSparse CHOLMOD and CXSparse.
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD", providers: [.apt(["libsuitesparse-dev"])]),
+        .systemLibrary(name: "CCXSparse", path: "Sources/CCXSparse", providers: [.apt(["libsuitesparse-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc", providers: [.apt(["libc6-dev"])]),
         // Dense and sparse linear algebra, quadrature, stable scalar functions. Knows nothing about GPs.
-        .target(name: "GPLinearAlgebra", dependencies: ["CLAPACK", "CCHOLMOD", "CMalloc"], swiftSettings: nativeCode),
+        .target(name: "GPLinearAlgebra", dependencies: ["CLAPACK", "CCHOLMOD", "CCXSparse", "CMalloc"], swiftSettings: nativeCode),
         // SVG plotting for notebooks and benchmarks.
         .target(name: "GPPlot"),
         // The library.

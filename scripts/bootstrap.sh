@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the system libraries SwiftGP links against (OpenBLAS + LAPACKE, SuiteSparse CHOLMOD), and Open MPI
-# for the optional distributed fit (swiftgp-mpi, built with SWIFTGP_MPI=1: Package.swift), with apt-get, only
-# when they are missing (pkg-config: Package.swift finds Open MPI through `pkg-config ompi`). Quiet when everything
-# is present.
+# Installs the system libraries SwiftGP links against (OpenBLAS + LAPACKE, SuiteSparse CHOLMOD and CXSparse), and
+# Open MPI for the optional distributed fit (swiftgp-mpi, built with SWIFTGP_MPI=1: Package.swift), with apt-get,
+# only when they are missing (pkg-config: Package.swift finds Open MPI through `pkg-config ompi`). Quiet when
+# everything is present.
 set -euo pipefail
 needed=(liblapacke-dev libopenblas-dev libsuitesparse-dev libopenmpi-dev openmpi-bin pkg-config)
 missing=()

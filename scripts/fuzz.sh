@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 out=.build-fuzz
 mkdir -p "$out/obj" "$out/corpus"
-flags="-O -sanitize=fuzzer -parse-as-library -Xcc -march=native -Xcc -fno-math-errno -I Sources/CLAPACK -I Sources/CCHOLMOD -I Sources/CMalloc"
+flags="-O -sanitize=fuzzer -parse-as-library -Xcc -march=native -Xcc -fno-math-errno -I Sources/CLAPACK -I Sources/CCHOLMOD -I Sources/CCXSparse -I Sources/CMalloc"
 if [ ! -x "$out/fuzz-parsers" ] || [ -n "$(find Sources/SwiftGP Sources/GPLinearAlgebra Fuzz -newer "$out/fuzz-parsers" -name '*.swift' | head -1)" ]; then
     echo "fuzz.sh: compiling GPLinearAlgebra" >&2
     # shellcheck disable=SC2086
@@ -25,7 +25,7 @@ if [ ! -x "$out/fuzz-parsers" ] || [ -n "$(find Sources/SwiftGP Sources/GPLinear
     echo "fuzz.sh: linking the fuzz target" >&2
     # shellcheck disable=SC2086
     swiftc $flags -I "$out/obj" Fuzz/ParserFuzzTarget.swift "$out/obj/SwiftGP.o" "$out/obj/GPLinearAlgebra.o" \
-        -lopenblas -llapacke -lcholmod -o "$out/fuzz-parsers"
+        -lopenblas -llapacke -lcholmod -lcxsparse -o "$out/fuzz-parsers"
 fi
 if [ -z "$(ls "$out/corpus")" ]; then
     printf '\000x,y\n0,0.1\n1,0.9\n2,"0.2"\r\n' > "$out/corpus/csv"

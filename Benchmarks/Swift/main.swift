@@ -32,6 +32,8 @@ let usage = """
       dklgp-fit  --train F.csv --test G.csv --model dklgp|svgp --likelihood gaussian|studentt|logit
                  [--neighbors 20] [--inducing M] [--epochs 10] [--batch-size 128] [--learning-rate 0.1] [--seed S]
                  DKLGP or SVGP (M = m + 1) with Adam on minibatches; latent RMSE / NLL and time per epoch
+      dklgp-micro --train F.csv [--likelihood L] [--neighbors 20] [--ancestor-cap 48] [--batch-size 128] [--repeats 5]
+                 DKLGP set-up and one epoch of minibatch ELBO + gradient evaluations timed alone (minimum, median)
       classification-uci --data F.csv --folds F.json [--methods ep-like,vi,laplace] [--seeds K] [--rounds R]
                  [--step-size β] [--cvi-iterations N] [--m-step-iterations M] [--adam LR] [--tolerance T]
                  full-GP classification on a UCI set with its given folds (first K cv-seeds), the paper's protocol:
@@ -84,6 +86,7 @@ do {
     case "gpssm-sysid": try gpssmSysid(args)
     case "dklgp-data": try dklgpData(args)
     case "dklgp-fit": try dklgpFit(args)
+    case "dklgp-micro": try dklgpMicro(args)
     default: throw BenchError("unknown command '\(argv[1])'\n\(usage)")
     }
 } catch {

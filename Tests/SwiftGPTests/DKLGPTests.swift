@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import GPLinearAlgebra
 import GPTestSupport
@@ -180,23 +181,39 @@ import GPTestSupport
         #expect(abs(reduced - full) < 1e-10 * abs(full), "reduced \(reduced), exact \(full)")
     }
 
-    /// Reduced ancestor sets contain the prior sets, are sorted with the column last, respect the cap, and hold only
-    /// points within ρ·ℓᵢ beyond the prior set.
-    @Test func reducedAncestorSetsFollowTheRule() {
-        let x = Self.points(400, 2, seed: 10)
+    /// Reduced ancestor sets contain the prior sets, are sorted with the column last, respect the cap, and equal a
+    /// brute-force application of the rule: the prior set, then the earlier points within ρ·ℓᵢ by increasing
+    /// distance / ℓᵢ (the first point, ℓ = ∞, first), up to the cap. k-d tree queries in 2 dimensions, the dgemm scan
+    /// in 9.
+    @Test(arguments: [(400, 2, UInt64(10)), (250, 9, UInt64(11))])
+    func reducedAncestorSetsFollowTheRule(n: Int, dimension: Int, seed: UInt64) {
+        let x = Self.points(n, dimension, seed: seed)
         let rho = 1.5, cap = 20
-        let vecchia = VecchiaStructure(x, scales: [1, 1], neighbours: 6)
+        let vecchia = VecchiaStructure(x, scales: [Double](repeating: 1, count: dimension), neighbours: 6)
         let sets = AncestorSets.reduced(x, ordering: vecchia.ordering, seeds: vecchia.sets, rho: rho, cap: cap)
+        let order = vecchia.ordering.order, lengths = vecchia.ordering.lengths
+        func distance(_ a: Int, _ b: Int) -> Double {
+            var s = 0.0
+            for c in 0..<dimension {
+                let t: Double = x[order[a], c] - x[order[b], c]
+                s += t * t
+            }
+            return s.squareRoot()
+        }
         for j in 0..<x.rows {
             let a = Array(sets.column(j)), s = Array(vecchia.sets.column(j))
             #expect(a.last == j && a == a.sorted() && Set(a).count == a.count)
             #expect(Set(s).isSubset(of: Set(a)))
             #expect(a.count - 1 <= max(cap, s.count - 1))
-            for i in a where !s.contains(i) && i != 0 {
-                let me = vecchia.ordering.order[j], other = vecchia.ordering.order[i]
-                let d = ((x[me, 0] - x[other, 0]) * (x[me, 0] - x[other, 0]) + (x[me, 1] - x[other, 1]) * (x[me, 1] - x[other, 1])).squareRoot()
-                #expect(d <= rho * vecchia.ordering.lengths[i] * (1 + 1e-12))
+            var candidates: [(position: Int, ratio: Double)] = []
+            for i in 0..<j where !s.contains(i) {
+                let l = lengths[i], d = distance(i, j)
+                if l.isInfinite { candidates.append((i, 0)) } else if d <= rho * l { candidates.append((i, d / l)) }
             }
+            candidates.sort { $0.ratio < $1.ratio || ($0.ratio == $1.ratio && $0.position < $1.position) }
+            let kept: [Int] = candidates.prefix(max(0, cap - (s.count - 1))).map(\.position)
+            let expected: [Int] = (Array(s.dropLast()) + kept).sorted() + [j]
+            #expect(a == expected, "column \(j)")
         }
     }
 
@@ -225,13 +242,17 @@ import GPTestSupport
 
     /// Test 7: prediction (mean −u_cᵀν_c/u_last, variance (1 + ‖V⁻¹u_c‖²)/u_last²) against dense conditioning: f_p | f_c
     /// ~ N(bᵀf_c, d) with b = Θ_cc⁻¹Θ_cp, d = Θ_pp − Θ_pc b, under q(f) = N(ν, (VVᵀ)⁻¹): E = bᵀν_c, Var = d + bᵀΣ_q,cc b.
-    @Test func predictionMatchesDenseConditioning() throws {
+    /// In 2 dimensions (k-d tree neighbours) and 9 (the dgemm scan, `PreviousPointScan.map(queries:)`).
+    @Test(arguments: [2, 9])
+    func predictionMatchesDenseConditioning(dimension: Int) throws {
         let n = 45, m = 5
-        let x = Self.points(n, 2, seed: 14)
-        let base = DKLGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
+        let kernel = dimension == 2 ? Self.kernel : Matern32(lengthscale: (0..<dimension).map { 0.6 + 0.1 * Double($0) }, variance: 0.8)
+        let lengthscales = kernel.lengthscale.value
+        let x = Self.points(n, dimension, seed: 14)
+        let base = DKLGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
         let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 15)
         let q = model.variational!
-        let xs = Self.points(8, 2, seed: 16)
+        let xs = Self.points(8, dimension, seed: 16)
         let p = try model.posterior(x).predict(at: xs)
         let v = Self.dense(q.factorValues)
         var vInv = Matrix.identity(n)
@@ -241,21 +262,111 @@ import GPTestSupport
         for t in 0..<xs.rows {
             // The m nearest training points in the scaled inputs (positions).
             let scaled = { (i: Int) -> Double in
-                let a = (x[order[i], 0] - xs[t, 0]) / 0.3, b = (x[order[i], 1] - xs[t, 1]) / 0.5
-                return a * a + b * b
+                var s = 0.0
+                for j in 0..<dimension {
+                    let a: Double = (x[order[i], j] - xs[t, j]) / lengthscales[j]
+                    s += a * a
+                }
+                return s
             }
             let c = (0..<n).sorted { scaled($0) < scaled($1) }.prefix(m).sorted()
-            var theta = Self.kernel.gram(x.selectingRows(c.map { order[$0] }))
+            var theta = kernel.gram(x.selectingRows(c.map { order[$0] }))
             for a in 0..<m { theta[a, a] += model.nugget }
-            let kcp = Self.kernel.cross(x.selectingRows(c.map { order[$0] }), xs.selectingRows([t])).storage
+            let kcp = kernel.cross(x.selectingRows(c.map { order[$0] }), xs.selectingRows([t])).storage
             let b = try Cholesky(theta).solve(kcp)
-            let d = Self.kernel.diagonal(xs.selectingRows([t]))[0] + model.nugget - dot(kcp, b)
+            let d = kernel.diagonal(xs.selectingRows([t]))[0] + model.nugget - dot(kcp, b)
             let mean = zip(c, b).reduce(0) { $0 + q.mean.value[$1.0] * $1.1 }
             var variance = d
             for (i, ci) in c.enumerated() { for (k, ck) in c.enumerated() { variance += b[i] * sigma[ci, ck] * b[k] } }
             #expect(abs(p.mean[t] - mean) < 1e-9, "mean \(p.mean[t]) vs \(mean)")
             #expect(abs(p.variance[t] - variance) < 1e-9 * max(1, variance), "variance \(p.variance[t]) vs \(variance)")
         }
+    }
+
+    /// Joint prediction against a dense construction: Ṽ = [V W; 0 T] with each test point's prior column on its m
+    /// nearest among the training and earlier test points (chosen and factorised here independently), mean
+    /// Ṽ⁻ᵀ[Vᵀν; 0] and covariance (Ṽ⁻ᵀṼ⁻¹) on the test block; the first test point's moments equal `predict`'s. In 2
+    /// dimensions (k-d tree) and 9 (the dgemm scan).
+    @Test(arguments: [2, 9])
+    func jointPredictionMatchesTheDenseExtendedFactor(dimension: Int) throws {
+        let n = 35, m = 4, count = 7
+        let kernel = dimension == 2 ? Self.kernel : Matern32(lengthscale: (0..<dimension).map { 0.6 + 0.1 * Double($0) }, variance: 0.8)
+        let lengthscales = kernel.lengthscale.value
+        let x = Self.points(n, dimension, seed: 33)
+        // Test points close together, so that later ones condition on earlier ones.
+        var xs = Self.points(count, dimension, seed: 34)
+        for t in 0..<count { for j in 0..<dimension { xs[t, j] = 0.4 + 0.2 * xs[t, j] } }
+        let base = DKLGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
+        let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 35)
+        let q = model.variational!, order = q.structure.ordering.order
+        let posterior = try model.posterior(x)
+        let joint = try posterior.predictJoint(at: xs)
+        // The extended points: training positions 0..<n, then the test points.
+        func point(_ e: Int) -> [Double] { e < n ? x.row(order[e]) : xs.row(e - n) }
+        func scaledDistance(_ a: [Double], _ b: [Double]) -> Double {
+            var s = 0.0
+            for j in 0..<dimension {
+                let v: Double = (a[j] - b[j]) / lengthscales[j]
+                s += v * v
+            }
+            return s
+        }
+        let total = n + count
+        var vt = Matrix(rows: total, cols: total)
+        let v = Self.dense(q.factorValues)
+        for i in 0..<n { for j in 0..<n { vt[i, j] = v[i, j] } }
+        for t in 0..<count {
+            let p = n + t
+            let c = (0..<p).sorted { scaledDistance(point($0), point(p)) < scaledDistance(point($1), point(p)) }.prefix(m).sorted()
+            let s = c + [p]
+            var theta = kernel.gram(Matrix(s.map(point)))
+            for a in 0..<s.count { theta[a, a] += model.nugget }
+            var u = [Double](repeating: 0, count: s.count)
+            u[s.count - 1] = 1
+            trsv(.lower, .transposed, try Cholesky(theta).lower, &u)
+            for (a, row) in s.enumerated() { vt[row, p] = u[a] }
+        }
+        var rhs = [Double](repeating: 0, count: total)
+        let vtnu = matmul(v, Matrix(column: q.mean.value), .transposed, .none)
+        for i in 0..<n { rhs[i] = vtnu[i, 0] }
+        trsv(.upper, .transposed, vt, &rhs)   // ν̃ = Ṽ⁻ᵀ [Vᵀν; 0]
+        var inverse = Matrix.identity(total)
+        trsm(.left, .upper, .none, vt, &inverse)
+        let sigma = matmul(inverse, inverse, .transposed, .none)
+        for t in 0..<count {
+            #expect(abs(joint.mean[t] - rhs[n + t]) < 1e-9 * max(1, abs(rhs[n + t])), "mean \(t): \(joint.mean[t]) vs \(rhs[n + t])")
+            for r in 0..<count {
+                let reference = sigma[n + t, n + r]
+                #expect(abs(joint.covariance[t, r] - reference) < 1e-9 * max(1, abs(reference)), "covariance \(t), \(r)")
+            }
+        }
+        // The test points are correlated through their shared conditioning (not independent marginals).
+        #expect((1..<count).contains { t in (0..<t).contains { abs(joint.covariance[t, $0]) > 1e-3 } })
+        let marginal = try posterior.predict(at: xs.selectingRows([0]))
+        #expect(abs(marginal.mean[0] - joint.mean[0]) < 1e-12 * max(1, abs(marginal.mean[0])))
+        #expect(abs(marginal.variance[0] - joint.marginals.variance[0]) < 1e-12 * max(1, marginal.variance[0]))
+    }
+
+    /// `DKLGP.ordering` reaches the structure (`.approximate`: `MaximinOrdering.approximate` of the scaled inputs), and a
+    /// model file's state keeps it; a state without the key (files written before the option) reads as exact.
+    @Test func orderingOptionReachesTheStructureAndTheModelFile() throws {
+        let x = Self.points(120, 2, seed: 30)
+        var model = DKLGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: 6)
+        #expect(model.ordering == .exact)
+        model.ordering = .approximate
+        let structure = model.structure(x)
+        let scaled = VecchiaStructure.scaled(x, by: structure.scales)
+        #expect(structure.ordering == MaximinOrdering.approximate(scaled))
+        #expect(structure.ordering != MaximinOrdering.exact(scaled))
+        model = try Self.perturbed(model, x, structure: structure, seed: 32)
+        let encoded = try JSONEncoder().encode(DKLGPState(model))
+        let decoded = try JSONDecoder().decode(DKLGPState.self, from: encoded)
+        #expect(decoded.ordering == .approximate && decoded == DKLGPState(model))
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect(object["ordering"] as? String == "approximate")
+        object["ordering"] = nil
+        let old = try JSONDecoder().decode(DKLGPState.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.ordering == .exact && old.mean == decoded.mean)
     }
 
     /// The local-posterior start beats q = p̃; training through the shared engine (Adam on minibatches of columns)

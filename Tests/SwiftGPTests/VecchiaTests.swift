@@ -37,7 +37,8 @@ import GPTestSupport
         return (order, lengths)
     }
 
-    @Test(arguments: [(400, 2, UInt64(1)), (300, 3, UInt64(2)), (150, 1, UInt64(3))])
+    /// The k-d tree ordering in 1–3 dimensions and the dgemv scan (`MaximinOrdering.scanned`) in 9.
+    @Test(arguments: [(400, 2, UInt64(1)), (300, 3, UInt64(2)), (150, 1, UInt64(3)), (250, 9, UInt64(41))])
     func maximinMatchesBruteForce(n: Int, d: Int, seed: UInt64) {
         let x = Self.uniformPoints(n, d, seed: seed)
         let fast = MaximinOrdering.exact(x)
@@ -57,10 +58,27 @@ import GPTestSupport
         #expect(MaximinOrdering.exact(x).order == Self.bruteForceMaximin(x).order)
     }
 
+    /// The corners of the 9-cube {0, 1, 2}³ × {0, 1}⁶ (576 points, integer distances: exact in the dgemv scan too):
+    /// the scan's ties follow the same rule.
+    @Test func maximinScanBreaksTiesLikeBruteForce() {
+        var x = Matrix(rows: 576, cols: 9)
+        for i in 0..<576 {
+            var r = i
+            for j in 0..<3 { x[i, j] = Double(r % 3); r /= 3 }
+            for j in 3..<9 { x[i, j] = Double(r % 2); r /= 2 }
+        }
+        let fast = MaximinOrdering.exact(x), slow = Self.bruteForceMaximin(x)
+        #expect(fast.order == slow.order)
+        #expect(fast.lengths == slow.lengths)
+    }
+
     /// The m nearest previous points of every point equal a brute-force search (ties: the smaller index), and every
-    /// column lists its previous positions in increasing order with itself last.
-    @Test func nearestPreviousNeighboursMatchBruteForce() {
-        let x = Self.uniformPoints(500, 2, seed: 4)
+    /// column lists its previous positions in increasing order with itself last: k-d tree queries in 2 dimensions,
+    /// the dgemm scan (`PreviousPointScan`) in 10.
+    @Test(arguments: [(500, 2, UInt64(4)), (300, 10, UInt64(40))])
+    func nearestPreviousNeighboursMatchBruteForce(n: Int, d: Int, seed: UInt64) {
+        #expect(PreviousPointScan.preferred(dimension: d) == (d == 10))
+        let x = Self.uniformPoints(n, d, seed: seed)
         let ordering = MaximinOrdering.exact(x)
         let m = 7
         let sets = ConditioningSets.nearestPrevious(x, order: ordering.order, neighbours: m)

@@ -10,7 +10,7 @@
 ///   (ℓ the maximin length scales, the coarser point's scale), at most `cap` positions (the seeds first, then
 ///   by increasing distance / ℓᵢ). Polylogarithmic in n for fixed ρ on well-spread inputs.
 /// - Complexity: `closure` O(Σⱼ |A(j)| · m) time, `reduced` O(n log² n · c) (k-d tree queries per length-scale
-///   level); O(Σⱼ |A(j)|) memory; columns in parallel.
+///   level), or O(n² d) by `PreviousPointScan` from 8 input dimensions on; O(Σⱼ |A(j)|) memory; columns in parallel.
 public enum AncestorSets {
     /// The exact closure of each column's `seeds` set under the pattern `factor` (the sparsity of V).
     public static func closure(seeds: ConditioningSets, factor: ConditioningSets) -> ConditioningSets {
@@ -48,6 +48,13 @@ public enum AncestorSets {
     /// positions in all (the seeds always).
     public static func reduced(_ x: Matrix, ordering: MaximinOrdering, seeds: ConditioningSets, rho: Double,
                                cap: Int) -> ConditioningSets {
+        if PreviousPointScan.preferred(dimension: x.cols) {
+            let lengths = ordering.lengths, room = max(1, cap)
+            let sets = PreviousPointScan(x, order: ordering.order).map { j, distances in
+                reduced(distances, lengths: lengths, rho: rho, cap: room, seeds: seeds.column(j).dropLast()) + [j]
+            }
+            return ConditioningSets(chunks: [sets])
+        }
         let search = ReducedAncestorSearch(x, ordering: ordering, rho: rho, cap: cap)
         let n = seeds.count
         let perChunk = ParallelChunks(count: n).map { range in
@@ -56,6 +63,44 @@ public enum AncestorSets {
             }
         }
         return ConditioningSets(chunks: perChunk)
+    }
+
+    /// The reduced rule on one column from its squared `distances` to every earlier position: the `seeds`
+    /// (increasing) and the earlier positions i with ‖x̃ᵢ − x̃ⱼ‖ ≤ ρ·ℓᵢ (the first point, ℓ = ∞, always), at most
+    /// `cap` positions in all, the seeds first, then by increasing distance / ℓᵢ (ties: the smaller position) —
+    /// `ReducedAncestorSearch.ancestors` from the distances. In increasing order.
+    public static func reduced(_ distances: UnsafeBufferPointer<Double>, lengths: [Double], rho: Double, cap: Int,
+                        seeds: ArraySlice<Int>) -> [Int] {
+        let room = max(0, cap - seeds.count)
+        var best: [(position: Int, ratio: Double)] = []
+        best.reserveCapacity(room + 1)
+        func worse(_ a: (position: Int, ratio: Double), _ b: (position: Int, ratio: Double)) -> Bool {
+            a.ratio > b.ratio || (a.ratio == b.ratio && a.position > b.position)
+        }
+        var s = seeds.startIndex
+        for i in distances.indices {
+            // Skip the seeds (both increasing).
+            while s < seeds.endIndex && seeds[s] < i { s += 1 }
+            if s < seeds.endIndex && seeds[s] == i { continue }
+            let l = lengths[i]
+            let candidate: (position: Int, ratio: Double)
+            if l.isFinite {
+                // Most points fail the radius test: compare squares first (with a margin), the root only for the rest.
+                let radius = rho * l
+                guard distances[i] <= radius * radius * (1 + 1e-12) else { continue }
+                let d = distances[i].squareRoot()
+                guard d <= radius else { continue }
+                candidate = (i, d / l)
+            } else {
+                candidate = (i, 0)
+            }
+            if best.count == room && (room == 0 || !worse(best[room - 1], candidate)) { continue }
+            var at = best.count
+            while at > 0 && worse(best[at - 1], candidate) { at -= 1 }
+            best.insert(candidate, at: at)
+            if best.count > room { best.removeLast() }
+        }
+        return (Array(seeds) + best.map(\.position)).sorted()
     }
 }
 

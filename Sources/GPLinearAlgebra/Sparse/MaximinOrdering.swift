@@ -6,7 +6,8 @@
 /// selection, lowers only the points within the current ℓ of the new point (a k-d tree radius query): a point
 /// farther away cannot get closer to the set than the distance it already has, which is at most ℓ.
 /// - Complexity: exact O(n log n · c_d) on well-spread data in low dimension d (c_d: the points within ℓ of a new
-///   point, a packing constant), O(n²) at worst; O(n) memory.
+///   point, a packing constant), O(n²) at worst; from 8 dimensions on a brute-force scan (`scanned`), O(n² d) in
+///   dgemv; O(n) memory.
 public struct MaximinOrdering: Sendable, Equatable {
     /// `order[k]` is the index of the k-th point.
     public var order: [Int]
@@ -45,6 +46,7 @@ public struct MaximinOrdering: Sendable, Equatable {
     public static func exact(_ x: Matrix) -> MaximinOrdering {
         let n = x.rows
         guard n > 0 else { return MaximinOrdering(order: [], lengths: []) }
+        if PreviousPointScan.preferred(dimension: x.cols) { return scanned(x) }
         let tree = KDTree(x)
         var heap = IndexedMaxHeap(count: n)
         let first = centralPoint(x)

@@ -1,3 +1,4 @@
+import CCXSparse
 
 /// A sparse upper-triangular factor U with the fixed pattern of `ConditioningSets` (column i nonzero on s(i),
 /// i last), approximating an inverse covariance Θ⁻¹ ≈ U Uᵀ (docs/methods/vecchia.md#the-kl-optimal-factor).
@@ -52,25 +53,39 @@ public struct SparseInverseCholesky: Sendable {
         return s
     }
 
-    /// Uᵀ x (x in the ordering's positions): (Uᵀx)_i = Σ_{j∈s(i)} U_ji x_j. - Complexity: O(nnz).
+    /// Uᵀ x (x in the ordering's positions): (Uᵀx)_i = Σ_{j∈s(i)} U_ji x_j, by CXSparse (`cs_transpose`, then
+    /// `cs_gaxpy`). - Complexity: O(nnz).
     public func transposedProduct(_ x: [Double]) -> [Double] {
-        precondition(x.count == count)
+        precondition(x.count == count, "\(x.count) values for a factor of \(count)")
         var out = [Double](repeating: 0, count: count)
-        for i in 0..<count {
-            var s = 0.0
-            for k in pattern.starts[i]..<pattern.starts[i + 1] { s += values[k] * x[pattern.rows[k]] }
-            out[i] = s
+        withCompressedColumns { u in
+            guard let t = cs_di_transpose(u, 1) else { return }
+            defer { cs_di_spfree(t) }
+            _ = cs_di_gaxpy(t, x, &out)
         }
         return out
     }
 
-    /// U x: (Ux)_j = Σ_{i: j∈s(i)} U_ji x_i. - Complexity: O(nnz).
+    /// U x: (Ux)_j = Σ_{i: j∈s(i)} U_ji x_i, by CXSparse (`cs_gaxpy`). - Complexity: O(nnz).
     public func product(_ x: [Double]) -> [Double] {
-        precondition(x.count == count)
+        precondition(x.count == count, "\(x.count) values for a factor of \(count)")
         var out = [Double](repeating: 0, count: count)
-        for i in 0..<count {
-            for k in pattern.starts[i]..<pattern.starts[i + 1] { out[pattern.rows[k]] += values[k] * x[i] }
-        }
+        withCompressedColumns { u in _ = cs_di_gaxpy(u, x, &out) }
         return out
+    }
+
+    /// A `cs_di` view of U (column i: rows s(i), its values; 32-bit indices copied once per call) for `body`.
+    private func withCompressedColumns(_ body: (UnsafePointer<cs_di>) -> Void) {
+        guard count > 0 else { return }
+        var p = pattern.starts.map { Int32($0) }, i = pattern.rows.map { Int32($0) }, x = values
+        p.withUnsafeMutableBufferPointer { pb in
+            i.withUnsafeMutableBufferPointer { ib in
+                x.withUnsafeMutableBufferPointer { xb in
+                    var u = cs_di(nzmax: Int32(xb.count), m: Int32(count), n: Int32(count), p: pb.baseAddress, i: ib.baseAddress,
+                                  x: xb.baseAddress, nz: -1)
+                    withUnsafePointer(to: &u) { body($0) }
+                }
+            }
+        }
     }
 }

@@ -16,7 +16,7 @@ import GPLinearAlgebra
 /// let latent = try model.posterior(x).predict(at: xTest)   // mean and variance of f
 /// ```
 /// - Complexity: O(|B| (m³ + m² d + |A|²)) per minibatch of |B| columns (|A|: ancestor-set size), columns on all
-///   cores; O(n (m + d) + Σ|A(j)|) memory.
+///   cores; O(n (m + d) + Σ|A(j)| m) memory.
 public struct DKLGP: Parameterised, Sendable {
     public var kernel: any Kernel
     public var likelihood: any ScalarLikelihood
@@ -31,6 +31,8 @@ public struct DKLGP: Parameterised, Sendable {
     public internal(set) var variational: DKLGPVariational?
     /// Where `fit` starts q: the local posterior (default) or the prior approximation p̃.
     public var start: VariationalStart = .localPosterior
+    /// The maximin ordering the structure is built on (`MaximinMethod`; default exact, the faster one measured).
+    public var ordering: MaximinMethod = .exact
 
     /// The starting point of q(f) in `fit` (docs/methods/dklgp.md#starting-point).
     public enum VariationalStart: Sendable, Equatable {
@@ -73,7 +75,8 @@ public struct DKLGP: Parameterised, Sendable {
     /// The structure of inputs `x` under this model's settings, ordered on `x` scaled by the kernel's current
     /// lengthscales.
     public func structure(_ x: Matrix) -> DKLGPStructure {
-        DKLGPStructure(x, scales: VecchiaStructure.scales(for: kernel, inputs: x), neighbours: neighbours, rule: ancestors)
+        DKLGPStructure(x, scales: VecchiaStructure.scales(for: kernel, inputs: x), neighbours: neighbours, rule: ancestors,
+                       ordering: ordering)
     }
 
     /// The KL-optimal prior factor U of Θ = K + τI on `structure` (positions of its ordering) and the jitter added.

@@ -3,7 +3,7 @@ import GPLinearAlgebra
 /// The DKLGP ELBO (docs/methods/dklgp.md#the-elbo) as a trainable objective. On a minibatch B of columns it is the
 /// estimate (n/|B|) Σ_{j∈B} eⱼ + n/2 (unbiased with exact ancestor sets); on all data, the ELBO. Per column:
 /// the prior column u = U_{s(j),j} = L⁻ᵀe_last from L = chol Θ_{s(j)s(j)} (j last); over the ancestor set A = A(j),
-/// two sparse back substitutions with V_AA (V's columns on A, `ConditioningSets.solveUpper`) [x, z] = V_AA⁻¹[u, e_j], so that
+/// two sparse back substitutions with the block V_AA (`TriangularBlock`, CXSparse) [x, z] = V_AA⁻¹[u, e_j], so that
 /// V⁻¹U_{:,j} = x and σⱼ² = ‖z‖²; the likelihood's variational expectation at (νⱼ, σⱼ²). Reverse mode by hand:
 /// x̄ = −x, z̄ = 2 g_v z, [b̄, ē] = V_AA⁻ᵀ[x̄, z̄], V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; ū from b̄, the mean term and
 /// 1/u_last, then Θ̄ = −½(a uᵀ + u aᵀ) + ½(ūᵀu) u uᵀ with a = Θ⁻¹ū, handed to the kernel's Gram VJP.
@@ -59,6 +59,17 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 values.append(v)
             }
         }
+        /// Adds `v[k]` at `sources[k]` for every k (one block's entries).
+        mutating func add(sources: [Int32], values v: [Double]) {
+            if isDense {
+                dense.withUnsafeMutableBufferPointer { d in
+                    for k in v.indices { d[Int(sources[k])] += v[k] }
+                }
+            } else {
+                indices.append(contentsOf: sources.lazy.map { Int($0) })
+                values.append(contentsOf: v)
+            }
+        }
         func add(into out: inout [Double]) {
             if isDense { for i in dense.indices { out[i] += dense[i] } } else {
                 for k in indices.indices { out[indices[k]] += values[k] }
@@ -76,7 +87,7 @@ public struct DKLGPObjective: ModelObjective, Sendable {
         let q = variational, structure = q.structure
         let kernel = model.kernel, likelihood = model.likelihood, nugget = model.nugget, policy = model.jitter
         let order = structure.ordering.order, prior = structure.prior, pattern = structure.posterior
-        let ancestors = structure.ancestors
+        let ancestors = structure.ancestors, blocks = structure.blocks
         let nu = q.mean.value, raw = q.factor.value
         let (x, y) = (self.x, self.y)
         let n = x.rows, nnz = pattern.nonZeroCount
@@ -95,7 +106,8 @@ public struct DKLGPObjective: ModelObjective, Sendable {
             var p = Partial(kernel: [Double](repeating: 0, count: gradient ? kernelCount : 0),
                             likelihood: [Double](repeating: 0, count: gradient ? likelihoodCount : 0),
                             mean: Accumulator(size: n, dense: dense), factor: Accumulator(size: nnz, dense: dense))
-            var local = [Int](repeating: -1, count: n)
+            var slots: [Int] = [], bv: [Double] = [], vbar: [Double] = []
+            var xv: [Double] = [], zv: [Double] = [], bbar: [Double] = [], ebar: [Double] = []
             for c in range {
                 let j = columns[c]
                 // The prior column u = L⁻ᵀ e_last on s(j).
@@ -108,14 +120,24 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 var u = [Double](repeating: 0, count: k)
                 u[k - 1] = 1
                 trsv(.lower, .transposed, l.lower, &u)
-                // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): sparse back substitutions.
-                let anc = ancestors.column(j), a = anc.count
-                for (t, pos) in anc.enumerated() { local[pos] = t }
-                var xv = [Double](repeating: 0, count: a), zv = xv
-                for (i, pos) in s.enumerated() { xv[local[pos]] = u[i] }
+                // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): CXSparse on the block V_AA.
+                let anc = ancestors.column(j), a = anc.count, block = blocks[j]
+                block.gather(vv, into: &bv)
+                // slots[i]: the index in A(j) of s(j)'s i-th position (both increasing, s(j) ⊆ A(j)).
+                slots.removeAll(keepingCapacity: true)
+                var t = anc.startIndex
+                for pos in s {
+                    while anc[t] < pos { t += 1 }
+                    slots.append(t - anc.startIndex)
+                }
+                xv.removeAll(keepingCapacity: true)
+                xv.append(contentsOf: repeatElement(0, count: a))
+                zv.removeAll(keepingCapacity: true)
+                zv.append(contentsOf: repeatElement(0, count: a))
+                for i in 0..<k { xv[slots[i]] = u[i] }
                 zv[a - 1] = 1
-                pattern.solveUpper(values: vv, set: anc, local: local, &xv)
-                pattern.solveUpper(values: vv, set: anc, local: local, &zv)
+                block.solve(values: bv, &xv)
+                block.solve(values: bv, &zv)
                 var r = 0.0
                 for (i, pos) in s.enumerated() { r += u[i] * nu[pos] }
                 var xx = 0.0, zz = 0.0
@@ -128,22 +150,39 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 p.value += Math.log(u[k - 1]) - Math.log(vjj) - 0.5 * r * r - 0.5 * xx + ve.value
                 if gradient {
                     // x̄ = −x, z̄ = 2 g_v z (times the minibatch scale); [b̄, ē] = V_AA⁻ᵀ [x̄, z̄].
-                    var bbar = xv.map { -scale * $0 }, ebar = zv.map { 2 * scale * ve.dVariance * $0 }
-                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &bbar)
-                    pattern.solveUpperTransposed(values: vv, set: anc, local: local, &ebar)
-                    // V̄ = −(b̄ xᵀ + ē zᵀ) on V's pattern; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
-                    for (t, pos) in anc.enumerated() {
-                        let base = pattern.starts[pos], last = pattern.starts[pos + 1] - 1
-                        let xt = xv[t], zt = zv[t]
-                        for e in base..<last {
-                            let row = local[pattern.rows[e]]
-                            if row >= 0 { p.factor.add(e, -(bbar[row] * xt + ebar[row] * zt)) }
+                    bbar.removeAll(keepingCapacity: true)
+                    bbar.append(contentsOf: xv.lazy.map { -scale * $0 })
+                    ebar.removeAll(keepingCapacity: true)
+                    ebar.append(contentsOf: zv.lazy.map { 2 * scale * ve.dVariance * $0 })
+                    block.solveTransposed(values: bv, &bbar)
+                    block.solveTransposed(values: bv, &ebar)
+                    // V̄ = −(b̄ xᵀ + ē zᵀ) on V_AA's entries; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
+                    vbar.removeAll(keepingCapacity: true)
+                    vbar.append(contentsOf: repeatElement(0, count: bv.count))
+                    // Raw buffers: the block's entries are in range by construction (the hot loop of a column).
+                    vbar.withUnsafeMutableBufferPointer { out in
+                        block.columnStarts.withUnsafeBufferPointer { starts in
+                            block.rowIndices.withUnsafeBufferPointer { rows in
+                                bbar.withUnsafeBufferPointer { bb in
+                                    ebar.withUnsafeBufferPointer { eb in
+                                        for t in 0..<a {
+                                            let first = Int(starts[t]), last = Int(starts[t + 1]) - 1
+                                            let xt = xv[t], zt = zv[t]
+                                            for e in first..<last {
+                                                let row = Int(rows[e])
+                                                out[e] = -(bb[row] * xt + eb[row] * zt)
+                                            }
+                                            var g = -(bb[t] * xt + eb[t] * zt)
+                                            if t == a - 1 { g -= scale / vjj }
+                                            out[last] = g * (bv[last] - floor)
+                                        }
+                                    }
+                                }
+                            }
                         }
-                        var g = -(bbar[t] * xt + ebar[t] * zt)
-                        if pos == j { g -= scale / vjj }
-                        p.factor.add(last, g * (vv[last] - floor))
                     }
-                    var ubar = s.map { bbar[local[$0]] }
+                    p.factor.add(sources: block.sources, values: vbar)
+                    var ubar = slots.map { bbar[$0] }
                     // ν: the likelihood term at j and −½ r², r = uᵀν_s.
                     p.mean.add(j, scale * ve.dMean)
                     for (i, pos) in s.enumerated() {
@@ -165,7 +204,6 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                     for i in g.indices { p.kernel[i] += g[i] }
                     for i in ve.dParameters.indices { p.likelihood[i] += scale * ve.dParameters[i] }
                 }
-                for pos in anc { local[pos] = -1 }
             }
             return p
         }

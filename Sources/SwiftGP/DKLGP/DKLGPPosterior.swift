@@ -9,13 +9,18 @@ import GPLinearAlgebra
 ///
 /// A the ancestor set of c under V's pattern (exact closure, or the reduced rule's set of p). Independent
 /// marginals: each test point conditions on training points only. The latent variance includes the nugget τ.
+/// Neighbours and reduced ancestors come from k-d tree queries, or from 8 input columns on from a dgemm scan of the
+/// distances to all training points (`PreviousPointScan`, O(n d) per test point).
 /// - Complexity: O(n log n) to build; O(log n + m³ + m² d + |A| m) per test point, test points on all cores.
 public struct DKLGPPosterior: Sendable {
     public let model: DKLGP
     public let variational: DKLGPVariational
     let x: Matrix
-    let tree: KDTree
+    /// The neighbour search: k-d tree queries (with the reduced-ancestor search), or for many input columns
+    /// (`PreviousPointScan.preferred`) dgemm blocks of distances to every training point.
+    let tree: KDTree?
     let search: ReducedAncestorSearch?
+    let scan: PreviousPointScan?
     let factor: SparseInverseCholesky
 
     init(model: DKLGP, variational: DKLGPVariational, x: Matrix) {
@@ -24,11 +29,16 @@ public struct DKLGPPosterior: Sendable {
         self.x = x
         let structure = variational.structure
         let scaled = VecchiaStructure.scaled(x, by: structure.scales)
-        tree = KDTree(scaled, ranks: structure.ordering.ranks)
-        if case let .reduced(rho, cap) = structure.rule {
-            search = ReducedAncestorSearch(scaled, ordering: structure.ordering, rho: rho, cap: cap)
+        if PreviousPointScan.preferred(dimension: x.cols) {
+            (tree, search, scan) = (nil, nil, PreviousPointScan(scaled, order: structure.ordering.order))
         } else {
-            search = nil
+            tree = KDTree(scaled, ranks: structure.ordering.ranks)
+            if case let .reduced(rho, cap) = structure.rule {
+                search = ReducedAncestorSearch(scaled, ordering: structure.ordering, rho: rho, cap: cap)
+            } else {
+                search = nil
+            }
+            scan = nil
         }
         factor = variational.factorValues
     }
@@ -45,13 +55,23 @@ public struct DKLGPPosterior: Sendable {
         let ranks = structure.ordering.ranks, order = structure.ordering.order
         let nu = variational.mean.value, factor = self.factor, pattern = structure.posterior
         let (x, tree, search) = (self.x, self.tree, self.search)
-        let n = x.rows
+        let n = x.rows, lengths = structure.ordering.lengths, rule = structure.rule
+        // With the scan: every test point's neighbours (and reduced ancestors) from its row of distances.
+        let scanned = scan?.map(queries: scaled) { _, distances -> (neighbours: [Int], ancestors: [Int]?) in
+            let c = ConditioningSets.nearest(m, of: distances, order: order)
+            guard case let .reduced(rho, cap) = rule else { return (c, nil) }
+            return (c, AncestorSets.reduced(distances, lengths: lengths, rho: rho, cap: max(1, cap), seeds: c[...]))
+        }
         let chunks = try ParallelChunks(count: xs.rows).map { range in
             var mean: [Double] = [], variance: [Double] = []
             var marker = [Int](repeating: -1, count: n), local = [Int](repeating: -1, count: n)
+            var values: [Double] = []
             for t in range {
                 let q = scaled.row(t)
-                let c = tree.nearest(q, k: m).map { ranks[$0.index] }.sorted()
+                let c: [Int]
+                if let scanned { c = scanned[t].neighbours } else if let tree {
+                    c = tree.nearest(q, k: m).map { ranks[$0.index] }.sorted()
+                } else { c = [] }
                 let k = c.count + 1
                 var block = Matrix(rows: k, cols: k)
                 let xc = x.selectingRows(c.map { order[$0] }), xt = xs.selectingRows([t])
@@ -73,7 +93,9 @@ public struct DKLGPPosterior: Sendable {
                 mean.append(-mu / last)
                 // ‖V_AA⁻¹ u_c‖² over the ancestor set of c.
                 let anc: [Int]
-                if let search {
+                if let reduced = scanned?[t].ancestors {
+                    anc = reduced
+                } else if let search {
                     anc = search.ancestors(of: q, rankBelow: n, seeds: c)
                 } else {
                     anc = AncestorSets.closure(of: c, factor: pattern, marker: &marker, stamp: t)
@@ -81,7 +103,9 @@ public struct DKLGPPosterior: Sendable {
                 for (i, pos) in anc.enumerated() { local[pos] = i }
                 var w = [Double](repeating: 0, count: anc.count)
                 for (i, pos) in c.enumerated() { w[local[pos]] = u[i] }
-                pattern.solveUpper(values: factor.values, set: anc[...], local: local, &w)
+                let restricted = TriangularBlock(pattern: pattern, set: anc[...], local: local)
+                restricted.gather(factor.values, into: &values)
+                restricted.solve(values: values, &w)
                 for pos in anc { local[pos] = -1 }
                 variance.append(max(0, (1 + w.reduce(0) { $0 + $1 * $1 }) / (last * last)))
             }

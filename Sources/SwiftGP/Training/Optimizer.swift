@@ -63,11 +63,22 @@ public struct Adam: Optimizer {
         t += 1
         let c1 = 1 - Math.pow(beta1, Double(t)), c2 = 1 - Math.pow(beta2, Double(t))
         let lr = learningRate * Math.pow(decay, Double(t - 1))
-        for i in x.indices {
-            let g = sample.gradient[i]
-            m[i] = beta1 * m[i] + (1 - beta1) * g
-            v[i] = beta2 * v[i] + (1 - beta2) * g * g
-            x[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+        let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
+        precondition(sample.gradient.count == x.count, "\(sample.gradient.count) gradient entries for \(x.count) parameters")
+        // Raw buffers: one pass without per-element uniqueness checks (p can be 10⁵–10⁶ for variational factors).
+        sample.gradient.withUnsafeBufferPointer { gb in
+            m.withUnsafeMutableBufferPointer { mb in
+                v.withUnsafeMutableBufferPointer { vb in
+                    x.withUnsafeMutableBufferPointer { xb in
+                        for i in 0..<xb.count {
+                            let g = gb[i]
+                            mb[i] = beta1 * mb[i] + (1 - beta1) * g
+                            vb[i] = beta2 * vb[i] + (1 - beta2) * g * g
+                            xb[i] -= lr * (mb[i] / c1) / ((vb[i] / c2).squareRoot() + epsilon)
+                        }
+                    }
+                }
+            }
         }
         return .moved
     }

@@ -21,13 +21,16 @@ public struct VecchiaGP: Parameterised, Sendable {
     /// m, the size of each conditioning set.
     public var neighbours: Int
     public var jitter: JitterPolicy
+    /// The maximin ordering the likelihood's conditioning sets are built on (`MaximinMethod`; default exact).
+    public var ordering: MaximinMethod
 
     public init(kernel: any Kernel, likelihood: GaussianLikelihood = GaussianLikelihood(), neighbours: Int = 30,
-                jitter: JitterPolicy = .standard) {
+                jitter: JitterPolicy = .standard, ordering: MaximinMethod = .exact) {
         self.kernel = kernel
         self.likelihood = likelihood
         self.neighbours = neighbours
         self.jitter = jitter
+        self.ordering = ordering
     }
 
     /// `kernel.*`, then `likelihood.variance`.
@@ -45,7 +48,7 @@ public struct VecchiaGP: Parameterised, Sendable {
     public func marginalLikelihood(_ x: Matrix, _ y: [Double]) -> VecchiaMarginalLikelihood {
         VecchiaMarginalLikelihood(model: self, x: x, y: y,
                                   structure: VecchiaStructure(x, scales: VecchiaStructure.scales(for: kernel, inputs: x),
-                                                              neighbours: neighbours))
+                                                              neighbours: neighbours, ordering: ordering))
     }
 
     /// Maximises the Vecchia log-likelihood with the shared engine (L-BFGS and the start screen by default).

@@ -11,10 +11,10 @@ public struct VecchiaStructure: Sendable {
     public let scales: [Double]
 
     /// The structure of inputs `x` (rows are points) scaled by `scales` (one per column), with `neighbours`
-    /// previous points per conditioning set.
-    public init(_ x: Matrix, scales: [Double], neighbours: Int) {
+    /// previous points per conditioning set, on the `ordering` method's maximin ordering.
+    public init(_ x: Matrix, scales: [Double], neighbours: Int, ordering method: MaximinMethod = .exact) {
         let scaled = Self.scaled(x, by: scales)
-        ordering = MaximinOrdering.exact(scaled)
+        ordering = method.order(scaled)
         sets = ConditioningSets.nearestPrevious(scaled, order: ordering.order, neighbours: neighbours)
         self.scales = scales
     }

@@ -5,7 +5,7 @@ import GPLinearAlgebra
 /// any one-latent likelihood (gaussian, studentt, poisson, bernoulli, bernoulli-logit), trained by Adam on
 /// minibatches of columns. The model file embeds the standardised training data and keeps m, the ancestor rule,
 /// the ordering's scales and q(f) (`DKLGPState`); loading rebuilds the ordering and sets from them.
-/// - Complexity: O(B (m³ + m² d + |A|²)) per iteration on all cores, O(n (m + d) + Σ|A(j)|) memory.
+/// - Complexity: O(B (m³ + m² d + |A| m)) per iteration on all cores, O(n (m + d) + Σ|A(j)| m) memory.
 public struct DKLGPModelKind: ModelKind {
     public init() {}
     public var name: String { "dklgp" }
@@ -14,13 +14,15 @@ public struct DKLGPModelKind: ModelKind {
     public var objectiveName: String { "ELBO" }
     public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
-    /// Memory: data, prior and posterior patterns, ancestor sets and q, O(n (m + d + |A|)); work per iteration: one
-    /// Cholesky of (m + 1)² and an |A|² back-substitution per column of the batch.
+    /// Memory: data, prior and posterior patterns, ancestor sets and q, O(n (m + d + |A|)), and the block patterns
+    /// of V on the ancestor sets, about |A| m / 2 entries of 8 bytes per column (cap 64: 816 on simulation 1,
+    /// 529 on elevators; cap 48: 524 on simulation 1); work per iteration: one
+    /// Cholesky of (m + 1)² and four CXSparse solves with V_AA (O(|A| m)) per column of the batch.
     public func estimate(rows n: Int, columns d: Int, settings: FitSettings) -> ResourceEstimate? {
-        let k = Double(min(settings.neighbours, max(0, n - 1)) + 1), a = min(Double(n), k + 64)
+        let k = Double(min(settings.neighbours, max(0, n - 1)) + 1), a = min(Double(n), k + 48)
         let b = Double(min(settings.batchSize ?? n, n)), n = Double(n), d = Double(d)
-        return ResourceEstimate(bytes: 8 * n * (4 * k + 3 * d + a + 6),
-                                flopsPerEvaluation: b * (k * k * k / 3 + 3 * k * k * (d + 2) + 2 * a * a))
+        return ResourceEstimate(bytes: 8 * n * (4 * k + 3 * d + a + 6 + a * k / 2),
+                                flopsPerEvaluation: b * (k * k * k / 3 + 3 * k * k * (d + 2) + 2 * a * k))
     }
 
     public func train(_ data: TrainingSet, settings: FitSettings) throws -> TrainedState {
@@ -66,7 +68,9 @@ public struct DKLGPModelKind: ModelKind {
         }
         var model = DKLGP(kernel: try file.kernel.makeKernel(inputDimension: file.features.count), likelihood: likelihood,
                           neighbours: state.neighbours, ancestors: state.rule, nugget: state.nugget, jitter: file.jitterPolicy.policy)
-        let structure = DKLGPStructure(x, scales: state.scales, neighbours: state.neighbours, rule: state.rule)
+        model.ordering = state.ordering
+        let structure = DKLGPStructure(x, scales: state.scales, neighbours: state.neighbours, rule: state.rule,
+                                       ordering: state.ordering)
         guard state.mean.count == x.rows, state.factor.count == structure.posterior.nonZeroCount else {
             throw ModelFileError.invalid(detail: "state holds \(state.mean.count) means and \(state.factor.count) factor values; "
                                          + "the \(x.rows) training rows need \(x.rows) and \(structure.posterior.nonZeroCount)")
@@ -83,11 +87,13 @@ public struct DKLGPState: Codable, Sendable, Equatable {
     public var rule: AncestorRule
     public var nugget: Double
     public var scales: [Double]
+    /// The maximin ordering's method (files without it: exact).
+    public var ordering: MaximinMethod
     public var mean: [Double]
     public var factor: [Double]
 
     enum CodingKeys: String, CodingKey {
-        case neighbours, nugget, scales
+        case neighbours, nugget, scales, ordering
         case rule = "ancestors"
         case mean = "variational_mean"
         case factor = "variational_factor"
@@ -99,8 +105,20 @@ public struct DKLGPState: Codable, Sendable, Equatable {
         rule = model.ancestors
         nugget = model.nugget
         scales = q.structure.scales
+        ordering = model.ordering
         mean = q.mean.value
         factor = q.factor.value
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        neighbours = try c.decode(Int.self, forKey: .neighbours)
+        rule = try c.decode(AncestorRule.self, forKey: .rule)
+        nugget = try c.decode(Double.self, forKey: .nugget)
+        scales = try c.decode([Double].self, forKey: .scales)
+        ordering = try c.decodeIfPresent(MaximinMethod.self, forKey: .ordering) ?? .exact
+        mean = try c.decode([Double].self, forKey: .mean)
+        factor = try c.decode([Double].self, forKey: .factor)
     }
 
     func validate(featureCount d: Int) throws {
