@@ -134,8 +134,8 @@ public struct SVGP: Parameterised, Sendable {
     /// - Complexity: O(|B| M² + M³).
     public mutating func naturalGradientStep(_ x: Matrix, _ y: [Double], noise: [Double]? = nil, batch: [Int]?, stepSize: Double) throws {
         let rows = batch?.count ?? x.rows
-        let statistics = try naturalGradientStatistics(x, y, noise: noise, batch: batch, scale: Double(x.rows) / Double(rows))
-        try applyNaturalGradient(statistics, stepSize: stepSize)
+        let (statistics, lz) = try naturalGradientStatisticsAndFactor(x, y, noise: noise, batch: batch, scale: Double(x.rows) / Double(rows))
+        try applyNaturalGradient(statistics, stepSize: stepSize, factor: lz)
     }
 
     /// The data part of a natural-gradient step's target on the rows `batch` of (x, y) (nil: all), per latent:
@@ -145,12 +145,18 @@ public struct SVGP: Parameterised, Sendable {
     /// - Complexity: O(|B| M² + M³).
     func naturalGradientStatistics(_ x: Matrix, _ y: [Double], noise: [Double]?, batch: [Int]?,
                                    scale c: Double) throws -> [NaturalGradientStatistics] {
+        try naturalGradientStatisticsAndFactor(x, y, noise: noise, batch: batch, scale: c).statistics
+    }
+
+    /// `naturalGradientStatistics` and the factor of K_uu it used (so a one-process step factorises K_uu once).
+    private func naturalGradientStatisticsAndFactor(_ x: Matrix, _ y: [Double], noise: [Double]?, batch: [Int]?,
+                                                    scale c: Double) throws -> (statistics: [NaturalGradientStatistics], factor: Cholesky) {
         let xb = batch.map { x.selectingRows($0) } ?? x
         let yb = rows(batch, of: y)
         let sb = noise.map { rows(batch, of: $0) }
-        let (mean, variance, proj, _) = try marginals(xb)
+        let (mean, variance, proj, lz) = try marginals(xb)
         let e = likelihood.variationalExpectations(yb, fixedNoise: sb, mean: mean, variance: variance)
-        return (0..<variational.latentCount).map { l in
+        let statistics = (0..<variational.latentCount).map { l in
             var weights = [Double](repeating: 0, count: xb.rows)
             var curvature = [Double](repeating: 0, count: xb.rows)
             for n in 0..<xb.rows {
@@ -161,13 +167,15 @@ public struct SVGP: Parameterised, Sendable {
             // −2c Σ g_v a aᵀ as a weighted Gram (dsyrk over each sign: M²B flops, half a gemm).
             return NaturalGradientStatistics(precision: weightedGram(proj, weights: curvature), shift: matvec(proj, weights))
         }
+        return (statistics, lz)
     }
 
     /// Moves q(u) a step γ towards the target P⁻¹ + Σ precision, Σ shift (`naturalGradientStatistics`, summed
-    /// over the data's parts), halving γ while the new precision is not positive definite.
+    /// over the data's parts), halving γ while the new precision is not positive definite. `factor`: K_uu's
+    /// factor when the caller has it (nil: factorised here).
     /// - Complexity: O(M³) per latent.
-    mutating func applyNaturalGradient(_ statistics: [NaturalGradientStatistics], stepSize: Double) throws {
-        let lz = try Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
+    mutating func applyNaturalGradient(_ statistics: [NaturalGradientStatistics], stepSize: Double, factor: Cholesky? = nil) throws {
+        let lz = try factor ?? Cholesky(kernel.gram(z), policy: jitter, isLatentPrior: true)
         let priorPrecision = strategy.priorPrecision(factor: lz)
         for l in 0..<variational.latentCount {
             var targetPrecision = priorPrecision
