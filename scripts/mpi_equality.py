@@ -22,15 +22,16 @@ TOLERANCE = 1e-9
 
 
 def write_data(path, n=240, seed=7):
-    """Seeded 3-feature regression data with a count and a binary column derived from it."""
+    """Seeded 3-feature regression data with a count, a binary and a three-class column derived from it."""
     rng = random.Random(seed)
     with open(path, "w") as f:
-        f.write("a,b,c,y,count,label\n")
+        f.write("a,b,c,y,count,label,class\n")
         for _ in range(n):
             a, b, c = (rng.uniform(-2, 2) for _ in range(3))
             y = math.sin(2 * a) + 0.5 * b * c + 0.2 * rng.gauss(0, 1)
             count = sum(1 for _ in range(int(math.exp(0.6 * a + 0.5))) if rng.random() < 0.7)
-            f.write(f"{a:.6f},{b:.6f},{c:.6f},{y:.6f},{count},{1 if y > 0 else 0}\n")
+            klass = 0 if y < -0.4 else (1 if y < 0.4 else 2)
+            f.write(f"{a:.6f},{b:.6f},{c:.6f},{y:.6f},{count},{1 if y > 0 else 0},{klass}\n")
 
 
 def numbers(node):
@@ -86,6 +87,9 @@ def main():
         ("svgp-poisson", ["--target", "count", "--features", "a,b,c", "--model", "svgp", "--likelihood", "poisson",
                           "--inducing", "10", "--batch-size", "64", "--iterations", "20", "--natural-gradients",
                           "--seed", "2"]),
+        ("svgp-softmax", ["--target", "class", "--features", "a,b,c", "--model", "svgp", "--likelihood", "softmax",
+                          "--inducing", "8", "--batch-size", "48", "--iterations", "12", "--learning-rate", "0.03",
+                          "--seed", "6"]),
         ("sgpr", ["--target", "y", "--features", "a,b,c", "--model", "sgpr", "--inducing", "15", "--iterations", "20"]),
     ]
     with tempfile.TemporaryDirectory() as tmp:

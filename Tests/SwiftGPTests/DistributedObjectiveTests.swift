@@ -117,10 +117,12 @@ import GPLinearAlgebra
 
     /// `DistributedFit` run by R threads, each holding one shard and reducing through `ThreadReducers`,
     /// gives the model of the one-process distributed fit.
-    @Test(arguments: [("svgp", "gaussian"), ("svgp", "bernoulli"), ("sgpr", "gaussian")])
+    @Test(arguments: [("svgp", "gaussian"), ("svgp", "bernoulli"), ("svgp", "softmax"), ("sgpr", "gaussian")])
     func distributedFitDoesNotDependOnTheProcessCount(model: String, likelihood: String) throws {
         let (x, y) = Self.data(n: 90, seed: 21, labels: likelihood == "bernoulli")
-        let labels = likelihood == "bernoulli" ? y.map { $0 == 1 ? 5.0 : -3.0 } : y    // classes are found globally
+        // Classes are found globally: label values that are not 0…K−1, and (softmax) three of them.
+        let labels = likelihood == "bernoulli" ? y.map { $0 == 1 ? 5.0 : -3.0 }
+            : likelihood == "softmax" ? (0..<x.rows).map { x[$0, 0] < -0.4 ? 2.0 : (x[$0, 0] < 0.4 ? 7.0 : 9.0) } : y
         var settings = FitSettings(model: model, kernel: try KernelExpression(parsing: "rbf"), likelihood: likelihood,
                                    standardize: true, noiseFloor: 1e-6,
                                    options: FitOptions(maxIterations: model == "sgpr" ? 20 : 15, seed: 3))
@@ -136,9 +138,11 @@ import GPLinearAlgebra
             }
         }
         let one = try run(1)[0].file
+        if likelihood == "softmax" { #expect(one.classes == [2, 7, 9]) }
         for r in [2, 3] {
             let models = try run(r)
             for m in models {
+                #expect(m.file.classes == one.classes)
                 #expect(Self.close(m.file.training.objective, one.training.objective, 1e-9))
                 let a = (m.file.kernel.parameters + m.file.likelihood.parameters).flatMap(\.value)
                 let b = (one.kernel.parameters + one.likelihood.parameters).flatMap(\.value)

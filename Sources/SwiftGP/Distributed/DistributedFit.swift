@@ -10,8 +10,8 @@ import GPLinearAlgebra
 /// posterior. So its result does not depend on the number of processes, up to the order of additions.
 ///
 /// Differences from `swiftgp fit`: inducing inputs are a seeded sample of rows instead of k-means++ (which
-/// would need the data in one place), and there is no start screen; svgp and sgpr only; binary and
-/// regression likelihoods (not softmax); sgpr without per-point noise variances.
+/// would need the data in one place), and there is no start screen; svgp (every likelihood) and sgpr only;
+/// sgpr without per-point noise variances.
 /// - Complexity: that of the objective per iteration, plus O(n_r d) and a few reductions of O(M d) doubles.
 public enum DistributedFit {
     /// Fits `settings.model` ("svgp" or "sgpr") to the data of which `shard` holds the rows `rows` (in memory).
@@ -37,10 +37,6 @@ public enum DistributedFit {
             throw ConfigurationError.unknownModel(kind.name, valid: ["svgp", "sgpr"])
         }
         let task = kind.task(for: likelihoodName)
-        guard task != .multiclassClassification else {
-            throw ConfigurationError.unsupportedLikelihood(model: "distributed \(kind.name)", likelihood: likelihoodName,
-                                                           supported: kind.likelihoods.filter { kind.task(for: $0) != .multiclassClassification })
-        }
         if noiseColumn != nil { try ModelKinds.checkNoiseSupport(kind, likelihood: likelihoodName) }
         if kind.name == "sgpr" && noiseColumn != nil {
             throw ConfigurationError.noiseUnsupported(model: "distributed sgpr", likelihood: likelihoodName, supported: ["svgp"])
@@ -50,8 +46,9 @@ public enum DistributedFit {
             throw TrainingError.invalidData("\(source): \(rows.population) rows cannot be split over \(rows.size) processes")
         }
         let labels = try checkTargets(data, task: task, source: source, target: target, noiseColumn: noiseColumn)
-        let classes = task == .binaryClassification
-            ? try globalClasses(labels, rows: rows, source: source, column: target, reducer: reducer) : nil
+        let classes = task == .binaryClassification || task == .multiclassClassification
+            ? try globalClasses(labels, binary: task == .binaryClassification, rows: rows, source: source, column: target, reducer: reducer)
+            : nil
         let (xScale, yScale, spread) = try globalMoments(data, reducer: reducer)
         if task == .regression && spread == 0 {
             throw DatasetError.constantTarget(path: source, column: target, value: try data.fetch([0]).y[0])
@@ -61,7 +58,7 @@ public enum DistributedFit {
         if let useX, !(useX.mean + useX.scale).allSatisfy(\.isFinite) {
             throw TrainingError.invalidData("\(source): a column's mean or spread overflows: it cannot be standardised")
         }
-        let shard = TransformedShard(base: data, xScale: useX, yScale: useY, positive: classes?[1],
+        let shard = TransformedShard(base: data, xScale: useX, yScale: useY, classes: classes,
                                      noiseScale: useY.map { 1 / ($0.scale[0] * $0.scale[0]) } ?? 1)
         var options = settings.options
         options.screen = nil
@@ -137,6 +134,8 @@ public enum DistributedFit {
                         throw DatasetError.notBinary(path: source, line: offset + r + 2, column: target, value: v, seen: labels)
                     }
                     labels.append(v)
+                case .multiclassClassification where !labels.contains(v):
+                    labels.append(v)
                 default: break
                 }
             }
@@ -177,19 +176,22 @@ public enum DistributedFit {
     /// The two classes of binary labels over every process: each process contributes its (at most two)
     /// distinct values in its own slots of one reduction.
     /// - Throws: `DatasetError.notBinary` / `.singleClass`.
-    static func globalClasses(_ local: [Double], rows: RowShard, source: String, column: String, reducer: any Reducer) throws -> [Double] {
-        var slots = [Double](repeating: 0, count: 3 * rows.size)
-        slots[3 * rows.rank] = Double(local.count)
-        for (i, v) in local.enumerated() { slots[3 * rows.rank + 1 + i] = v }
+    static func globalClasses(_ local: [Double], binary: Bool, rows: RowShard, source: String, column: String,
+                              reducer: any Reducer) throws -> [Double] {
+        // How many labels each process saw (one reduction), then the labels themselves in per-process slots.
+        var counts = [Double](repeating: 0, count: rows.size)
+        counts[rows.rank] = Double(local.count)
+        try reducer.sum(&counts)
+        let offsets = counts.reduce(into: [0]) { $0.append($0.last! + Int($1)) }
+        var slots = [Double](repeating: 0, count: offsets.last!)
+        for (i, v) in local.enumerated() { slots[offsets[rows.rank] + i] = v }
         try reducer.sum(&slots)
         var seen: [Double] = []
-        for r in 0..<rows.size {
-            for i in 0..<Int(slots[3 * r]) where !seen.contains(slots[3 * r + 1 + i]) { seen.append(slots[3 * r + 1 + i]) }
-        }
-        guard seen.count <= 2 else {
+        for v in slots where !seen.contains(v) { seen.append(v) }
+        if binary && seen.count > 2 {
             throw DatasetError.notBinary(path: source, line: 0, column: column, value: seen[2], seen: Array(seen.prefix(2)))
         }
-        guard seen.count == 2 else { throw DatasetError.singleClass(path: source, column: column, value: seen.first ?? 0) }
+        guard seen.count >= 2 else { throw DatasetError.singleClass(path: source, column: column, value: seen.first ?? 0) }
         return seen.sorted()
     }
 

@@ -49,14 +49,15 @@ extension DataShard: ShardSource {
 }
 
 /// A source with the fit's transforms applied to every fetched row: inputs standardised, targets standardised
-/// (regression) or encoded 0/1 (binary labels: `positive` ↦ 1), noise variances scaled by `noiseScale`.
+/// (regression) or encoded as class indices (classification: `classes[k]` ↦ k, so binary labels become 0/1),
+/// noise variances scaled by `noiseScale`.
 /// - Complexity: O(|local| d) on top of the base's fetch.
 public struct TransformedShard: ShardSource {
     public let base: any ShardSource
     public let xScale: Standardization?
     public let yScale: Standardization?
-    /// The label that encodes as 1 (binary classification), nil otherwise.
-    public let positive: Double?
+    /// The sorted class labels (classification), nil otherwise.
+    public let classes: [Double]?
     public let noiseScale: Double
 
     public var rows: RowShard { base.rows }
@@ -65,7 +66,10 @@ public struct TransformedShard: ShardSource {
     public func fetch(_ local: [Int]) throws -> DataBatch {
         var b = try base.fetch(local)
         if let xScale { b.x = xScale.apply(b.x) }
-        if let positive { b.y = b.y.map { $0 == positive ? 1 : 0 } } else if let yScale { b.y = yScale.apply(b.y) }
+        if let classes {
+            let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, Double($0)) })
+            b.y = b.y.map { index[$0] ?? .nan }
+        } else if let yScale { b.y = yScale.apply(b.y) }
         if noiseScale != 1 { b.noise = b.noise?.map { $0 * noiseScale } }
         return b
     }

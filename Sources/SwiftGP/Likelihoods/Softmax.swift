@@ -4,8 +4,9 @@ import GPLinearAlgebra
 ///
 /// E_q[log p(y | f)] = E[f_y − log Σ_c e^{f_c}] has no closed form; it is estimated by Monte Carlo with
 /// reparametrised samples f⁽ˢ⁾ = μ + √v ε⁽ˢ⁾ (docs/methods/likelihoods.md#softmax). The draws ε are common random numbers:
-/// fixed by `seed` and the row's position, so the estimate is a smooth deterministic function of (μ, v)
-/// (a sample-average approximation) that gradients, L-BFGS and finite differences see consistently.
+/// fixed by `seed` and the same for every row, so the estimate is a smooth deterministic function of (μ, v)
+/// (a sample-average approximation) that gradients, L-BFGS and finite differences see consistently, and a row's
+/// term does not depend on where the row sits in a batch, a chunk or a process's shard.
 /// - Complexity: O(n S C) per evaluation.
 public struct Softmax: Likelihood, ClassProbabilities {
     public let classCount: Int
@@ -27,9 +28,9 @@ public struct Softmax: Likelihood, ClassProbabilities {
         y.firstIndex { $0 < 0 || $0 >= Double(classCount) || $0 != $0.rounded() }
     }
 
-    /// The fixed standard-normal draws for row n: `samples × classCount`.
-    private func draws(row n: Int) -> [Double] {
-        var g = SeededGenerator(seed: seed &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
+    /// The fixed standard-normal draws every row uses: `samples × classCount`.
+    private var draws: [Double] {
+        var g = SeededGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
         return g.normals(samples * classCount)
     }
 
@@ -38,8 +39,8 @@ public struct Softmax: Likelihood, ClassProbabilities {
         var value = 0.0
         var dm = Matrix(rows: y.count, cols: c), dv = Matrix(rows: y.count, cols: c)
         var f = [Double](repeating: 0, count: c)
+        let eps = draws
         for n in y.indices {
-            let eps = draws(row: n)
             let label = Int(y[n])
             let sd = (0..<c).map { max(variance[n, $0], 0).squareRoot() }
             for k in 0..<samples {
@@ -61,8 +62,8 @@ public struct Softmax: Likelihood, ClassProbabilities {
         let c = classCount
         var p = Matrix(rows: mean.rows, cols: c)
         var f = [Double](repeating: 0, count: c)
+        let eps = draws
         for n in 0..<mean.rows {
-            let eps = draws(row: n)
             for k in 0..<samples {
                 for j in 0..<c { f[j] = mean[n, j] + max(variance[n, j], 0).squareRoot() * eps[k * c + j] }
                 let lse = Math.logSumExp(f)
