@@ -31,8 +31,8 @@ private func sklearnLogisticIntegral(mean: Double, variance: Double) -> Double {
     return p
 }
 
-/// A small seeded binary problem.
-private func toyClassification(n: Int, seed: UInt64) -> (x: Matrix, y: [Double]) {
+/// A small seeded binary problem (also the sparse-site tests').
+func toyClassification(n: Int, seed: UInt64) -> (x: Matrix, y: [Double]) {
     var g = SeededGenerator(seed: seed)
     let x = Matrix(rows: n, cols: 2, storage: g.normals(2 * n))
     let noise = g.normals(n)

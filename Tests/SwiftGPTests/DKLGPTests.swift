@@ -7,13 +7,6 @@ import GPTestSupport
 /// Issue 14, DKLGP part (docs/methods/dklgp.md#tests): the ELBO's exact limits, its column decomposition, a dense
 /// E_q log p − KL, gradients against finite differences and prediction against dense Gaussian conditioning.
 @Suite struct DKLGPTests {
-    static func points(_ n: Int, _ d: Int, seed: UInt64) -> Matrix {
-        var g = SeededGenerator(seed: seed)
-        var x = Matrix(rows: n, cols: d)
-        for i in 0..<n { for j in 0..<d { x[i, j] = g.uniform() } }
-        return x
-    }
-
     static func targets(_ x: Matrix, seed: UInt64) -> [Double] {
         var g = SeededGenerator(seed: seed)
         return (0..<x.rows).map { Math.sin(6 * x[$0, 0]) * Math.cos(4 * x[$0, 1]) + 0.1 * g.normal() }
@@ -84,7 +77,7 @@ import GPTestSupport
     /// log N(y; 0, (UUᵀ)⁻¹ + σ²I) and its gradient with respect to ν and V vanishes.
     @Test func gaussianOptimumIsTheMarginalOfTheSparsePrior() throws {
         let n = 60, noise = 0.1
-        let x = Self.points(n, 2, seed: 1), y = Self.targets(x, seed: 2)
+        let x = VecchiaTests.uniformPoints(n, 2, seed: 1), y = Self.targets(x, seed: 2)
         var model = DKLGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: noise), neighbours: 5, ancestors: .exact)
         let vecchia = VecchiaStructure(x, scales: [0.3, 0.5], neighbours: 5)
         let structure = DKLGPStructure(x, vecchia: vecchia, posterior: .complete(count: n), rule: .exact)
@@ -110,7 +103,7 @@ import GPTestSupport
     /// y ~ N(0, K + τI + σ²I), and prediction is the exact GP's (latent variance plus the nugget τ).
     @Test func completeSetsReproduceTheExactGP() throws {
         let n = 50, noise = 0.05
-        let x = Self.points(n, 2, seed: 3), y = Self.targets(x, seed: 4)
+        let x = VecchiaTests.uniformPoints(n, 2, seed: 3), y = Self.targets(x, seed: 4)
         var model = DKLGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: noise), neighbours: n, ancestors: .exact)
         let structure = model.structure(x)
         #expect(structure.prior == ConditioningSets.complete(count: n))
@@ -124,7 +117,7 @@ import GPTestSupport
         let exact = ExactGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: noise + model.nugget))
         let lml = try exact.marginalLikelihood(x, y).value()
         #expect(abs(elbo - lml) < 1e-8 * max(1, abs(lml)), "ELBO \(elbo), exact LML \(lml)")
-        let xs = Self.points(20, 2, seed: 5)
+        let xs = VecchiaTests.uniformPoints(20, 2, seed: 5)
         let p = try model.posterior(x).predict(at: xs)
         let e = try exact.posterior(x, y).predict(at: xs)
         #expect(zip(p.mean, e.mean).allSatisfy { abs($0 - $1) < 1e-8 }, "means \(p.mean) vs \(e.mean)")
@@ -136,7 +129,7 @@ import GPTestSupport
     /// an unbounded radius and cap contains every closure, so it is exact too.
     @Test func columnsPartitionTheELBOAndMatchADenseComputation() throws {
         let n = 50
-        let x = Self.points(n, 2, seed: 6)
+        let x = VecchiaTests.uniformPoints(n, 2, seed: 6)
         let y = Self.targets(x, seed: 7).map { $0 > 0 ? 1.0 : 0.0 }
         let base = DKLGP(kernel: Self.kernel, likelihood: Bernoulli(link: .logit), neighbours: 4, ancestors: .exact)
         let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 8)
@@ -187,7 +180,7 @@ import GPTestSupport
     /// in 9.
     @Test(arguments: [(400, 2, UInt64(10)), (250, 9, UInt64(11))])
     func reducedAncestorSetsFollowTheRule(n: Int, dimension: Int, seed: UInt64) {
-        let x = Self.points(n, dimension, seed: seed)
+        let x = VecchiaTests.uniformPoints(n, dimension, seed: seed)
         let rho = 1.5, cap = 20
         let vecchia = VecchiaStructure(x, scales: [Double](repeating: 1, count: dimension), neighbours: 6)
         let sets = AncestorSets.reduced(x, ordering: vecchia.ordering, seeds: vecchia.sets, rho: rho, cap: cap)
@@ -224,7 +217,7 @@ import GPTestSupport
         let likelihoods: [any ScalarLikelihood] = [GaussianLikelihood(variance: 0.2), StudentT(scale: 2, degreesOfFreedom: 4),
                                                    Poisson(), Bernoulli(link: .probit)]
         let n = 30
-        let x = Self.points(n, 2, seed: 11)
+        let x = VecchiaTests.uniformPoints(n, 2, seed: 11)
         var y = Self.targets(x, seed: 12)
         if likelihoodIndex == 2 { y = y.map { Double(Int(2 + 2 * $0)) } }
         if likelihoodIndex == 3 { y = y.map { $0 > 0 ? 1 : 0 } }
@@ -248,11 +241,11 @@ import GPTestSupport
         let n = 45, m = 5
         let kernel = dimension == 2 ? Self.kernel : Matern32(lengthscale: (0..<dimension).map { 0.6 + 0.1 * Double($0) }, variance: 0.8)
         let lengthscales = kernel.lengthscale.value
-        let x = Self.points(n, dimension, seed: 14)
+        let x = VecchiaTests.uniformPoints(n, dimension, seed: 14)
         let base = DKLGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
         let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 15)
         let q = model.variational!
-        let xs = Self.points(8, dimension, seed: 16)
+        let xs = VecchiaTests.uniformPoints(8, dimension, seed: 16)
         let p = try model.posterior(x).predict(at: xs)
         let v = Self.dense(q.factorValues)
         var vInv = Matrix.identity(n)
@@ -292,9 +285,9 @@ import GPTestSupport
         let n = 35, m = 4, count = 7
         let kernel = dimension == 2 ? Self.kernel : Matern32(lengthscale: (0..<dimension).map { 0.6 + 0.1 * Double($0) }, variance: 0.8)
         let lengthscales = kernel.lengthscale.value
-        let x = Self.points(n, dimension, seed: 33)
+        let x = VecchiaTests.uniformPoints(n, dimension, seed: 33)
         // Test points close together, so that later ones condition on earlier ones.
-        var xs = Self.points(count, dimension, seed: 34)
+        var xs = VecchiaTests.uniformPoints(count, dimension, seed: 34)
         for t in 0..<count { for j in 0..<dimension { xs[t, j] = 0.4 + 0.2 * xs[t, j] } }
         let base = DKLGP(kernel: kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: m, ancestors: .exact)
         let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 35)
@@ -350,7 +343,7 @@ import GPTestSupport
     /// `DKLGP.ordering` reaches the structure (`.approximate`: `MaximinOrdering.approximate` of the scaled inputs), and a
     /// model file's state keeps it; a state without the key (files written before the option) reads as exact.
     @Test func orderingOptionReachesTheStructureAndTheModelFile() throws {
-        let x = Self.points(120, 2, seed: 30)
+        let x = VecchiaTests.uniformPoints(120, 2, seed: 30)
         var model = DKLGP(kernel: Self.kernel, likelihood: GaussianLikelihood(variance: 0.1), neighbours: 6)
         #expect(model.ordering == .exact)
         model.ordering = .approximate
@@ -372,7 +365,7 @@ import GPTestSupport
     /// The local-posterior start beats q = p̃; training through the shared engine (Adam on minibatches of columns)
     /// raises the ELBO further and predicts held-out points far better than the prior mean.
     @Test func trainingImprovesTheELBOAndPredicts() throws {
-        let x = Self.points(300, 2, seed: 17), y = Self.targets(x, seed: 18)
+        let x = VecchiaTests.uniformPoints(300, 2, seed: 17), y = Self.targets(x, seed: 18)
         var model = DKLGP(kernel: Matern32(lengthscale: [0.3, 0.3]), likelihood: GaussianLikelihood(variance: 0.1), neighbours: 10)
         let prior = try model.elbo(x, y).fullValue()
         var local = model
@@ -381,7 +374,7 @@ import GPTestSupport
         #expect(start > prior, "the local-posterior start (\(start)) should beat q = p̃ (\(prior))")
         let report = try model.fit(x, y, options: DKLGP.trainingOptions(rows: 300, epochs: 100, batchSize: 100, seed: 1))
         #expect(report.objective > start, "ELBO \(prior) (q = p̃), \(start) (local start) → \(report.objective)")
-        let xs = Self.points(200, 2, seed: 19)
+        let xs = VecchiaTests.uniformPoints(200, 2, seed: 19)
         let truth = (0..<xs.rows).map { Math.sin(6 * xs[$0, 0]) * Math.cos(4 * xs[$0, 1]) }
         let p = try model.posterior(x).predict(at: xs)
         let rmse = (zip(p.mean, truth).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(xs.rows)).squareRoot()
@@ -394,7 +387,7 @@ import GPTestSupport
     /// maximin: within ℓ of the next). Brute force, O(n²).
     @Test(arguments: [(300, 2, UInt64(20)), (250, 5, UInt64(21)), (120, 1, UInt64(22))])
     func approximateMaximinIsATwoApproximation(n: Int, d: Int, seed: UInt64) {
-        let x = Self.points(n, d, seed: seed)
+        let x = VecchiaTests.uniformPoints(n, d, seed: seed)
         let o = MaximinOrdering.approximate(x)
         #expect(o.order.sorted() == Array(0..<n))
         #expect(o.order[0] == MaximinOrdering.centralPoint(x))

@@ -125,6 +125,22 @@ import GPTestSupport
         return (energy, smoothed)
     }
 
+    /// Every step's sample mean and squared deviation from the smoother mean within 5 batch-means standard errors
+    /// of the smoother's mean and variance (`batches` consecutive batches of the draws).
+    static func expectSmootherMoments(_ samples: ParameterSamples, _ smoothed: GaussianPrediction, steps t: Int, batches: Int) {
+        let size = samples.count / batches
+        for k in 0...t {
+            let m = smoothed.mean[k], v = smoothed.variance[k]
+            for (statistic, expected) in [({ (s: [Double]) in s[k] }, m), ({ (s: [Double]) in (s[k] - m) * (s[k] - m) }, v)] {
+                let values = samples.values.map(statistic)
+                let overall = values.reduce(0, +) / Double(values.count)
+                let means = (0..<batches).map { b in values[(b * size)..<((b + 1) * size)].reduce(0, +) / Double(size) }
+                let se = (means.reduce(0) { $0 + ($1 - overall) * ($1 - overall) } / Double(batches - 1) / Double(batches)).squareRoot()
+                #expect(abs(overall - expected) < 5 * se, "t = \(k): \(overall) vs \(expected) (SE \(se))")
+            }
+        }
+    }
+
     /// The mode of Φ over the trajectory (L-BFGS on the states alone; Φ is quadratic in x) is the smoother mean.
     @Test func linearGaussianModeIsTheSmootherMean() throws {
         var (energy, smoothed) = try Self.linearGaussianCase(steps: 40)
@@ -146,17 +162,7 @@ import GPTestSupport
             ParameterGroup("states", updater: .sampler(sampler)), ParameterGroup("*", updater: .fixed)]))
         let samples = try #require(report.samples)
         #expect(samples.count == 40000)
-        let batches = 25, size = samples.count / batches
-        for k in 0...t {
-            let m = smoothed.mean[k], v = smoothed.variance[k]
-            for (statistic, expected) in [({ (s: [Double]) in s[k] }, m), ({ (s: [Double]) in (s[k] - m) * (s[k] - m) }, v)] {
-                let values = samples.values.map(statistic)
-                let overall = values.reduce(0, +) / Double(values.count)
-                let means = (0..<batches).map { b in values[(b * size)..<((b + 1) * size)].reduce(0, +) / Double(size) }
-                let se = (means.reduce(0) { $0 + ($1 - overall) * ($1 - overall) } / Double(batches - 1) / Double(batches)).squareRoot()
-                #expect(abs(overall - expected) < 5 * se, "t = \(k): \(overall) vs \(expected) (SE \(se))")
-            }
-        }
+        Self.expectSmootherMoments(samples, smoothed, steps: t, batches: 25)
     }
 }
 
@@ -324,17 +330,7 @@ extension GPSSMInferenceTests {
             ParameterGroup("*", updater: .fixed)]))
         let samples = try #require(report.samples)
         #expect(samples.count == 4000)
-        let batches = 20, size = samples.count / batches
-        for k in 0...t {
-            let m = smoothed.mean[k], v = smoothed.variance[k]
-            for (statistic, expected) in [({ (s: [Double]) in s[k] }, m), ({ (s: [Double]) in (s[k] - m) * (s[k] - m) }, v)] {
-                let values = samples.values.map(statistic)
-                let overall = values.reduce(0, +) / Double(values.count)
-                let means = (0..<batches).map { b in values[(b * size)..<((b + 1) * size)].reduce(0, +) / Double(size) }
-                let se = (means.reduce(0) { $0 + ($1 - overall) * ($1 - overall) } / Double(batches - 1) / Double(batches)).squareRoot()
-                #expect(abs(overall - expected) < 5 * se, "t = \(k): \(overall) vs \(expected) (SE \(se))")
-            }
-        }
+        Self.expectSmootherMoments(samples, smoothed, steps: t, batches: 20)
         // One sampling group per fit.
         var again = try Self.linearGaussianCase(steps: 5).energy
         #expect(throws: TrainingError.self) {

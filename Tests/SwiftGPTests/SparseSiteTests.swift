@@ -4,16 +4,6 @@ import GPLinearAlgebra
 import GPTestSupport
 import SwiftGP
 
-/// A small seeded binary problem.
-private func binaryProblem(n: Int, seed: UInt64) -> (x: Matrix, y: [Double]) {
-    var g = SeededGenerator(seed: seed)
-    let x = Matrix(rows: n, cols: 2, storage: g.normals(2 * n))
-    let noise = g.normals(n)
-    let y = (0..<n).map { i in sin(2 * x[i, 0]) + 0.5 * x[i, 1] + 0.3 * noise[i] > 0 ? 1.0 : 0.0 }
-    return (x, y)
-}
-
-
 private let siteNames = ["sites.first", "sites.second"]
 /// No prior jitter on K_uu, so that Z = X is the full GP exactly.
 private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
@@ -24,7 +14,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
     /// are not a fixed point (five damped CVI updates).
     @Test(arguments: [Bernoulli.Link.probit, .logit])
     func inducingAtTheDataIsTheFullGP(link: Bernoulli.Link) throws {
-        let (x, y) = binaryProblem(n: 25, seed: 3)
+        let (x, y) = toyClassification(n: 25, seed: 3)
         let kernel = Matern52(lengthscale: [0.8, 1.3], variance: 1.9)
         for energy in SiteEnergy.allCases {
             var full = SiteObjective(kernel: kernel, likelihood: Bernoulli(link: link), x: x, y: y, energy: energy, jitter: noPriorJitter)
@@ -45,7 +35,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
     /// The kernel and inducing-input gradients (sites frozen) against central differences, M < n.
     @Test(arguments: [Bernoulli.Link.probit, .logit])
     func gradientsMatchFiniteDifferences(link: Bernoulli.Link) throws {
-        let (x, y) = binaryProblem(n: 40, seed: 11)
+        let (x, y) = toyClassification(n: 40, seed: 11)
         for energy in SiteEnergy.allCases {
             var objective = SparseSiteObjective(kernel: Matern52(lengthscale: [0.9, 1.2], variance: 1.4), likelihood: Bernoulli(link: link),
                                                 inducing: x.selectingRows([0, 5, 10, 15, 20, 25, 30]), x: x, y: y, energy: energy)
@@ -58,7 +48,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
     /// For any sites, the ELBO energy is the SVGP ELBO of the q(u) those sites define: log Z_sites − E_q log T
     /// + E_q log p(y | f) = E_q log p(y | f) − KL[q ‖ p], whitened and unwhitened.
     @Test func elboEnergyIsTheSVGPELBOOfTheSitePosterior() throws {
-        let (x, y) = binaryProblem(n: 40, seed: 5)
+        let (x, y) = toyClassification(n: 40, seed: 5)
         let kernel = RBF(lengthscale: [0.7, 1.1], variance: 1.3)
         let z = x.selectingRows(Array(stride(from: 0, to: 40, by: 5)))
         var sites = SparseSiteObjective(kernel: kernel, likelihood: Bernoulli(link: .logit), inducing: z, x: x, y: y, energy: .elbo)
@@ -75,7 +65,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
     /// At a CVI fixed point q(u) is the SVGP optimum: full-batch natural-gradient steps on the SVGP reach the same
     /// q(u) (mean and covariance), and the fixed point's ELBO is at least that of the SVGP iterates.
     @Test func cviFixedPointIsTheSVGPOptimum() throws {
-        let (x, y) = binaryProblem(n: 50, seed: 8)
+        let (x, y) = toyClassification(n: 50, seed: 8)
         let kernel = Matern32(lengthscale: [0.9, 1.0], variance: 1.5)
         let z = x.selectingRows(Array(stride(from: 0, to: 50, by: 6)))
         var sites = SparseSiteObjective(kernel: kernel, likelihood: Bernoulli(), inducing: z, x: x, y: y, energy: .elbo)
@@ -113,7 +103,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
     /// `SVGP.fit(siteEnergy:)`: the rounds never lower their bound, the EP-like estimate rises from its start, and
     /// the trained model predicts (held-out accuracy on a clearly separable problem).
     @Test func epLikeFitRaisesItsEstimateAndPredicts() throws {
-        let (x, y) = binaryProblem(n: 120, seed: 13)
+        let (x, y) = toyClassification(n: 120, seed: 13)
         var model = try SVGP(kernel: Matern52(lengthscale: [1, 1]), likelihood: Bernoulli(link: .probit),
                              inducing: InducingPoints.kMeans(of: x, count: 15, seed: 1))
         let report = try model.fit(x, y, siteEnergy: .epLike, options: FitOptions(maxIterations: 15))
@@ -124,7 +114,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
         // An estimate of the log probability of binary labels; with Z free it rose above 0 (Z left the data).
         #expect(report.objective < 0, "\(report.objective)")
         #expect(model.z == InducingPoints.kMeans(of: x, count: 15, seed: 1))
-        let (xt, yt) = binaryProblem(n: 200, seed: 14)
+        let (xt, yt) = toyClassification(n: 200, seed: 14)
         let f = try model.posterior().predict(at: xt)
         let correct = (0..<200).filter { (f.mean[$0] > 0) == (yt[$0] == 1) }.count
         #expect(correct >= 160, "\(correct) of 200")
@@ -132,7 +122,7 @@ private let noPriorJitter = JitterPolicy(priorRelativeJitter: 0)
 
     /// Softmax has several latent functions and no scalar sites; a mean-field q(u) cannot hold the site posterior.
     @Test func unusableModelsAreRefused() throws {
-        let (x, y) = binaryProblem(n: 20, seed: 2)
+        let (x, y) = toyClassification(n: 20, seed: 2)
         var softmax = try SVGP(kernel: RBF(), likelihood: Softmax(classes: 2), inducing: x.selectingRows([0, 1, 2]))
         #expect(throws: TrainingError.self) { try softmax.fit(x, y, siteEnergy: .epLike) }
         var meanField = try SVGP(kernel: RBF(), likelihood: Bernoulli(), inducing: x.selectingRows([0, 1, 2]), covariance: .meanField)
