@@ -136,7 +136,7 @@ public struct ParticleGibbs: Sendable, Equatable {
     }
 
     /// Whether the state after `iteration` completed iterations is kept.
-    func keeps(after iteration: Int) -> Bool { iteration > burnIn && (iteration - burnIn) % max(1, thinning) == 0 }
+    func keeps(after iteration: Int) -> Bool { keepsSample(after: iteration, burnIn: burnIn, thinning: thinning) }
 }
 
 /// Parameters selected by name patterns, and the updater that moves them.

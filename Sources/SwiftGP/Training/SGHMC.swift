@@ -41,6 +41,12 @@ public struct SGHMC: Sendable {
     }
 }
 
+/// Whether a sampling group keeps the state after `iteration` completed iterations: after `burnIn` of them, every
+/// `thinning`-th (SGHMC and particle Gibbs alike).
+func keepsSample(after iteration: Int, burnIn: Int, thinning: Int) -> Bool {
+    iteration > burnIn && (iteration - burnIn) % max(1, thinning) == 0
+}
+
 /// The sampler's state over one vector ξ (velocity and the adapted preconditioner).
 struct SGHMCState {
     let settings: SGHMC
@@ -59,9 +65,7 @@ struct SGHMCState {
     }
 
     /// Whether the state after this many completed iterations is kept as a sample.
-    var keepsCurrent: Bool {
-        iteration > settings.burnIn && (iteration - settings.burnIn) % max(1, settings.thinning) == 0
-    }
+    var keepsCurrent: Bool { keepsSample(after: iteration, burnIn: settings.burnIn, thinning: settings.thinning) }
 
     /// One step from ξ with g = ∇U(ξ).
     mutating func step(_ xi: inout [Double], gradient g: [Double], using generator: inout SeededGenerator) {

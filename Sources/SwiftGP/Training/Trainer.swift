@@ -267,6 +267,10 @@ public enum Trainer {
             ?? gibbs.map { ParameterSamples(names: ParameterVector(model.parameters, selecting: $0.mask).names) }
         var samplerXi = samplerSpace.unconstrained
         func nextBatch() -> [Int]? { stream?.next(using: &generator) }
+        /// Appends the current values of the parameters `mask` selects to the kept samples.
+        func keep(_ mask: [Bool]) {
+            samples?.values.append(model.parameters.enumerated().filter { mask[$0.offset] }.flatMap(\.element.value))
+        }
         func sample(_ xi: [Double], batch: [Int]?) -> OptimizerSample {
             evaluations += 1
             // A trial point on a domain boundary (softplus/exp underflow, σ saturation) is a failed point.
@@ -299,9 +303,7 @@ public enum Trainer {
             for (updater, names) in assignment.closedForm {
                 if let update = updater.closedFormUpdate(at: iteration, seed: options.seed) { try model.update(update, parameters: names, batch: batch) }
             }
-            if let g = gibbs, g.settings.keeps(after: iteration + 1) {
-                samples?.values.append(model.parameters.enumerated().filter { g.mask[$0.offset] }.flatMap(\.element.value))
-            }
+            if let g = gibbs, g.settings.keeps(after: iteration + 1) { keep(g.mask) }
             // The objective changed under the optimiser: its cached sample is stale.
             if !assignment.closedForm.isEmpty { current = nil }
             // 2. The optimiser. Stochastic optimisers step from a fresh minibatch evaluation; its value is the
@@ -332,10 +334,7 @@ public enum Trainer {
                 let j = samplerSpace.logJacobianGradient(at: samplerXi)
                 state.step(&samplerXi, gradient: zip(g, j).map { -($0 + $1) }, using: &generator)
                 model.parameters = samplerSpace.parameters(at: samplerXi, fixedFrom: model.parameters)
-                if state.keepsCurrent {
-                    samples?.values.append(model.parameters.enumerated().filter { samplerSpace.selected[$0.offset] }
-                        .flatMap(\.element.value))
-                }
+                if state.keepsCurrent { keep(samplerSpace.selected) }
                 sampler = state
                 value = -e.value
                 current = nil
