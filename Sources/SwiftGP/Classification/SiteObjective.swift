@@ -69,16 +69,6 @@ public struct SiteObjective: Objective, Sendable {
             throw TrainingError.unsupportedUpdate(updater: "\(update) of \(names)", objective: "full-GP site objective")
         }
         let q = try posterior()
-        var step = beta
-        while step >= beta / 1024 {
-            var trial = sites
-            StateSpaceCVI.update(&trial, likelihood: likelihood, y: y, means: q.mean, variances: q.variance, step: step)
-            if trial.first.allSatisfy(\.isFinite) && trial.second.allSatisfy(\.isFinite) {
-                sites = trial
-                return
-            }
-            step *= 0.5
-        }
-        throw LinearAlgebraError.nonFinite(size: y.count)
+        try StateSpaceCVI.dampedUpdate(&sites, likelihood: likelihood, y: y, means: q.mean, variances: q.variance, step: beta)
     }
 }

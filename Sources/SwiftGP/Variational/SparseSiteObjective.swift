@@ -119,17 +119,7 @@ public struct SparseSiteObjective: TapeObjective, Sendable {
         }
         let q = try marginals()
         let variance = usesResidual ? zip(q.variance, q.residual).map { $0 + $1 } : q.variance
-        var step = beta
-        while step >= beta / 1024 {
-            var trial = sites
-            StateSpaceCVI.update(&trial, likelihood: likelihood, y: y, means: q.mean, variances: variance, step: step)
-            if trial.first.allSatisfy(\.isFinite) && trial.second.allSatisfy(\.isFinite) {
-                sites = trial
-                return
-            }
-            step *= 0.5
-        }
-        throw LinearAlgebraError.nonFinite(size: y.count)
+        try StateSpaceCVI.dampedUpdate(&sites, likelihood: likelihood, y: y, means: q.mean, variances: variance, step: beta)
     }
 
     /// q(w) of the whitened inducing values, w = L⁻¹u: mean P⁻¹b and the lower Cholesky factor of P⁻¹, with

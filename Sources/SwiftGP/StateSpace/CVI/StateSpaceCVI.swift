@@ -90,6 +90,24 @@ public struct StateSpaceCVI: Sendable {
         }
     }
 
+    /// The site update 3. with damping β, retried with β halved (down to β/2¹⁰) while the new sites are not
+    /// finite: the full and sparse site objectives' `Updater.sites` step.
+    /// - Throws: `LinearAlgebraError.nonFinite` when no step gives finite sites.
+    static func dampedUpdate(_ sites: inout GaussianSites, likelihood: any ScalarLikelihood, y: [Double], means: [Double],
+                             variances: [Double], step beta: Double) throws {
+        var step = beta
+        while step >= beta / 1024 {
+            var trial = sites
+            update(&trial, likelihood: likelihood, y: y, means: means, variances: variances, step: step)
+            if trial.first.allSatisfy(\.isFinite) && trial.second.allSatisfy(\.isFinite) {
+                sites = trial
+                return
+            }
+            step *= 0.5
+        }
+        throw LinearAlgebraError.nonFinite(size: y.count)
+    }
+
     /// Smoothed latent means and variances of f_k at the sorted times.
     public var sortedMarginals: (mean: [Double], variance: [Double]) {
         let h = kernel.measurementVector
