@@ -45,21 +45,16 @@ struct ConditionalSMC {
 
     func draw(reference: Matrix, using g: inout SeededGenerator) -> Matrix {
         let model = transition.model
-        let t1 = series.outputs.rows, dx = model.latentDimension, dc = series.controlDimension, n = particles
-        let mu0 = model.initialMean.value, s0 = model.initialVariance.value
+        let t1 = series.outputs.rows, dx = model.latentDimension, n = particles
         var xs = [Matrix](repeating: Matrix(rows: n, cols: dx), count: t1)
         var ancestors = [[Int]](repeating: [], count: t1)
-        for i in 0..<(n - 1) { for j in 0..<dx { xs[0][i, j] = mu0[j] + s0[j].squareRoot() * g.normal() } }
+        let free = model.drawInitialStates(n - 1, using: &g)
+        for i in 0..<(n - 1) { for j in 0..<dx { xs[0][i, j] = free[i, j] } }
         for j in 0..<dx { xs[0][n - 1, j] = reference[0, j] }
-        var logWeights = emissionLogDensities(xs[0], step: 0)
+        var logWeights = emissionLogWeights(xs[0], step: 0)
         for t in 1..<t1 {
-            var inputs = Matrix(rows: n, cols: dx + dc)
-            for i in 0..<n {
-                for j in 0..<dx { inputs[i, j] = xs[t - 1][i, j] }
-                for j in 0..<dc { inputs[i, dx + j] = series.controls[t - 1, j] }
-            }
-            let (mean, variance) = transition.step(inputs, whitened: [whitened])
-            var parents = Self.categorical(logWeights, count: n - 1, using: &g)
+            let (mean, variance) = transition.step(states: xs[t - 1], control: series.controls.row(t - 1), whitened: [whitened])
+            var parents = ParticleWeights(logWeights: logWeights).multinomial(count: n - 1, using: &g)
             // Ancestor sampling: the reference's parent ∝ w_j N(x*_t; mean_j, variance_j).
             var referenceWeights = logWeights
             for k in 0..<n {
@@ -68,16 +63,16 @@ struct ConditionalSMC {
                     referenceWeights[k] -= 0.5 * (Math.log(variance[k, j]) + r * r / variance[k, j])
                 }
             }
-            parents += Self.categorical(referenceWeights, count: 1, using: &g)
+            parents += ParticleWeights(logWeights: referenceWeights).multinomial(count: 1, using: &g)
             for i in 0..<(n - 1) {
                 let a = parents[i]
                 for j in 0..<dx { xs[t][i, j] = mean[a, j] + variance[a, j].squareRoot() * g.normal() }
             }
             for j in 0..<dx { xs[t][n - 1, j] = reference[t, j] }
             ancestors[t] = parents
-            logWeights = emissionLogDensities(xs[t], step: t)
+            logWeights = emissionLogWeights(xs[t], step: t)
         }
-        var k = Self.categorical(logWeights, count: 1, using: &g)[0]
+        var k = ParticleWeights(logWeights: logWeights).multinomial(count: 1, using: &g)[0]
         var path = Matrix(rows: t1, cols: dx)
         for t in stride(from: t1 - 1, through: 0, by: -1) {
             for j in 0..<dx { path[t, j] = xs[t][k, j] }
@@ -86,39 +81,8 @@ struct ConditionalSMC {
         return path
     }
 
-    /// log N(y_t; C x + d, diag R) (without the constant) for every particle row of `x`.
-    private func emissionLogDensities(_ x: Matrix, step t: Int) -> [Double] {
-        let model = transition.model
-        let cm = model.c, d = model.emissionOffset.value, r = model.emissionVariance.value
-        return (0..<x.rows).map { i in
-            var s = 0.0
-            for o in 0..<model.outputDimension {
-                var f = d[o]
-                for j in 0..<model.latentDimension { f += cm[o, j] * x[i, j] }
-                let e = series.outputs[t, o] - f
-                s -= 0.5 * e * e / r[o]
-            }
-            return s
-        }
-    }
-
-    /// `count` independent draws of an index with probabilities ∝ exp(logWeights) (inverse CDF, binary search).
-    static func categorical(_ logWeights: [Double], count: Int, using g: inout SeededGenerator) -> [Int] {
-        let top = logWeights.max() ?? 0
-        var cumulative = [Double](), total = 0.0
-        cumulative.reserveCapacity(logWeights.count)
-        for lw in logWeights {
-            total += Math.exp(lw - top)
-            cumulative.append(total)
-        }
-        return (0..<count).map { _ in
-            let u = g.uniform() * total
-            var lo = 0, hi = cumulative.count - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if cumulative[mid] < u { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
-        }
+    /// The particles' log weights at step t: log N(y_t; C x + d, diag R) without its constant.
+    private func emissionLogWeights(_ x: Matrix, step t: Int) -> [Double] {
+        transition.model.emissionLogWeights(transition.model.emissionMeans(x), observed: series.outputs.row(t))
     }
 }

@@ -92,7 +92,7 @@ public struct GPSSMPosterior: Sendable {
         try checkNewSeries(controls, count: pathsPerDraw, of: "paths per draw")
         let transition = try GPSSMTransition(model: model)
         var g = SeededGenerator(seed: seed)
-        var state = initialStates(pathsPerDraw * trajectories.count, using: &g)
+        var state = model.drawInitialStates(pathsPerDraw * trajectories.count, using: &g)
         var paths = [Matrix](repeating: Matrix(rows: controls.rows, cols: model.outputDimension), count: state.rows)
         for t in 0..<controls.rows {
             if t > 0 { advance(&state, draws: pathsPerDraw, control: controls.row(t - 1), transition: transition, using: &g) }
@@ -120,24 +120,22 @@ public struct GPSSMPosterior: Sendable {
         var means: [Matrix] = [], variances: [Matrix] = []
         for draw in 0..<trajectories.count {
             let mine = GPSSMPosterior.single(self, draw: draw)
-            var state = mine.initialStates(particles, using: &g)
+            var state = model.drawInitialStates(particles, using: &g)
             var mean = Matrix(rows: y.rows, cols: dy), variance = Matrix(rows: y.rows, cols: dy)
-            var outputs = [Matrix](repeating: Matrix(rows: 1, cols: dy), count: particles)
             for t in 0..<y.rows {
                 if t > 0 { mine.advance(&state, draws: particles, control: controls.row(t - 1), transition: transition, using: &g) }
-                mine.record(state, step: 0, into: &outputs)
+                let outputs = model.emissionMeans(state)
                 let p = Double(particles)
                 for o in 0..<dy {
-                    let m = outputs.reduce(0) { $0 + $1[0, o] } / p
+                    let column = outputs.column(o)
+                    let m = column.reduce(0, +) / p
                     mean[t, o] = m
-                    variance[t, o] = outputs.reduce(0) { $0 + ($1[0, o] - m) * ($1[0, o] - m) } / p + r[o]
+                    variance[t, o] = column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / p + r[o]
                 }
                 let observed = y.row(t)
                 guard observed.allSatisfy(\.isFinite) else { continue }
-                let logWeights = outputs.map { out in
-                    (0..<dy).reduce(0.0) { $0 - 0.5 * (observed[$1] - out[0, $1]) * (observed[$1] - out[0, $1]) / r[$1] }
-                }
-                state = state.selectingRows(Self.systematicResample(logWeights, using: &g))
+                let logWeights = model.emissionLogWeights(outputs, observed: observed)
+                state = state.selectingRows(ParticleWeights(logWeights: logWeights).systematic(using: &g))
             }
             means.append(mean)
             variances.append(variance)
@@ -164,60 +162,20 @@ public struct GPSSMPosterior: Sendable {
         }
     }
 
-    /// `n` states per draw from x₀ ~ N(μ₀, diag Σ₀), draw-major (rows s·n …< (s+1)·n belong to draw s).
-    private func initialStates(_ count: Int, using g: inout SeededGenerator) -> Matrix {
-        let dx = model.latentDimension, mu = model.initialMean.value, s2 = model.initialVariance.value
-        var state = Matrix(rows: count, cols: dx)
-        for i in 0..<count { for j in 0..<dx { state[i, j] = mu[j] + s2[j].squareRoot() * g.normal() } }
-        return state
-    }
-
     /// x ← m(x) + aᵀw + √(b + Q) ε for every row, with control `control`; rows s·perDraw …< (s+1)·perDraw use
     /// draw s's whitened values.
     private func advance(_ state: inout Matrix, draws perDraw: Int, control: [Double], transition: GPSSMTransition,
                          using g: inout SeededGenerator) {
-        let dx = model.latentDimension, dc = control.count
-        var inputs = Matrix(rows: state.rows, cols: dx + dc)
-        for i in 0..<state.rows {
-            for j in 0..<dx { inputs[i, j] = state[i, j] }
-            for j in 0..<dc { inputs[i, dx + j] = control[j] }
-        }
+        let dx = model.latentDimension
         let ws = (0..<state.rows).map { whitened[$0 / perDraw] }
-        let (mean, variance) = transition.step(inputs, whitened: ws)
+        let (mean, variance) = transition.step(states: state, control: control, whitened: ws)
         for i in 0..<state.rows { for j in 0..<dx { state[i, j] = mean[i, j] + variance[i, j].squareRoot() * g.normal() } }
     }
 
     /// Writes C x + d of every row of `state` into row `t` of its path.
     private func record(_ state: Matrix, step t: Int, into paths: inout [Matrix]) {
-        let cm = model.c, offset = model.emissionOffset.value
-        for i in 0..<state.rows {
-            for o in 0..<model.outputDimension {
-                var y = offset[o]
-                for j in 0..<model.latentDimension { y += cm[o, j] * state[i, j] }
-                paths[i][t, o] = y
-            }
-        }
-    }
-
-    /// Systematic resampling: indices drawn in proportion to exp(logWeights), one uniform offset.
-    static func systematicResample(_ logWeights: [Double], using g: inout SeededGenerator) -> [Int] {
-        let n = logWeights.count
-        let top = logWeights.max() ?? 0
-        var cumulative = [Double](repeating: 0, count: n)
-        var total = 0.0
-        for i in 0..<n {
-            total += Math.exp(logWeights[i] - top)
-            cumulative[i] = total
-        }
-        let u = g.uniform()
-        var indices = [Int](), k = 0
-        indices.reserveCapacity(n)
-        for i in 0..<n {
-            let point = (Double(i) + u) / Double(n) * total
-            while k < n - 1 && cumulative[k] < point { k += 1 }
-            indices.append(k)
-        }
-        return indices
+        let outputs = model.emissionMeans(state)
+        for i in 0..<state.rows { for o in 0..<model.outputDimension { paths[i][t, o] = outputs[i, o] } }
     }
 
     /// The learned transition m(x̃) + f(x̃) at the rows of `inputs` (n × (D + D_c)), mixed over the draws by
