@@ -63,7 +63,7 @@ struct GPCPredictor: ModelPredictor {
 
     func predict(_ x: Matrix) throws -> Prediction {
         let f = try posterior.predict(at: x)
-        let p = f.mean.indices.map { likelihood.predictive(mean: f.mean[$0], variance: f.variance[$0]).mean }
-        return .classification(classes: classes ?? [0, 1], probabilities: p.map { [1 - $0, $0] })
+        return try Prediction(task: .binaryClassification, likelihood: likelihood, latentMean: Matrix(column: f.mean),
+                              latentVariance: Matrix(column: f.variance), classes: classes)
     }
 }
