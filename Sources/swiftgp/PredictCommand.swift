@@ -52,21 +52,17 @@ struct PredictCommand: ParsableCommand {
         if sequence != nil && model.file.model != "gpssm" {
             throw ValidationError("--sequence applies to gpssm models only; this one is \(model.file.model)")
         }
-        if sequence == "new" {
+        if sequence == "new" || model.file.model == "magmaclust" {
+            // The rows with the model's target where the data has that column; empty cells are predicted.
             let table = try DataTable.read(csv: input.data, blankAllowedIn: [model.file.target])
             let hasTarget = table.columns.contains(model.file.target)
             let data = try Dataset.inputs(table, features: model.file.features, target: hasTarget ? model.file.target : nil)
-            out.write(try model.predictNewSeries(controls: data.x, outputs: hasTarget ? data.y : nil).csv)
-            try out.commit()
-            return
-        }
-        if model.file.model == "magmaclust" {
-            let table = try DataTable.read(csv: input.data, blankAllowedIn: [model.file.target])
-            let data = try Dataset.inputs(table, features: model.file.features,
-                                          target: table.columns.contains(model.file.target) ? model.file.target : nil)
-            let observed = data.y.indices.filter { data.y[$0].isFinite }
-            let p = try model.predictTask(observed: data.x.selectingRows(observed), observed.map { data.y[$0] }, at: data.x)
-            out.write(p.csv)
+            if sequence == "new" {
+                out.write(try model.predictNewSeries(controls: data.x, outputs: hasTarget ? data.y : nil).csv)
+            } else {
+                let observed = data.y.indices.filter { data.y[$0].isFinite }
+                out.write(try model.predictTask(observed: data.x.selectingRows(observed), observed.map { data.y[$0] }, at: data.x).csv)
+            }
             try out.commit()
             return
         }
