@@ -84,6 +84,7 @@ struct FitCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("gpc: inference method, \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")) (default: ep-like); "
                                + "svgp: vi or ep-like trains by rounds of CVI site updates and L-BFGS steps (default: minibatch Adam on the ELBO); "
+                               + "statespace with a non-Gaussian likelihood: vi (variational EM, the default) or ep-like (CVI rounds, kernel on the EP-like estimate); "
                                + "gpssm: \(GPSSMMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: collapsed).",
                                valueName: "METHOD"))
     var inference: String?
@@ -251,8 +252,16 @@ struct FitCommand: ParsableCommand {
             guard sparse.naturalGradients == nil else {
                 throw ValidationError("svgp --inference \(inference) moves q(u) by CVI site updates: drop --natural-gradients")
             }
+        } else if let inference, model == "statespace" {
+            guard let method = ClassificationInference(rawValue: inference), method.energy != nil else {
+                throw ValidationError("--inference for statespace must be vi or ep-like (CVI sites), not '\(inference)'")
+            }
+            guard let name = likelihood, name != "gaussian" else {
+                throw ValidationError("statespace --inference \(inference) needs a non-Gaussian likelihood (e.g. --likelihood poisson): "
+                                      + "a Gaussian one is fitted exactly by the Kalman filter")
+            }
         } else if let inference {
-            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc, svgp and gpssm only") }
+            guard model == "gpc" else { throw ValidationError("--inference applies to --model gpc, svgp, statespace and gpssm only") }
             guard ClassificationInference(rawValue: inference) != nil else {
                 throw ValidationError("--inference must be one of \(ClassificationInference.allCases.map(\.rawValue).joined(separator: ", ")), not '\(inference)'")
             }

@@ -46,7 +46,7 @@ import SwiftGP
 
     @Test func inferenceIsAGPCOptionWithKnownNames() throws {
         let other = try CLI.run(["fit", "--data", Diabetes.train, "--target", "progression", "--inference", "vi", "--output", "/tmp/x.json"])
-        #expect(other.status == 2 && other.stderr.contains("--inference applies to --model gpc, svgp and gpssm only"))
+        #expect(other.status == 2 && other.stderr.contains("--inference applies to --model gpc, svgp, statespace and gpssm only"))
         let bad = try CLI.run(["fit", "--data", Diabetes.train, "--target", "progression", "--model", "gpc", "--inference", "ep",
                                "--output", "/tmp/x.json"])
         #expect(bad.status == 2 && bad.stderr.contains("--inference must be one of laplace, vi, ep-like"))

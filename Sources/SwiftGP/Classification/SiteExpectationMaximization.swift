@@ -16,14 +16,27 @@ struct SiteExpectationMaximization<SiteModel: Objective>: AlternatingModel {
     let cviIterations: Int
     let stepSize: Double
     let mStep: FitOptions
+    /// The data the start screen reads (`dataSummary`); nil: no screen.
+    let screenData: DataSummary?
     private(set) var previous: (parameters: [Parameter], bound: Double)? = nil
     private(set) var reverted = false
 
-    init(objective: SiteModel, cviIterations: Int, stepSize: Double, mStep: FitOptions) {
+    init(objective: SiteModel, cviIterations: Int, stepSize: Double, mStep: FitOptions, screenData: DataSummary? = nil) {
         self.objective = objective
         self.cviIterations = cviIterations
         self.stepSize = stepSize
         self.mStep = mStep
+        self.screenData = screenData
+    }
+
+    var dataSummary: DataSummary? { screenData }
+
+    /// `kernel.*`: each candidate of the screen is ranked by the bound after one E-step from it.
+    var screenedParameters: [Parameter] { objective.parameters.filter { $0.name.hasPrefix("kernel.") } }
+
+    mutating func setScreenedParameters(_ parameters: [Parameter]) throws {
+        let byName = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        objective.parameters = objective.parameters.map { byName[$0.name] ?? $0 }
     }
 
     /// Site updates only: every other parameter (kernel, inducing inputs) is fixed.
@@ -69,9 +82,12 @@ struct SiteExpectationMaximization<SiteModel: Objective>: AlternatingModel {
 
 extension SiteTrainingSettings {
     /// Runs the rounds on `objective` (at most `options.maxIterations` of them; each M-step `mStepIterations`
-    /// iterations of `options.optimizer`), leaving it at the last accepted kernel and sites.
+    /// iterations of `options.optimizer`), leaving it at the last accepted kernel and sites. With `screenData`
+    /// (and `options.screen`), the kernel starts from the best candidates of the start screen, each ranked by the
+    /// bound after one E-step.
     /// - Throws: `TrainingError.invalidGroups` for unusable settings; numerical failures at the start.
-    func trainRounds<SiteModel: Objective>(_ objective: inout SiteModel, options: FitOptions) throws -> FitReport {
+    func trainRounds<SiteModel: Objective>(_ objective: inout SiteModel, options: FitOptions,
+                                           screenData: DataSummary? = nil) throws -> FitReport {
         guard cviIterations >= 1, mStepIterations >= 0, stepSize > 0, stepSize <= 1, roundTolerance >= 0 else {
             throw TrainingError.invalidGroups("CVI needs at least one site update per round, a step size in (0, 1] and a round tolerance ≥ 0")
         }
@@ -79,7 +95,8 @@ extension SiteTrainingSettings {
         mStep.maxIterations = mStepIterations
         mStep.restarts = 0
         mStep.progress = nil
-        var em = SiteExpectationMaximization(objective: objective, cviIterations: cviIterations, stepSize: stepSize, mStep: mStep)
+        var em = SiteExpectationMaximization(objective: objective, cviIterations: cviIterations, stepSize: stepSize, mStep: mStep,
+                                             screenData: screenData)
         var outer = options
         outer.patience = 1
         outer.relativeTolerance = roundTolerance

@@ -2,7 +2,8 @@ import Foundation
 import GPLinearAlgebra
 /// `--model statespace`: GP regression or count regression on one input (time) in linear time
 /// (docs/methods/state-space.md#overview). Gaussian: `StateSpaceGP` trained on the Kalman log marginal likelihood. Poisson
-/// (counts, exp link): `StateSpaceCVI`, hyperparameters by variational EM. The model file embeds the
+/// (counts, exp link): `StateSpaceCVI`, hyperparameters by variational EM, or (`--inference ep-like`) by rounds of CVI
+/// site updates and L-BFGS steps on the EP-like estimate (docs/methods/state-space.md#ep-like-objective). The model file embeds the
 /// training data, from which the posterior is rebuilt on load.
 /// Register it with one entry in `ModelKinds.all`.
 /// - Complexity: O(T d³) per training iteration and to load; O(T d²) memory.
@@ -12,7 +13,7 @@ public struct StateSpaceModelKind: ModelKind {
     public var summary: String { "state-space GP on one input (time), O(T): Matérn / Hida–Matérn kernels" }
     public var likelihoods: [String] { LikelihoodCatalogue.names(acceptedBy: name) }
     public var acceptedKernels: KernelCatalogue.Models { .stateSpace }
-    public var objectiveName: String { "log marginal likelihood (Kalman) / ELBO (CVI)" }
+    public var objectiveName: String { "log marginal likelihood (Kalman) / ELBO (CVI) / EP-like estimate (--inference ep-like)" }
     public func task(for likelihood: String) -> ModelTask { LikelihoodCatalogue.task(of: likelihood) }
 
     static func kernel(_ k: any Kernel) throws -> any StateSpaceKernel {
@@ -26,7 +27,13 @@ public struct StateSpaceModelKind: ModelKind {
         let stored = TrainingData(x: data.x.storage.map { [$0] }, y: data.y)
         if settings.likelihood == "poisson" {
             var cvi = try StateSpaceCVI(kernel: kernel, likelihood: Poisson(), times: data.x.storage, y: data.y)
-            let report = try cvi.fit(iterations: settings.options.maxIterations, priors: settings.options.priors)
+            let report: FitReport
+            if settings.inference == .epLike {
+                settings.status?("statespace: ep-like by CVI site rounds")
+                report = try cvi.fit(siteEnergy: .epLike, options: settings.options)
+            } else {
+                report = try cvi.fit(iterations: settings.options.maxIterations, priors: settings.options.priors)
+            }
             return TrainedState(kernel: KernelSpec(cvi.kernel), likelihood: ComponentSpec(kind: "poisson", parameters: []),
                                 mean: ComponentSpec(kind: "zero", parameters: []), jitterPolicy: cvi.jitter, report: report,
                                 data: stored, predictor: StateSpaceCountPredictor(cvi: cvi))

@@ -195,6 +195,33 @@ public struct StateSpaceCVI: Sendable {
         return report
     }
 
+    /// Trains by rounds of CVI site updates, then `siteTraining.mStepIterations` optimiser iterations on `energy` with
+    /// the sites frozen, until a round changes the energy by less than `siteTraining.roundTolerance` or lowers it
+    /// (then the previous round is restored): the scheme of Li, John & Solin (2023), with `.epLike` learning the
+    /// kernel on the EP-like estimate of log p(y | θ) (docs/methods/state-space.md#ep-like-objective). The energy's
+    /// gradient comes from the smoother's tangents (`SmootherTangents`), exact for any sites. `options.maxIterations`
+    /// bounds the rounds; `options.screen` (default on) picks the kernel's start as `fit` does, by the energy after
+    /// one round's site updates.
+    /// - Throws: `LinearAlgebraError` from the smoother; `TrainingError.invalidGroups` for unusable settings.
+    /// - Complexity: per round, (cviIterations + M-step evaluations × (p + 1)) × O(T d³) for p kernel parameter values.
+    @discardableResult
+    public mutating func fit(siteEnergy energy: SiteEnergy, siteTraining: SiteTrainingSettings = SiteTrainingSettings(),
+                             options: FitOptions = FitOptions()) throws -> FitReport {
+        var objective = StateSpaceCVIObjective(self, energy: energy)
+        let report = try siteTraining.trainRounds(&objective, options: options, screenData: dataSummary)
+        sites = objective.sites
+        try setKernel(objective.kernel)
+        return report
+    }
+
+    /// The times' scale (spacing and span) and the variance of the likelihood's linearisation points (Poisson:
+    /// log(y + ½)) — the latent scale the kernel's variance starts from: what the start screen reads.
+    var dataSummary: DataSummary {
+        let observed = y.filter { !$0.isNaN }
+        let points = observed.compactMap { likelihood.linearisationPoint(for: $0) }
+        return DataSummary(x: Matrix(column: times), y: points.count == observed.count ? points : [])
+    }
+
     /// Re-smooths under the current sites with a new kernel (the M-step's result).
     mutating func setKernel(_ k: any StateSpaceKernel) throws {
         kernel = k
@@ -258,13 +285,7 @@ struct CVIExpectationMaximization: AlternatingModel {
 
     mutating func finish(_ context: inout AlternatingContext) throws -> Double? { cvi.elbo }
 
-    /// The times' scale (spacing and span) and the variance of the likelihood's linearisation points (Poisson:
-    /// log(y + ½)) — the latent scale the kernel's variance starts from.
-    var dataSummary: DataSummary? {
-        let observed = cvi.y.filter { !$0.isNaN }
-        let points = observed.compactMap { cvi.likelihood.linearisationPoint(for: $0) }
-        return DataSummary(x: Matrix(column: cvi.times), y: points.count == observed.count ? points : [])
-    }
+    var dataSummary: DataSummary? { cvi.dataSummary }
 
     var screenedParameters: [Parameter] { cvi.kernel.parameters.map { $0.prefixed("kernel") } }
 
