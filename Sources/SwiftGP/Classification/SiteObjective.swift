@@ -18,6 +18,9 @@ public struct SiteObjective: Objective, Sendable {
     public var sites: GaussianSites
     public var energy: SiteEnergy
     public let jitter: JitterPolicy
+    /// The posterior at the last (kernel values, sites) asked for: an E-step's update and the value after it, and
+    /// an M-step's last evaluation and the next update, share one O(n³) build.
+    private let posteriors = LastResultCache<[Double], SitePosterior>()
 
     /// Starts from empty sites (q = the prior) unless `sites` are given.
     public init(kernel: any Kernel, likelihood: any ScalarLikelihood, x: Matrix, y: [Double], energy: SiteEnergy,
@@ -44,7 +47,9 @@ public struct SiteObjective: Objective, Sendable {
 
     /// The posterior under the current kernel and sites.
     public func posterior() throws -> SitePosterior {
-        try SitePosterior(kernel: kernel, x: x, sites: sites, policy: jitter)
+        try posteriors.value(for: kernel.parameters.flatMap(\.value) + sites.first + sites.second) {
+            try SitePosterior(kernel: kernel, x: x, sites: sites, policy: jitter)
+        }
     }
 
     public func evaluate(batch: [Int]?) throws -> Evaluation {

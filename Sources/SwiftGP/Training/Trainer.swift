@@ -285,17 +285,29 @@ public enum Trainer {
         }
 
         var xi = xi0
-        // The starting point must evaluate; report its error otherwise.
-        model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
-        _ = try evaluateWithPriors(model, batch: nextBatch(), priored: priored)
-        stream?.restartEpoch()
+        let hasOptimizer = space.count > 0
         var current: OptimizerSample? = nil
+        // The starting point must evaluate; report its error otherwise. Without a gradient consumer the value
+        // suffices. On the full data the evaluation is the optimiser's first sample (closed-form updates, which
+        // change the objective before the first step, discard it below).
+        model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
+        let firstBatch = nextBatch()
+        if hasOptimizer || sampler != nil {
+            let e = try evaluateWithPriors(model, batch: firstBatch, priored: priored)
+            if hasOptimizer, stream == nil, !optimizer.reevaluatesEachIteration, e.value.isFinite, space.isInterior(at: xi) {
+                evaluations += 1
+                maxJitter = max(maxJitter, e.jitter)
+                current = OptimizerSample(value: -e.value, gradient: space.unconstrainedGradient(e.gradient, at: xi).map { -$0 })
+            }
+        } else {
+            _ = try model.value(batch: firstBatch)
+        }
+        stream?.restartEpoch()
         var history: [Double] = []
         var quiet = 0
         var stopReason = "max iterations"
         var converged = false
         var iteration = 0
-        let hasOptimizer = space.count > 0
         while iteration < options.maxIterations {
             let batch = nextBatch()
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
@@ -313,7 +325,8 @@ public enum Trainer {
             if hasOptimizer {
                 let fresh = optimizer.reevaluatesEachIteration ? sample(xi, batch: batch) : nil
                 if let fresh { current = fresh }
-                if fresh == nil, let c = current?.value { previous = c }
+                // (Not on the first iteration, whose start has no previous iteration to compare with.)
+                if fresh == nil, iteration > 0, let c = current?.value { previous = c }
                 let outcome = optimizer.step(&xi, current: &current) { sample($0, batch: batch) }
                 if outcome == .stalled {
                     iteration += 1
