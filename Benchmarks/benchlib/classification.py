@@ -55,14 +55,15 @@ def aggregate(runs, config, quick=False):
     pub = config.get("published") or {}
     by = {(r["library"], r["dataset"]): r for r in runs if r["ok"]}
     rows, summary_rows, warnings = [], [], []
+    methods = tuple(config.get("methods") or METHODS)
     totals = {m: {"loglik": [], "accuracy": [], "pub": [], "seconds": 0.0, "fits": 0, "failures": 0, "in_spread": 0}
-              for m in METHODS + (PEER_METHOD,)}
+              for m in methods + (PEER_METHOD,)}
     for name in config["datasets"]:
         s, p = by.get((SWIFTGP, name)), by.get((PEER, name))
         if s is None:
             warnings.append(f"{name}: SwiftGP run failed")
         row = {"dataset": name, "n": (s or p or {}).get("result", {}).get("n") if (s or p) else None}
-        for m, lib_run in [(m, s) for m in METHODS] + [(PEER_METHOD, p)]:
+        for m, lib_run in [(m, s) for m in methods] + [(PEER_METHOD, p)]:
             res = (lib_run or {}).get("result", {}).get("methods", {}).get(m) if lib_run else None
             if not res:
                 continue
@@ -85,7 +86,7 @@ def aggregate(runs, config, quick=False):
                     t["in_spread"] += 1
         rows.append(row)
     cols = [("dataset", "set", "text"), ("n", "n", "int")]
-    for m in METHODS:
+    for m in methods:
         cols += [(f"{m}_ll", f"{m} log-lik", "num"), (f"{m}_pub", "published", "num"), (f"{m}_acc", "acc", "num")]
     cols += [(f"{PEER_METHOD}_ll", "sklearn log-lik", "num"), (f"{PEER_METHOD}_acc", "acc", "num"),
              ("ep-like_s", "EP-like s/fit", "seconds"), ("laplace_s", "Laplace s/fit", "seconds"),
@@ -95,7 +96,7 @@ def aggregate(runs, config, quick=False):
                                      "(uci27/published_results_summary.csv).",
                                      "SwiftGP methods use the probit likelihood; scikit-learn's GaussianProcessClassifier "
                                      "is Laplace with the logistic link (its only one)."])
-    for m in METHODS + (PEER_METHOD,):
+    for m in methods + (PEER_METHOD,):
         t = totals[m]
         pm = PUBLISHED_MEANS.get(m)
         summary_rows.append({
@@ -137,6 +138,10 @@ def _sklearn_status(ctx):
 def run(ctx):
     names = list(QUICK_SETS) if ctx.quick else datasets()
     seeds = getattr(ctx, "cv_seeds", None) or (1 if ctx.quick else 10)
+    methods = tuple(ctx.methods.split(",")) if getattr(ctx, "methods", None) else METHODS
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise SystemExit(f"--methods: unknown {', '.join(unknown)} (known: {', '.join(METHODS)})")
     status = _sklearn_status(ctx)
     for name, st in status.items():
         ctx.log(f"[classification] peer {name}: " + (st["version"] if st["available"] else "UNAVAILABLE — " + st["error"]))
@@ -145,7 +150,8 @@ def run(ctx):
     for name in names:
         data = os.path.join(DATA, f"{name}.csv")
         folds = os.path.join(DATA, "folds", f"{name}.json")
-        cmds = [(SWIFTGP, [ctx.swift_binary, "classification-uci", "--data", data, "--folds", folds, "--seeds", str(seeds)])]
+        cmds = [(SWIFTGP, [ctx.swift_binary, "classification-uci", "--data", data, "--folds", folds, "--seeds", str(seeds)]
+                 + (["--methods", ",".join(methods)] if methods != METHODS else []))]
         if use_peer:
             cmds.append((PEER, [env.venv_python(env.peer_spec(PEER)["venv"]),
                                 os.path.join(ctx.bench_dir, "peers", "sklearn_gpc.py"),
@@ -160,7 +166,8 @@ def run(ctx):
                     for m, v in ms.items() if v["loglik"]))
             else:
                 ctx.log(f"[classification] {name} {lib}: FAILED {rec['error']}")
-    config = {"datasets": names, "cv_seeds": seeds, "peers": [PEER] if use_peer else [], "published": published()}
+    config = {"datasets": names, "cv_seeds": seeds, "methods": list(methods), "peers": [PEER] if use_peer else [],
+              "published": published()}
     report = aggregate(runs, config, ctx.quick)
     report["peers"] = status
     return report

@@ -33,6 +33,7 @@ class Context:
         self.timeout = args.timeout
         self.skip_fit = args.lml_only
         self.cv_seeds = args.cv_seeds
+        self.methods = args.methods
         self.peers = [] if args.no_peers else args.peers
         self.peer_status = {}
         self.swift_binary = os.path.join(self.repo, SCRATCH, "release", "swiftgp-bench")
@@ -88,6 +89,8 @@ def parse_args(argv):
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed per child process")
     ap.add_argument("--cv-seeds", type=int, default=None,
                     help="suite classification: cv-seeds per set (default 10, --quick 1)")
+    ap.add_argument("--methods", default=None,
+                    help="suite classification: SwiftGP methods, comma-separated (default ep-like,vi,laplace)")
     ap.add_argument("--results", default=None, help="output folder (default Benchmarks/results)")
     ap.add_argument("--reaggregate", action="store_true",
                     help="rebuild the tables, Markdown and plot from the raw runs stored in the existing "

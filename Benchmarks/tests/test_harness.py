@@ -765,6 +765,13 @@ class ClassificationSuiteTests(unittest.TestCase):
         self.assertEqual(report["warnings"], ["b: SwiftGP run failed"])
         self.assertIn("| a |", core.markdown_report(report))
 
+    def test_a_subset_of_methods_leaves_the_others_out(self):
+        runs = [self.run_of("SwiftGP", "a", {"ep-like": {"loglik": [-0.3], "accuracy": [0.8], "seconds": [1.0], "failures": 0}})]
+        report = classification.aggregate(runs, {"datasets": ["a"], "methods": ["ep-like"], "published": {}}, quick=True)
+        summary, per_set = report["tables"]
+        self.assertEqual([r["method"] for r in summary["rows"]], ["ep-like", "scikit-learn Laplace (logit)"])
+        self.assertNotIn("vi_ll", [c[0] if isinstance(c, tuple) else c.get("key") for c in per_set.get("columns", [])])
+
 
 
 class MPISuiteTests(unittest.TestCase):
