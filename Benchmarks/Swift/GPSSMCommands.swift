@@ -8,10 +8,14 @@ import SwiftGP
 //     case "gpssm-kink": try gpssmKink(args)
 //     case "gpssm-sysid": try gpssmSysid(args)
 
-/// Fits a GPSSM by `method` (free-form, collapsed, gaussian-vi) with `iterations` and the bench's sampler.
+/// Fits a GPSSM by `method` (free-form, collapsed, particle-gibbs, gaussian-vi) with `iterations` and the bench's
+/// sampler (particle Gibbs: `particles` per conditional-SMC sweep).
 func gpssmFit(_ model: GPSSM, _ series: GPSSMSeries, method: String, iterations: Int, stepSize: Double?,
-              seed: UInt64) throws -> (GPSSMPosterior, FitReport) {
+              particles: Int = 30, seed: UInt64) throws -> (GPSSMPosterior, FitReport) {
     switch method {
+    case "particle-gibbs":
+        let pg = ParticleGibbs(particles: particles, burnIn: iterations / 2, thinning: max(1, iterations / 40))
+        return try model.fitFreeForm(series, options: GPSSMFitOptions(form: .collapsed, iterations: iterations, seed: seed, particleGibbs: pg))
     case "free-form", "collapsed":
         let form: GPSSMEnergy.Form = method == "free-form" ? .freeForm : .collapsed
         let sampler = SGHMC(stepSize: stepSize ?? (form == .freeForm ? 0.05 : 0.1), friction: 0.05, burnIn: iterations / 2,
@@ -20,7 +24,7 @@ func gpssmFit(_ model: GPSSM, _ series: GPSSMSeries, method: String, iterations:
     case "gaussian-vi":
         return try model.fitGaussianVI(series, options: GaussianVIOptions(iterations: iterations, window: min(50, series.outputs.rows),
                                                                         trajectories: 10, learningRate: 0.01, draws: 20, seed: seed))
-    default: throw BenchError("--method must be free-form, collapsed or gaussian-vi, not '\(method)'")
+    default: throw BenchError("--method must be free-form, collapsed, particle-gibbs or gaussian-vi, not '\(method)'")
     }
 }
 
@@ -37,6 +41,7 @@ func gpssmKink(_ args: Arguments) throws {
     let method = args.string("method") ?? "free-form"
     let iterations = try args.int("iterations", default: 3000)
     let m = try args.int("inducing", default: 15)
+    let particles = try args.int("particles", default: 30)
     let stepSize = try args.string("step-size").map { s -> Double in
         guard let v = Double(s) else { throw BenchError("--step-size must be a number") }
         return v
@@ -46,7 +51,8 @@ func gpssmKink(_ args: Arguments) throws {
     let series = try GPSSMSeries(outputs: Matrix(column: Array(y.prefix(steps + 1))))
     var model = try GPSSM.standard(for: series, latentDimension: 1, inducingCount: m, seed: seed)
     model.emissionOffset = Parameter("offset", [0], .identity, trainable: false)
-    let ((posterior, report), seconds) = try timed { try gpssmFit(model, series, method: method, iterations: iterations, stepSize: stepSize, seed: seed) }
+    let ((posterior, report), seconds) = try timed { try gpssmFit(model, series, method: method, iterations: iterations, stepSize: stepSize,
+                                                               particles: particles, seed: seed) }
     let truth = Array(states.prefix(steps + 1))
     func rmse(_ grid: [Double]) throws -> Double {
         let f = try posterior.transition(at: Matrix(column: grid)).mean
@@ -80,6 +86,7 @@ func gpssmSysid(_ args: Arguments) throws {
     let iterations = try args.int("iterations", default: 2000)
     let seed = UInt64(try args.int("seed", default: 0))
     let dx = try args.int("latent", default: 4), m = try args.int("inducing", default: 100)
+    let particles = try args.int("particles", default: 30)
     let horizon = 30
     let n = u.count, train = n / 2
     func stats(_ v: ArraySlice<Double>) -> (Double, Double) {
@@ -90,7 +97,8 @@ func gpssmSysid(_ args: Arguments) throws {
     let un = u.map { ($0 - um) / us }, yn = y.map { ($0 - ym) / ys }
     let series = try GPSSMSeries(outputs: Matrix(column: Array(yn[0..<train])), controls: Matrix(column: Array(un[0..<train])))
     let model = try GPSSM.standard(for: series, latentDimension: dx, inducingCount: min(m, series.steps), seed: seed)
-    let ((posterior, report), seconds) = try timed { try gpssmFit(model, series, method: method, iterations: iterations, stepSize: nil, seed: seed) }
+    let ((posterior, report), seconds) = try timed { try gpssmFit(model, series, method: method, iterations: iterations, stepSize: nil,
+                                                               particles: particles, seed: seed) }
     var draws = posterior
     let keep = Array(draws.trajectories.indices.suffix(10))
     draws.trajectories = keep.map { posterior.trajectories[$0] }

@@ -43,9 +43,10 @@ let usage = """
                  ARI, training time
       magma-swimmers --data swimmers.csv --gender 1|2 [--seed S] [--clusters 5] [--hypothesis H00]
                  MagmaClust on the French swimmers: train/test split of swimmers, forecast the last races; MSE, WCIC95
-      gpssm-kink --variance R [--steps 600] [--seed S] [--method free-form|collapsed|gaussian-vi] [--iterations N]
+      gpssm-kink --variance R [--steps 600] [--seed S] [--method free-form|collapsed|particle-gibbs|gaussian-vi]
+                 [--iterations N] [--particles 30]
                  GPSSM on the kink series: RMSE of f on the reference grid, test MNLL of a 30-step free run
-      gpssm-sysid --data F.csv [--method M] [--iterations N] [--seed S]
+      gpssm-sysid --data F.csv [--method M] [--iterations N] [--seed S] [--particles 30]
                  GPSSM system identification (first half train): 30-step free-run RMSE and NLL, time
       plot       --input results.json --output fig.svg
                  log-log scaling plot of a suite's results

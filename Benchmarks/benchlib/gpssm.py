@@ -10,8 +10,10 @@
           100 inducing points, SE kernel; 30-step free run from 10 posterior draws; RMSE (original units) and NLL.
 
 Methods: `collapsed` (FFVD with the inducing values marginalised: SGHMC over the trajectory, Adam over the
-hyperparameters), `free-form` (FFVD sampling the inducing values too) and `gaussian-vi` (PR-SSM). Time per 1,000
-iterations is the engine's fit time divided by iterations (two energy evaluations per FFVD iteration).
+hyperparameters during burn-in), `free-form` (FFVD sampling the inducing values too), `particle-gibbs` (collapsed,
+the trajectory by conditional SMC with 30 particles; full run only) and `gaussian-vi` (PR-SSM). Time per 1,000
+iterations is the engine's fit time divided by iterations (FFVD: two energy evaluations per burn-in iteration, one
+after).
 
 The sysid data are read from ../shared/datasets/sysid (BSD-3-Clause, see its PROVENANCE; not copied).
 A run is one child process: {"kind": "kink"|"sysid", "method", "data", "variance", "seed", "ok", "result", ...}.
@@ -24,7 +26,8 @@ from . import core, proc
 DATA_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "datasets", "sysid"))
 SETS = ("actuator", "ballbeam", "drive", "dryer", "gas_furnace")
 FULL = {"kink_steps": 600, "variances": (0.008, 0.08, 0.8), "seeds": (0, 1, 2, 3, 4), "kink_iterations": 3000,
-        "sysid_iterations": 2000, "methods": ("collapsed", "free-form", "gaussian-vi")}
+        "sysid_iterations": 2000, "methods": ("collapsed", "free-form", "particle-gibbs", "gaussian-vi")}
+FFVD_METHODS = ("collapsed", "free-form", "particle-gibbs")
 QUICK = {"kink_steps": 300, "variances": (0.08,), "seeds": (0, 1), "kink_iterations": 2000,
          "sysid_iterations": 400, "methods": ("collapsed", "gaussian-vi")}
 
@@ -58,7 +61,7 @@ def tables(runs, config):
                           "per_1000": core.median([s["seconds_per_1000"] for s in sel])}
                 sys_rows.append(dict(per[m], data=d, method=m))
         base = per.get("gaussian-vi")
-        for m in ("collapsed", "free-form"):
+        for m in FFVD_METHODS:
             if base and m in per:
                 beats = per[m]["rmse"] < base["rmse"] and per[m]["nll"] < base["nll"]
                 goal_rows.append({"goal": f"{d}: {m} beats gaussian-vi (RMSE and NLL)",

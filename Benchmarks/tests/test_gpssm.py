@@ -37,6 +37,14 @@ class GPSSMTablesTest(unittest.TestCase):
         met = {g["goal"].split(":")[0]: g["met"] for g in goals["rows"]}
         self.assertEqual(met, {"drive": "no", "dryer": "yes"})  # drive: better RMSE but worse NLL
 
+    def test_particle_gibbs_is_scored_against_the_baseline(self):
+        config = dict(gpssm.FULL, rounds=1)
+        runs = [sysid("particle-gibbs", "drive", 0.2, 0.3), sysid("gaussian-vi", "drive", 0.3, 0.4)]
+        goals, _, sysid_table = gpssm.tables(runs, config)
+        self.assertEqual([r["method"] for r in sysid_table["rows"]], ["particle-gibbs", "gaussian-vi"])
+        self.assertEqual([(g["goal"], g["met"]) for g in goals["rows"]],
+                         [("drive: particle-gibbs beats gaussian-vi (RMSE and NLL)", "yes")])
+
 
 if __name__ == "__main__":
     unittest.main()

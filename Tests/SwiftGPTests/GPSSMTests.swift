@@ -50,7 +50,7 @@ import GPTestSupport
     /// The collapsed energy is the SGPR bound (3.10) on (x̃_{0:T−1}, δ⁽ᵈ⁾) with noise Q_d, per latent dimension,
     /// plus the emission and initial-state terms (computed here by hand).
     @Test func collapsedEnergyIsTheSGPRBound() throws {
-        let energy = try Self.smallEnergy(form: .collapsed, kernel: Self.rbf)
+        let energy = try GPSSMTests.smallEnergy(form: .collapsed, kernel: GPSSMTests.rbf)
         let m = energy.model, x = energy.trajectory, y = energy.series.outputs, n = energy.series.steps
         var expected = 0.0
         for t in 0...n {
@@ -205,6 +205,39 @@ extension GPSSMInferenceTests {
         let score = try Self.kinkScore(posterior, truth: truth)
         #expect(score.rmse < 0.1, "RMSE \(score.rmse)")
         #expect(score.covered >= 0.9, "coverage \(score.covered)")
+    }
+
+    /// Hyperparameters move during burn-in only (`hyperparametersInBurnInOnly`, the default): a 60-iteration fit
+    /// with a 30-iteration burn-in returns exactly the hyperparameters of a 30-iteration fit (the same seeded
+    /// chain up to there), while its sampler moved the trajectory on; with Adam to the end they differ. Every
+    /// kept draw is then a draw under the returned model.
+    @Test func hyperparametersMoveDuringBurnInOnly() throws {
+        let energy = try GPSSMTests.smallEnergy(form: .collapsed, kernel: GPSSMTests.rbf)
+        func fit(iterations: Int, burnInOnly: Bool) throws -> GPSSMEnergy {
+            var e = energy
+            let options = GPSSMFitOptions(form: .collapsed, iterations: iterations,
+                                          sampler: SGHMC(stepSize: 0.05, friction: 0.05, burnIn: 30, thinning: 10, initialSecondMoment: 81),
+                                          learningRate: 0.05, hyperparametersInBurnInOnly: burnInOnly, seed: 3)
+            try Trainer.fit(&e, options: options.fitOptions())
+            return e
+        }
+        let short = try fit(iterations: 30, burnInOnly: true)
+        let long = try fit(iterations: 60, burnInOnly: true)
+        let throughout = try fit(iterations: 60, burnInOnly: false)
+        #expect(long.model.parameters == short.model.parameters)
+        #expect(long.states.value != short.states.value)
+        #expect(throughout.model.parameters != short.model.parameters)
+        #expect(short.model.parameters != energy.model.parameters)
+    }
+
+    /// `GPSSM.standard` fixes C and d: with C fixed, a trained d and the level of x⁽¹⁾ trade off freely (shifting
+    /// both, and Z with x, changes Φ only through p(x₀)), so d random-walked with the sampled states.
+    @Test func standardModelFixesTheEmission() throws {
+        let (series, _, _) = try Self.kinkProblem(steps: 40, inducing: 5, seed: 1)
+        let model = try GPSSM.standard(for: series, latentDimension: 2, inducingCount: 5)
+        #expect(!model.emissionMatrix.isTrainable)
+        #expect(!model.emissionOffset.isTrainable)
+        #expect(model.emissionOffset.value == [series.outputs.column(0).reduce(0, +) / Double(series.outputs.rows)])
     }
 
     /// A fixed seed reproduces the fit bit for bit: history, hyperparameters, draws and free-run forecast.

@@ -3,8 +3,9 @@ import GPLinearAlgebra
 extension GPSSM {
     /// A model with SE-ARD transition kernels (lengthscale `lengthscale` on every input, variance
     /// `signalVariance`), M inducing inputs at k-means centres of the initial transition inputs, C = [I 0]
-    /// (fixed: it pins the state scale), d at the output means, R at a tenth of the output variances, x₀ ~
-    /// N(x_init,0, I) fixed, and w at its conditional mean given the initial trajectory `initialStates`.
+    /// (fixed: it pins the state scale), d at the output means (fixed: it pins the state level), R at a tenth of
+    /// the output variances, x₀ ~ N(x_init,0, I) fixed, and w at its conditional mean given the initial
+    /// trajectory `initialStates`.
     /// Latent columns beyond the outputs (constant in the initial trajectory) get seeded N(0, 1) inducing
     /// coordinates so that K(Z, Z) stays well conditioned.
     /// - Throws: `TrainingError.invalidData` for D < D_y or M outside 1…T.
@@ -41,6 +42,9 @@ extension GPSSM {
         model.emissionOffset.value = means
         model.emissionVariance.value = variances.map { max(0.1 * $0, 1e-4) }
         model.emissionMatrix.isTrainable = false
+        // d fixed too: with C fixed, shifting x⁽¹⁾ by c and d by −c (and Z with x) leaves Φ unchanged but for
+        // p(x₀), so a trained d random-walks with the sampled states.
+        model.emissionOffset.isTrainable = false
         // x₀ ~ N(x_init,0, I), fixed: learned from the one x₀ of a series, μ₀ and Σ₀ collapse onto it.
         model.initialMean = Parameter("mean", x.row(0), .identity, trainable: false)
         model.initialVariance = Parameter("variance", [Double](repeating: 1, count: dx), .positive(lowerBound: 1e-6), trainable: false)
@@ -60,7 +64,7 @@ extension GPSSM {
     }
 
     /// Free-form VI (FFVD): samples the trajectory (and w, or w marginalised) with adaptive SGHMC while Adam
-    /// moves the hyperparameters, all in one `Trainer.fit` on `GPSSMEnergy`. The trajectory starts at
+    /// moves the hyperparameters (during burn-in only, by default), all in one `Trainer.fit` on `GPSSMEnergy`. The trajectory starts at
     /// `states`, or at `initialStates` shifted by the current offset d.
     /// - Returns: the posterior (trained model and kept draws) and the engine's report.
     /// - Throws: `TrainingError.invalidData` for a series that does not fit the model; numerical failures at

@@ -14,6 +14,10 @@ public struct GPSSMFitOptions: Sendable {
     public var learningRate: Double
     /// Move the hyperparameters (false: sample only, hyperparameters fixed).
     public var learnsHyperparameters: Bool
+    /// Move them during burn-in only (the default, FFVD's protocol): every kept draw then comes from the one
+    /// trained model that predicts with it. false: Adam runs to the end, and draws kept early pair with a model
+    /// that has since moved (docs/methods/gpssm.md#free-form-vi).
+    public var hyperparametersInBurnInOnly: Bool
     public var seed: UInt64
     /// Iterations of a collapsed warm-up fit (nothing kept) before the fit: the pre-trained start FFVD uses. The
     /// free form then starts w at its conditional mean given the warm-up's last trajectory.
@@ -26,8 +30,10 @@ public struct GPSSMFitOptions: Sendable {
 
     public init(form: GPSSMEnergy.Form = .collapsed, iterations: Int = 3000,
                 sampler: SGHMC = SGHMC(stepSize: 0.1, friction: 0.05, burnIn: 1500, thinning: 50),
-                learningRate: Double = 0.01, learnsHyperparameters: Bool = true, seed: UInt64 = 0, warmUp: Int = 0,
-                particleGibbs: ParticleGibbs? = nil, progress: (@Sendable (FitProgress) -> FitDecision)? = nil) {
+                learningRate: Double = 0.01, learnsHyperparameters: Bool = true, hyperparametersInBurnInOnly: Bool = true,
+                seed: UInt64 = 0, warmUp: Int = 0, particleGibbs: ParticleGibbs? = nil,
+                progress: (@Sendable (FitProgress) -> FitDecision)? = nil) {
+        self.hyperparametersInBurnInOnly = hyperparametersInBurnInOnly
         self.warmUp = warmUp
         self.particleGibbs = particleGibbs
         self.form = form
@@ -57,6 +63,7 @@ public struct GPSSMFitOptions: Sendable {
         var options = FitOptions(optimizer: .adam(learningRate: learningRate), maxIterations: iterations, seed: seed,
                                  groups: groups, progress: progress)
         options.screen = nil
+        if hyperparametersInBurnInOnly { options.optimizerIterations = burnIn }
         return options
     }
 }

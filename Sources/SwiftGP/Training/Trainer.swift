@@ -55,6 +55,10 @@ public struct FitOptions: Sendable {
     public var groups: [ParameterGroup]
     /// Priors placed on the parameters they name before training (MAP); they stay on the trained model.
     public var priors: [ParameterPrior] = []
+    /// The optimiser steps in the first `optimizerIterations` iterations only (nil: in all). With a sampling
+    /// group set to its burn-in, the kept draws all come from one model: Monte Carlo EM during burn-in, then
+    /// sampling with the hyperparameters fixed (FFVD's protocol, docs/methods/training.md#the-fit-loop).
+    public var optimizerIterations: Int? = nil
     /// The default multi-start screen (on unless set to nil); used by objectives with a `dataSummary`.
     public var screen: StartScreen? = StartScreen()
     /// Called after every iteration; `.stop` ends the fit there. The fit also stops when the task running it
@@ -308,6 +312,7 @@ public enum Trainer {
         var stopReason = "max iterations"
         var converged = false
         var iteration = 0
+        let optimizerEnd = options.optimizerIterations ?? .max
         while iteration < options.maxIterations {
             let batch = nextBatch()
             model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
@@ -322,7 +327,7 @@ public enum Trainer {
             //    one reported.
             var value: Double? = nil
             var previous = history.last.map { -$0 }
-            if hasOptimizer {
+            if hasOptimizer, iteration < optimizerEnd {
                 let fresh = optimizer.reevaluatesEachIteration ? sample(xi, batch: batch) : nil
                 if let fresh { current = fresh }
                 // (Not on the first iteration, whose start has no previous iteration to compare with.)
