@@ -21,68 +21,110 @@ public enum AdaptiveQuadrature {
         0.129484966168869693270611432679082,
     ]
 
-    /// ∫ₐᵇ f(x) dx for f with `components` outputs, written by `f(x, &out)` into `out` (length `components`).
+    /// ∫ₐᵇ f(x) dx for f with `components` outputs, written by `f(x, out)` into `out[0 ..< components]`. Panels
+    /// live in flat arrays: nothing is allocated per panel or per evaluation (the likelihoods' expectations call
+    /// this in their hot loops).
     /// - Parameters:
     ///   - breakpoints: points inside (a, b) where f changes character (cut there first); others are ignored.
     /// - Returns: the integrals and whether the tolerance was met.
     public static func integrate(from a: Double, to b: Double, breakpoints: [Double] = [], components: Int,
                                  absoluteTolerance: Double = 1e-12, relativeTolerance: Double = 1e-10, maxPanels: Int = 400,
-                                 _ f: (Double, inout [Double]) -> Void) -> (value: [Double], converged: Bool) {
+                                 _ f: (Double, UnsafeMutablePointer<Double>) -> Void) -> (value: [Double], converged: Bool) {
         var cuts = [a] + breakpoints.filter { $0 > a && $0 < b }.sorted() + [b]
         cuts = cuts.enumerated().filter { $0.offset == 0 || $0.element > cuts[$0.offset - 1] }.map(\.element)
-        var panels: [(a: Double, b: Double, value: [Double], error: Double)] = []
-        var scratch = [Double](repeating: 0, count: components)
-        for i in 0..<(cuts.count - 1) {
-            let (v, e) = panel(cuts[i], cuts[i + 1], components, &scratch, f)
-            panels.append((cuts[i], cuts[i + 1], v, e))
-        }
-        while true {
-            var total = [Double](repeating: 0, count: components)
-            var error = 0.0
-            for p in panels {
-                for c in 0..<components { total[c] += p.value[c] }
-                error += p.error
+        var panels = Panels(components: components, capacity: min(maxPanels, 64) + cuts.count)
+        var work = [Double](repeating: 0, count: 3 * components)
+        var total = [Double](repeating: 0, count: components)
+        var converged = true
+        work.withUnsafeMutableBufferPointer { w in
+            let scratch = w.baseAddress!
+            for i in 0..<(cuts.count - 1) { panels.append(cuts[i], cuts[i + 1], scratch: scratch, f) }
+            while true {
+                for c in 0..<components { total[c] = 0 }
+                var error = 0.0
+                var worst = 0
+                for p in 0..<panels.count {
+                    panels.values.withUnsafeBufferPointer { v in
+                        for c in 0..<components { total[c] += v[p * components + c] }
+                    }
+                    error += panels.errors[p]
+                    // The first panel with the largest error estimate.
+                    if panels.errors[p] > panels.errors[worst] { worst = p }
+                }
+                var scale = 0.0
+                for c in 0..<components { scale = max(scale, abs(total[c])) }
+                if error <= absoluteTolerance + relativeTolerance * scale { return }
+                if panels.count >= maxPanels { converged = false; return }
+                // Bisect the worst panel.
+                let (pa, pb) = (panels.lower[worst], panels.upper[worst])
+                let mid = 0.5 * (pa + pb)
+                guard mid > pa && mid < pb else { converged = false; return }
+                panels.replace(worst, pa, mid, scratch: scratch, f)
+                panels.append(mid, pb, scratch: scratch, f)
             }
-            let scale = total.map(abs).max() ?? 0
-            if error <= absoluteTolerance + relativeTolerance * scale { return (total, true) }
-            if panels.count >= maxPanels { return (total, false) }
-            // Bisect the worst panel.
-            guard let worst = panels.indices.max(by: { panels[$0].error < panels[$1].error }) else { return (total, true) }
-            let p = panels[worst]
-            let mid = 0.5 * (p.a + p.b)
-            guard mid > p.a && mid < p.b else { return (total, false) }
-            let (lv, le) = panel(p.a, mid, components, &scratch, f)
-            let (rv, re) = panel(mid, p.b, components, &scratch, f)
-            panels[worst] = (p.a, mid, lv, le)
-            panels.append((mid, p.b, rv, re))
         }
+        return (total, converged)
     }
 
-    /// The K₁₅ integral of one panel and its error estimate max_c |K₁₅ − G₇|.
-    private static func panel(_ a: Double, _ b: Double, _ components: Int, _ out: inout [Double],
-                              _ f: (Double, inout [Double]) -> Void) -> ([Double], Double) {
-        let centre = 0.5 * (a + b), half = 0.5 * (b - a)
-        var kronrod = [Double](repeating: 0, count: components), gauss = kronrod
-        f(centre, &out)
-        for c in 0..<components {
-            kronrod[c] += kronrodWeights[0] * out[c]
-            gauss[c] += gaussWeights[0] * out[c]
+    /// The panels of one integration in flat arrays: bounds, K₁₅ integrals (`components` per panel) and error estimates.
+    private struct Panels {
+        let components: Int
+        var lower: [Double] = [], upper: [Double] = [], errors: [Double] = [], values: [Double] = []
+        var count: Int { lower.count }
+
+        init(components: Int, capacity: Int) {
+            self.components = components
+            lower.reserveCapacity(capacity)
+            upper.reserveCapacity(capacity)
+            errors.reserveCapacity(capacity)
+            values.reserveCapacity(capacity * components)
         }
-        for k in 1..<8 {
-            for x in [centre - half * kronrodNodes[k], centre + half * kronrodNodes[k]] {
-                f(x, &out)
-                for c in 0..<components {
-                    kronrod[c] += kronrodWeights[k] * out[c]
-                    if k % 2 == 0 { gauss[c] += gaussWeights[k / 2] * out[c] }
+
+        mutating func append(_ a: Double, _ b: Double, scratch: UnsafeMutablePointer<Double>,
+                             _ f: (Double, UnsafeMutablePointer<Double>) -> Void) {
+            lower.append(a)
+            upper.append(b)
+            values.append(contentsOf: repeatElement(0, count: components))
+            errors.append(0)
+            replace(count - 1, a, b, scratch: scratch, f)
+        }
+
+        /// Panel `p` becomes [a, b] with its K₁₅ integral and error estimate max_c |K₁₅ − G₇|.
+        mutating func replace(_ p: Int, _ a: Double, _ b: Double, scratch: UnsafeMutablePointer<Double>,
+                              _ f: (Double, UnsafeMutablePointer<Double>) -> Void) {
+            let components = self.components
+            lower[p] = a
+            upper[p] = b
+            let out = scratch, kronrod = scratch + components, gauss = scratch + 2 * components
+            let centre = 0.5 * (a + b), half = 0.5 * (b - a)
+            for c in 0..<components {
+                kronrod[c] = 0
+                gauss[c] = 0
+            }
+            f(centre, out)
+            for c in 0..<components {
+                kronrod[c] += kronrodWeights[0] * out[c]
+                gauss[c] += gaussWeights[0] * out[c]
+            }
+            for k in 1..<8 {
+                for side in 0..<2 {
+                    f(side == 0 ? centre - half * kronrodNodes[k] : centre + half * kronrodNodes[k], out)
+                    for c in 0..<components {
+                        kronrod[c] += kronrodWeights[k] * out[c]
+                        if k % 2 == 0 { gauss[c] += gaussWeights[k / 2] * out[c] }
+                    }
                 }
             }
+            var error = 0.0
+            values.withUnsafeMutableBufferPointer { v in
+                for c in 0..<components {
+                    kronrod[c] *= half
+                    gauss[c] *= half
+                    error = max(error, abs(kronrod[c] - gauss[c]))
+                    v[p * components + c] = kronrod[c]
+                }
+            }
+            errors[p] = error
         }
-        var error = 0.0
-        for c in 0..<components {
-            kronrod[c] *= half
-            gauss[c] *= half
-            error = max(error, abs(kronrod[c] - gauss[c]))
-        }
-        return (kronrod, error)
     }
 }

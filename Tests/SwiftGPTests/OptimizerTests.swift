@@ -66,6 +66,27 @@ struct Failure: Error {}
         #expect(abs(o.parameters[0].value[0] - 1) < 0.05 && abs(o.parameters[0].value[1] + 0.5) < 0.05)
     }
 
+    /// Adam's eight-lane update equals the scalar formula entry by entry, bit for bit (37 entries: a ragged end).
+    @Test func adamStepIsTheScalarFormula() {
+        var g = SeededGenerator(seed: 3)
+        var x = (0..<37).map { _ in g.normal() }
+        let gradients = (0..<3).map { _ in (0..<37).map { _ in g.normal() } }
+        var adam = Adam(learningRate: 0.05, decay: 0.99)
+        var (xr, m, v) = (x, [Double](repeating: 0, count: 37), [Double](repeating: 0, count: 37))
+        for (t, gradient) in gradients.enumerated() {
+            var current: OptimizerSample? = OptimizerSample(value: 0, gradient: gradient)
+            _ = adam.step(&x, current: &current) { _ in OptimizerSample(value: 0, gradient: gradient) }
+            let c1 = 1 - Math.pow(0.9, Double(t + 1)), c2 = 1 - Math.pow(0.999, Double(t + 1))
+            let lr = 0.05 * Math.pow(0.99, Double(t))
+            for i in 0..<37 {
+                m[i] = 0.9 * m[i] + (1 - 0.9) * gradient[i]
+                v[i] = 0.999 * v[i] + (1 - 0.999) * gradient[i] * gradient[i]
+                xr[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8)
+            }
+            #expect(x == xr, "step \(t + 1)")
+        }
+    }
+
     @Test func lineSearchBacksOffFromFailingPoints() throws {
         // The objective throws for x > 0.5; the optimum of −(x − 0.45)² lies just inside.
         var o = FunctionObjective(start: [0]) { x in

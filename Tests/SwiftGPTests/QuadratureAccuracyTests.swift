@@ -42,6 +42,46 @@ import GPTestSupport
         print("quadrature: worst relative error per likelihood \(worst)")
     }
 
+    /// StudentT's allocation-free expectation runs the default rule on the same pointwise values: over both regimes
+    /// (Gauss–Hermite below √v = σ/2, adaptive Gauss–Kronrod above; targets on and off the mean) it equals the
+    /// default path through `logDensityAndCurvature` bit for bit.
+    @Test func studentTExpectationIsTheDefaultRule() {
+        for (scale, dof) in [(0.1, 2.0), (0.5, 2.0), (1.0, 3.0), (0.3, 7.5)] {
+            let lik = StudentT(scale: scale, degreesOfFreedom: dof)
+            for (y, m, v) in [(0.0, 0.0, 0.0), (0.2, 0.0, 1e-4), (0.0, 0.1, 0.04), (1.5, -0.3, 0.09), (-0.4, 0.6, 1.0),
+                              (3.0, 0.0, 25.0), (0.05, 0.0, 0.0025), (2.0, 2.01, 0.5)] {
+                let fast = lik.expectation(y, mean: m, variance: v)
+                let reference = lik.quadratureExpectation(y, mean: m, variance: v, parameterCount: 1) { f, out in
+                    let l = lik.logDensityAndCurvature(y, f)
+                    out[0] = l.value
+                    out[1] = l.df
+                    out[2] = l.d2f
+                    out[3] = l.dParameters[0]
+                }
+                #expect(fast.value == reference.value && fast.dMean == reference.dMean && fast.dVariance == reference.dVariance
+                        && fast.dParameters == reference.dParameters, "σ=\(scale) ν=\(dof) y=\(y) m=\(m) v=\(v): \(fast) vs \(reference)")
+            }
+        }
+    }
+
+    /// The adaptive rule integrates known integrals to its tolerance: a Gaussian bump with a kink cut at a breakpoint,
+    /// and three components at once; a panel cap too small to converge is reported.
+    @Test func adaptiveQuadratureMeetsItsTolerance() {
+        let r = AdaptiveQuadrature.integrate(from: -6, to: 6, breakpoints: [0.3], components: 3,
+                                             absoluteTolerance: 1e-12, relativeTolerance: 1e-12) { x, out in
+            out[0] = Math.exp(-x * x)
+            out[1] = abs(x - 0.3)
+            out[2] = x * x * x
+        }
+        #expect(r.converged)
+        #expect(abs(r.value[0] - Double.pi.squareRoot() * erf(6)) < 1e-12)
+        #expect(abs(r.value[1] - (6.3 * 6.3 + 5.7 * 5.7) / 2) < 1e-10)
+        #expect(abs(r.value[2]) < 1e-12)
+        let capped = AdaptiveQuadrature.integrate(from: -1, to: 1, components: 1, absoluteTolerance: 1e-14,
+                                                  relativeTolerance: 0, maxPanels: 3) { x, out in out[0] = abs(x - 0.1).squareRoot() * Math.sin(40 * x) }
+        #expect(!capped.converged)
+    }
+
     /// ∂E/∂v by Bonnet–Price agrees with a central difference of the expectation itself where v > 0.
     @Test func varianceDerivativeIsTheDerivative() {
         for lik in [Bernoulli(link: .probit), Bernoulli(link: .logit)] as [any ScalarLikelihood] + [StudentT(scale: 0.5)] {

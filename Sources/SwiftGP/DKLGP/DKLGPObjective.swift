@@ -13,12 +13,15 @@ public struct DKLGPObjective: ModelObjective, Sendable {
     public var model: DKLGP
     public let x: Matrix
     public let y: [Double]
+    /// x's rows in the structure's order, laid out for the per-column Gram blocks (built once).
+    let inputs: SubsetGram.Inputs
 
     init(model: DKLGP, x: Matrix, y: [Double]) {
         precondition(model.variational?.structure.count == x.rows && x.rows == y.count, "a DKLGP objective needs q(f) on the data")
         self.model = model
         self.x = x
         self.y = y
+        inputs = SubsetGram.Inputs(x, order: model.variational!.structure.ordering.order)
     }
 
     public var minibatchPopulation: Int? { x.rows }
@@ -97,32 +100,43 @@ public struct DKLGPObjective: ModelObjective, Sendable {
         let touched = columns.reduce(0) { $0 + (ancestors.starts[$1 + 1] - ancestors.starts[$1]) } * (pattern.nonZeroCount / max(1, n) + 1)
         let dense = gradient && touched > nnz
         let floor = DKLGPVariational.diagonalFloor
-        // V's values with the actual diagonal, Vⱼⱼ = exp ζⱼ + floor (O(nnz) once per evaluation).
-        var diagonalised = raw
-        for j in 0..<n { diagonalised[pattern.starts[j + 1] - 1] = Math.exp(raw[pattern.starts[j + 1] - 1]) + floor }
-        let vv = diagonalised
+        // V's actual diagonal, Vⱼⱼ = exp ζⱼ + floor (O(n) once per evaluation); blocks gather ζ and patch it in.
+        var diagonal = [Double](repeating: 0, count: n)
+        for j in 0..<n { diagonal[j] = Math.exp(raw[pattern.starts[j + 1] - 1]) + floor }
+        let vjjs = diagonal
+        // The kernel's Gram blocks on the prior sets, inputs prepared once (`SubsetGram`).
+        let grams = SubsetGram(kernel: kernel, inputs: inputs)
         let chunks = ParallelChunks(count: columns.count, perCore: dense ? 1 : 4)
         let partials = try chunks.map { range in
-            var p = Partial(kernel: [Double](repeating: 0, count: gradient ? kernelCount : 0),
+            var p = Partial(kernel: [],
                             likelihood: [Double](repeating: 0, count: gradient ? likelihoodCount : 0),
                             mean: Accumulator(size: n, dense: dense), factor: Accumulator(size: nnz, dense: dense))
             var slots: [Int] = [], bv: [Double] = [], vbar: [Double] = []
             var xv: [Double] = [], zv: [Double] = [], bbar: [Double] = [], ebar: [Double] = []
+            var u: [Double] = [], ubar: [Double] = []
+            var gram = grams.workspace(), theta = Matrix(rows: 0, cols: 0), thetaBar = Matrix(rows: 0, cols: 0)
             for c in range {
                 let j = columns[c]
-                // The prior column u = L⁻ᵀ e_last on s(j).
+                // The prior column u = L⁻ᵀ e_last on s(j), L = chol Θ_ss in the lower triangle of `theta`.
                 let s = prior.column(j), k = s.count
-                let xs = x.selectingRows(s.map { order[$0] })
-                var theta = kernel.gram(xs)
-                for a in 0..<k { theta[a, a] += nugget }
-                let l = try Cholesky(theta, policy: policy)
-                p.jitter = max(p.jitter, l.jitter)
-                var u = [Double](repeating: 0, count: k)
+                func addNugget(_ m: inout Matrix) { m.storage.withUnsafeMutableBufferPointer { t in for a in 0..<k { t[a + a * k] += nugget } } }
+                gram.gram(s, into: &theta)
+                addNugget(&theta)
+                let jitter = try Cholesky.factorInPlace(&theta, policy: policy) { m in
+                    gram.fill(&m)
+                    addNugget(&m)
+                }
+                p.jitter = max(p.jitter, jitter)
+                u.removeAll(keepingCapacity: true)
+                u.append(contentsOf: repeatElement(0, count: k))
                 u[k - 1] = 1
-                trsv(.lower, .transposed, l.lower, &u)
+                trsv(.lower, .transposed, theta, &u)
                 // [x, z] = V_AA⁻¹ [u on s(j), e_j] over the ancestor set (j last): CXSparse on the block V_AA.
                 let anc = ancestors.column(j), a = anc.count, block = blocks[j]
-                block.gather(vv, into: &bv)
+                block.gather(raw, into: &bv)
+                block.columnStarts.withUnsafeBufferPointer { starts in
+                    for t in 0..<a { bv[Int(starts[t + 1]) - 1] = vjjs[anc[anc.startIndex + t]] }
+                }
                 // slots[i]: the index in A(j) of s(j)'s i-th position (both increasing, s(j) ⊆ A(j)).
                 slots.removeAll(keepingCapacity: true)
                 var t = anc.startIndex
@@ -145,7 +159,7 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                     xx += xv[t] * xv[t]
                     zz += zv[t] * zv[t]
                 }
-                let vjj = vv[pattern.starts[j + 1] - 1]
+                let vjj = vjjs[j]
                 let ve = likelihood.expectation(y[order[j]], mean: nu[j], variance: zz)
                 p.value += Math.log(u[k - 1]) - Math.log(vjj) - 0.5 * r * r - 0.5 * xx + ve.value
                 if gradient {
@@ -182,7 +196,8 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                         }
                     }
                     p.factor.add(sources: block.sources, values: vbar)
-                    var ubar = slots.map { bbar[$0] }
+                    ubar.removeAll(keepingCapacity: true)
+                    ubar.append(contentsOf: slots.lazy.map { bbar[$0] })
                     // ν: the likelihood term at j and −½ r², r = uᵀν_s.
                     p.mean.add(j, scale * ve.dMean)
                     for (i, pos) in s.enumerated() {
@@ -191,20 +206,23 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                     }
                     ubar[k - 1] += scale / u[k - 1]
                     // Θ̄ = −½(a uᵀ + u aᵀ) + ½(ūᵀu) u uᵀ, a = Θ⁻¹ū (docs/methods/dklgp.md#gradients).
-                    let aa = l.solve(ubar)
                     var uu = 0.0
                     for i in 0..<k { uu += ubar[i] * u[i] }
-                    var thetaBar = Matrix(rows: k, cols: k)   // symmetric: its lower triangle is read
-                    for qq in 0..<k {
-                        for rr in qq..<k {
-                            thetaBar[rr, qq] = -0.5 * (aa[rr] * u[qq] + u[rr] * aa[qq]) + 0.5 * uu * u[rr] * u[qq]
+                    trsv(.lower, .none, theta, &ubar)   // ubar ← a = L⁻ᵀL⁻¹ū (two dtrsv: lighter than dpotrs for one vector)
+                    trsv(.lower, .transposed, theta, &ubar)
+                    if thetaBar.rows != k { thetaBar = Matrix(rows: k, cols: k) }
+                    thetaBar.storage.withUnsafeMutableBufferPointer { tb in   // symmetric: its lower triangle is read
+                        for qq in 0..<k {
+                            for rr in qq..<k {
+                                tb[rr + qq * k] = -0.5 * (ubar[rr] * u[qq] + u[rr] * ubar[qq]) + 0.5 * uu * u[rr] * u[qq]
+                            }
                         }
                     }
-                    let g = kernel.gramGradient(xs, symmetricLowerAdjoint: thetaBar)
-                    for i in g.indices { p.kernel[i] += g[i] }
+                    gram.addGradient(symmetricLowerAdjoint: thetaBar)
                     for i in ve.dParameters.indices { p.likelihood[i] += scale * ve.dParameters[i] }
                 }
             }
+            if gradient { p.kernel = gram.gradient }
             return p
         }
         let value = partials.reduce(0) { $0 + $1.value }

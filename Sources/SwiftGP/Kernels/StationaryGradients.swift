@@ -12,7 +12,7 @@ import GPLinearAlgebra
 
 /// Σ_t x[t]·y[t] with eight-lane partial sums (a scalar loop would be one long dependency chain).
 @inline(__always)
-private func sumOfProducts(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count m: Int) -> Double {
+func sumOfProducts(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count m: Int) -> Double {
     var acc = SIMD8<Double>(repeating: 0)
     var t = 0
     while t + 8 <= m { acc += load8(x + t) * load8(y + t); t += 8 }
@@ -360,5 +360,18 @@ extension StationaryKernel {
                       into: PairSweepOutputs(aBar: ob.baseAddress, ldaBar: x.rows, bBar: ob.baseAddress, ldbBar: x.rows))
         }
         return out
+    }
+}
+
+extension StationaryKernel: SubsetGramSource {
+    /// Without shape parameters (their gradient needs a profile call per pair), the fast path of `SubsetGram`.
+    func subsetParts(dimension d: Int) -> StationarySubsetParts? {
+        guard shapeCount == 0 else { return nil }
+        checkARD(lengthscale, dimension: d, kernel: kind)
+        let ls = lengthscale.value, kernel = self
+        return StationarySubsetParts(
+            profile: profile, variance: variance.scalar, diagonal: variance.scalar * profile.value(0),
+            inverseLengthscales: (0..<d).map { 1 / (ls.count == 1 ? ls[0] : ls[$0]) },
+            gradient: { sums, trace in kernel.parameterGradient(sums: sums, shape: [], dimension: d, trace: trace) })
     }
 }

@@ -118,39 +118,56 @@ extension ScalarLikelihood {
     }
 
     public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
-        let v = max(variance, 0)
-        let np = parameterValueCount
-        if v.squareRoot() <= quadratureScale {
-            let gh = defaultQuadrature
-            let s = (2 * v).squareRoot()
-            var value = 0.0, dm = 0.0, curvature = 0.0
-            var dp = [Double](repeating: 0, count: np)
-            for i in 0..<gh.nodes.count {
-                let w = gh.weights[i] / Double.pi.squareRoot()
-                let f = mean + s * gh.nodes[i]
-                let (lp, df, d2f, dth) = logDensityAndCurvature(y, f)
-                value += w * lp
-                dm += w * df
-                curvature += w * d2f
-                for k in dp.indices { dp[k] += w * dth[k] }
-            }
-            return (value, dm, 0.5 * curvature, dp)
-        }
-        // Adaptive Gauss–Kronrod of N(f; μ, v) · (log p, ∂log p, ½∂²log p, ∂θ log p) over μ ± 12√v.
-        let sd = v.squareRoot()
-        let norm = 1 / (2 * Double.pi * v).squareRoot()
-        let breaks = [mean] + (featurePoint(for: y).map { [$0] } ?? [])
-        let r = AdaptiveQuadrature.integrate(from: mean - 12 * sd, to: mean + 12 * sd, breakpoints: breaks, components: 3 + np,
-                                             absoluteTolerance: 1e-8, relativeTolerance: 1e-8) { f, out in
-            let z = (f - mean) / sd
-            let w = norm * Math.exp(-0.5 * z * z)
+        quadratureExpectation(y, mean: mean, variance: variance, parameterCount: parameterValueCount) { f, out in
             let (lp, df, d2f, dth) = logDensityAndCurvature(y, f)
-            out[0] = w * lp
-            out[1] = w * df
-            out[2] = 0.5 * w * d2f
-            for k in 0..<np { out[3 + k] = w * dth[k] }
+            out[0] = lp
+            out[1] = df
+            out[2] = d2f
+            for k in dth.indices { out[3 + k] = dth[k] }
         }
-        return (r.value[0], r.value[1], r.value[2], Array(r.value[3...]))
+    }
+
+    /// The quadrature rule of `expectation` (20-point Gauss–Hermite while √v ≤ `quadratureScale`, adaptive
+    /// Gauss–Kronrod above it) for a log density given pointwise: `terms(f, out)` writes log p(y | f), ∂f, ∂²f and
+    /// the `parameterCount` entries of ∂θ log p at f into `out[0 ..< 3 + parameterCount]`. A likelihood can hand
+    /// in terms that allocate nothing (StudentT) and keep exactly this rule.
+    func quadratureExpectation(_ y: Double, mean: Double, variance: Double, parameterCount np: Int,
+                               _ terms: (Double, UnsafeMutablePointer<Double>) -> Void)
+        -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
+        let v = max(variance, 0)
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 + np) { buffer in
+            let out = buffer.baseAddress!
+            if v.squareRoot() <= quadratureScale {
+                let gh = defaultQuadrature
+                let s = (2 * v).squareRoot()
+                var value = 0.0, dm = 0.0, curvature = 0.0
+                var dp = [Double](repeating: 0, count: np)
+                for i in 0..<gh.nodes.count {
+                    let w = gh.weights[i] / Double.pi.squareRoot()
+                    terms(mean + s * gh.nodes[i], out)
+                    value += w * out[0]
+                    dm += w * out[1]
+                    curvature += w * out[2]
+                    for k in 0..<np { dp[k] += w * out[3 + k] }
+                }
+                return (value, dm, 0.5 * curvature, dp)
+            }
+            // Adaptive Gauss–Kronrod of N(f; μ, v) · (log p, ∂log p, ½∂²log p, ∂θ log p) over μ ± 12√v.
+            let sd = v.squareRoot()
+            let norm = 1 / (2 * Double.pi * v).squareRoot()
+            let breaks = [mean] + (featurePoint(for: y).map { [$0] } ?? [])
+            let r = AdaptiveQuadrature.integrate(from: mean - 12 * sd, to: mean + 12 * sd, breakpoints: breaks, components: 3 + np,
+                                                 absoluteTolerance: 1e-8, relativeTolerance: 1e-8) { f, integrand in
+                let z = (f - mean) / sd
+                let w = norm * Math.exp(-0.5 * z * z)
+                terms(f, out)
+                integrand[0] = w * out[0]
+                integrand[1] = w * out[1]
+                integrand[2] = 0.5 * w * out[2]
+                for k in 0..<np { integrand[3 + k] = w * out[3 + k] }
+            }
+            return (r.value[0], r.value[1], r.value[2], Array(r.value[3...]))
+        }
     }
 
     public func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double) {

@@ -28,6 +28,23 @@ public struct StudentT: ScalarLikelihood {
         return (value, df, [ds])
     }
 
+    /// The default quadrature rule (`quadratureExpectation`) with the pointwise terms written without allocating
+    /// and the log-gamma constant computed once per expectation: the same operations, in the same order, as
+    /// `logDensity` and `logDensityCurvature`.
+    public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
+        let nu = degreesOfFreedom, s = scale.scalar
+        let constant = Math.lgamma((nu + 1) / 2) - Math.lgamma(nu / 2) - 0.5 * Math.log(nu * Double.pi) - Math.log(s)
+        let nus2 = nu * s * s, s2 = s * s
+        return quadratureExpectation(y, mean: mean, variance: variance, parameterCount: 1) { f, out in
+            let u = (y - f) * (y - f)
+            out[0] = constant - (nu + 1) / 2 * Math.log1p(u / nus2)
+            out[1] = (nu + 1) * (y - f) / (nus2 + u)
+            let q = nu * s2 + u
+            out[2] = (nu + 1) * (u - nu * s2) / (q * q)
+            out[3] = -1 / s + (nu + 1) * u / (s * (nus2 + u))
+        }
+    }
+
     /// ∂²/∂f² log p = (ν + 1)(r² − νσ²)/(νσ² + r²)², r = y − f.
     public func logDensityCurvature(_ y: Double, _ f: Double) -> Double {
         let nu = degreesOfFreedom, s2 = scale.scalar * scale.scalar, r2 = (y - f) * (y - f)

@@ -70,7 +70,20 @@ public struct Adam: Optimizer {
             m.withUnsafeMutableBufferPointer { mb in
                 v.withUnsafeMutableBufferPointer { vb in
                     x.withUnsafeMutableBufferPointer { xb in
-                        for i in 0..<xb.count {
+                        // Eight lanes at a time (the same operations per entry, so the same values as one at a time).
+                        let count = xb.count, full = count & ~7
+                        let (g0, m0, v0, x0) = (gb.baseAddress, mb.baseAddress, vb.baseAddress, xb.baseAddress)
+                        var i = 0
+                        while i < full {
+                            let g = load8(g0! + i)
+                            let mi = beta1 * load8(m0! + i) + (1 - beta1) * g
+                            let vi = beta2 * load8(v0! + i) + (1 - beta2) * g * g
+                            store8(mi, m0! + i)
+                            store8(vi, v0! + i)
+                            store8(load8(x0! + i) - lr * (mi / c1) / ((vi / c2).squareRoot() + epsilon), x0! + i)
+                            i += 8
+                        }
+                        for i in full..<count {
                             let g = gb[i]
                             mb[i] = beta1 * mb[i] + (1 - beta1) * g
                             vb[i] = beta2 * vb[i] + (1 - beta2) * g * g

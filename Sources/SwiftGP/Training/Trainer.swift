@@ -315,7 +315,11 @@ public enum Trainer {
         let optimizerEnd = options.optimizerIterations ?? .max
         while iteration < options.maxIterations {
             let batch = nextBatch()
-            model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
+            // The closed-form updates and the kept draws read the parameters at ξ; without them, a stochastic
+            // optimiser's fresh evaluation (`sample`) writes them itself (an O(p) copy saved per iteration).
+            if !assignment.closedForm.isEmpty || gibbs != nil || !hasOptimizer || !optimizer.reevaluatesEachIteration {
+                model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
+            }
             // 1. Closed-form updates (natural gradients, CVI sites), in the groups' order.
             for (updater, names) in assignment.closedForm {
                 if let update = updater.closedFormUpdate(at: iteration, seed: options.seed) { try model.update(update, parameters: names, batch: batch) }
