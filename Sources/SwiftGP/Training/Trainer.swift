@@ -317,7 +317,8 @@ public enum Trainer {
             let batch = nextBatch()
             // The closed-form updates and the kept draws read the parameters at ξ; without them, a stochastic
             // optimiser's fresh evaluation (`sample`) writes them itself (an O(p) copy saved per iteration).
-            if !assignment.closedForm.isEmpty || gibbs != nil || !hasOptimizer || !optimizer.reevaluatesEachIteration {
+            if !assignment.closedForm.isEmpty || gibbs != nil || !hasOptimizer || !optimizer.reevaluatesEachIteration
+                || iteration >= optimizerEnd {
                 model.parameters = space.parameters(at: xi, fixedFrom: model.parameters)
             }
             // 1. Closed-form updates (natural gradients, CVI sites), in the groups' order.
