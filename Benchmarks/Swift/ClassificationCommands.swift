@@ -34,6 +34,7 @@ func classificationUCI(_ args: Arguments) throws {
     siteTraining.cviIterations = try args.int("cvi-iterations", default: siteTraining.cviIterations)
     siteTraining.mStepIterations = try args.int("m-step-iterations", default: siteTraining.mStepIterations)
     siteTraining.roundTolerance = tolerance
+    siteTraining.extrapolation = try args.int("extrapolation", default: 1) != 0
     let adam = try args.double("adam", default: 0)
     var results: [(String, JSON)] = []
     for name in methods {
@@ -77,6 +78,7 @@ func classificationUCI(_ args: Arguments) throws {
     emit([("library", .string("SwiftGP")), ("n", .int(x.rows)), ("d", .int(x.cols)),
           ("settings", .object([("step_size", .number(siteTraining.stepSize)), ("cvi_iterations", .int(siteTraining.cviIterations)),
                                 ("m_step_iterations", .int(siteTraining.mStepIterations)), ("rounds", .int(rounds)), ("tolerance", .number(tolerance)),
+                                ("extrapolation", .int(siteTraining.extrapolation ? 1 : 0)),
                                 ("m_step_optimizer", .string(adam > 0 ? "adam(\(adam))" : "lbfgs"))])),
           ("methods", .object(results))])
 }

@@ -118,10 +118,21 @@ def aggregate(runs, config, quick=False):
                   "means are not comparable to them")
                + "; published: Li, John & Solin (2023), EP-like+CVI −0.39263 / 81.63 %, VI −0.39593 / 81.18 %, "
                "Laplace −0.41805 / 81.02 % (10 cv-seeds).",
-               "SwiftGP rounds (EP-like, VI): 20 CVI updates (β = 0.5), then 20 L-BFGS iterations, until the bound falls "
-               "(reverted) or changes by less than 1e-6 relative."])
+               _rounds_note(runs)])
     return {"suite": "classification", "quick": quick, "config": config, "tables": [summary, per_set],
             "warnings": warnings, "runs": runs}
+
+
+def _rounds_note(runs):
+    """The SwiftGP rounds' settings, as the runs report them."""
+    st = next((r["result"].get("settings") for r in runs if r.get("library") == SWIFTGP and r.get("ok")
+               and r.get("result", {}).get("settings")), None)
+    if not st:
+        return "SwiftGP rounds: no run reported its settings."
+    jumps = ", SQUAREM jumps every third round kept when the bound does not fall" if st.get("extrapolation") else ""
+    return (f"SwiftGP rounds (EP-like, VI): {st['cvi_iterations']} CVI updates (β = {st['step_size']:g}), then "
+            f"{st['m_step_iterations']} {st['m_step_optimizer']} iterations{jumps}, until the bound falls (reverted) or "
+            f"changes by less than {st['tolerance']:g} relative.")
 
 
 def _sklearn_status(ctx):

@@ -773,6 +773,18 @@ class ClassificationSuiteTests(unittest.TestCase):
         self.assertNotIn("vi_ll", [c[0] if isinstance(c, tuple) else c.get("key") for c in per_set.get("columns", [])])
 
 
+    def test_the_rounds_note_reports_the_runs_settings(self):
+        run = self.run_of("SwiftGP", "a", {"ep-like": {"loglik": [-0.3], "accuracy": [0.8], "seconds": [1.0], "failures": 0}})
+        run["result"]["settings"] = {"step_size": 0.5, "cvi_iterations": 10, "m_step_iterations": 20, "rounds": 100,
+                                     "tolerance": 1e-6, "extrapolation": 1, "m_step_optimizer": "lbfgs"}
+        summary, _ = classification.aggregate([run], {"datasets": ["a"], "methods": ["ep-like"], "published": {}}, quick=True)["tables"]
+        note = summary["notes"][-1]
+        self.assertIn("10 CVI updates (β = 0.5), then 20 lbfgs iterations, SQUAREM", note)
+        self.assertIn("1e-06 relative", note)
+        run["result"]["settings"]["extrapolation"] = 0
+        summary, _ = classification.aggregate([run], {"datasets": ["a"], "methods": ["ep-like"], "published": {}}, quick=True)["tables"]
+        self.assertNotIn("SQUAREM", summary["notes"][-1])
+
 
 class MPISuiteTests(unittest.TestCase):
     """Suite `mpi`: the latency/bandwidth fit, the per-iteration cost model and the tables from canned runs."""

@@ -201,6 +201,32 @@ func toyClassification(n: Int, seed: UInt64) -> (x: Matrix, y: [Double]) {
         }
     }
 
+    /// Extrapolated rounds (SQUAREM on the kernel) take fewer rounds and their bounds never fall. Variational EM
+    /// ends at the plain rounds' ELBO and kernel; EP-like rounds, which stop at the estimate's first fall rather
+    /// than at a fixed point, end no lower than the plain ones.
+    @Test func extrapolatedRoundsReachThePlainBoundSooner() throws {
+        let (x, y) = toyClassification(n: 80, seed: 13)
+        for inference in [ClassificationInference.vi, .epLike] {
+            func fit(_ extrapolation: Bool) throws -> (report: FitReport, kernel: [Double]) {
+                var model = GPClassifier(kernel: Matern52(lengthscale: [1], variance: 1), likelihood: Bernoulli(link: .probit),
+                                         inference: inference,
+                                         siteTraining: SiteTrainingSettings(roundTolerance: 1e-9, extrapolation: extrapolation))
+                let report = try model.fit(x, y, options: FitOptions(maxIterations: 1000)).report
+                return (report, model.kernel.parameters.flatMap(\.value))
+            }
+            let plain = try fit(false), fast = try fit(true)
+            #expect(fast.report.iterations < plain.report.iterations,
+                    "\(inference): \(fast.report.iterations) rounds extrapolated, \(plain.report.iterations) plain")
+            let tolerance = 1e-5 * abs(plain.report.objective)
+            #expect(fast.report.objective > plain.report.objective - tolerance, "\(inference): \(fast.report.objective) vs \(plain.report.objective)")
+            if inference == .vi {
+                #expect(fast.report.objective < plain.report.objective + tolerance, "\(fast.report.objective) vs \(plain.report.objective)")
+                for (a, b) in zip(fast.kernel, plain.kernel) { #expect(abs(log(a / b)) < 1e-2, "\(fast.kernel) vs \(plain.kernel)") }
+            }
+            for (a, b) in zip(fast.report.history, fast.report.history.dropFirst()) { #expect(b >= a, "\(inference)") }
+        }
+    }
+
     /// VI rounds stop when a round changes the ELBO by less than `roundTolerance` (relative): a looser tolerance
     /// stops earlier at a bound within that tolerance's reach; a negative one is refused.
     @Test func roundsStopAtTheRoundTolerance() throws {
