@@ -64,7 +64,8 @@ import GPTestSupport
         }
     }
 
-    /// Student-t's wide Gauss–Hermite rule (σ/2 < √v ≤ 1.3√ν σ) against adaptive Gauss–Kronrod at a tight tolerance
+    /// The wide rule has 88 symmetric nodes with weights summing to 1. Student-t's wide Gauss–Hermite rule
+    /// (σ/2 < √v ≤ 1.3√ν σ) against adaptive Gauss–Kronrod at a tight tolerance
     /// (1e-13) on the same integrands: within 1e-9 in value and 1e-8 in ∂μ·σ, ∂v·σ² and ∂σ·σ, over ν from 0.5 to 100,
     /// σ = 0.1 and 1, √v up to the rule's limit and targets up to 6√v from the mean. For ν ≤ 2 the 20-point rule at its
     /// own limit (√v = σ/2) is further off than 1e-8 (the wide rule is the more accurate one), and just
@@ -87,6 +88,11 @@ import GPTestSupport
             let s = lik.scale.scalar
             return [abs(e.value - ref[0]), s * abs(e.dMean - ref[1]), s * s * abs(e.dVariance - ref[2]), s * abs(e.dParameters[0] - ref[3])]
         }
+        // The rule itself: 88 of the 256 nodes, symmetric, weights summing to 1 (the dropped ones are below 1e-17).
+        let rule = wideQuadrature
+        #expect(rule.nodes.count == 88 && rule.weights.allSatisfy { $0 > 1e-18 })
+        #expect(abs(rule.weights.reduce(0, +) - 1) < 1e-14)
+        #expect(zip(rule.nodes, rule.nodes.reversed()).allSatisfy { abs($0 + $1) < 1e-12 })
         var worst = [0.0, 0.0, 0.0, 0.0], wideCalls = 0
         for dof in [0.5, 1, 2, 5, 30, 100] {
             for scale in [0.1, 1.0] {
