@@ -127,6 +127,44 @@ import GPTestSupport
     /// Test 5: with exact ancestor sets, the column terms summed over a partition reproduce the full ELBO, which equals
     /// a dense Σⱼ E_{N(νⱼ, Σ_q,jj)}[log p(yⱼ | fⱼ)] − KL[q ‖ p̃] (logit likelihood, q away from p̃). The reduced rule with
     /// an unbounded radius and cap contains every closure, so it is exact too.
+    /// The gradient's two accumulators agree: the full data (dense per-chunk arrays, V̄ added straight from the
+    /// block sweep, chunk arrays summed into the first) equals the sum over a partition into pairs of columns
+    /// ((index, value) pairs, V̄ through a block-sized buffer), every parameter to 1e-12 relative.
+    @Test func denseAndPairGradientAccumulationAgree() throws {
+        let n = 60
+        let x = VecchiaTests.uniformPoints(n, 2, seed: 31)
+        let y = Self.targets(x, seed: 32)
+        let base = DKLGP(kernel: Self.kernel, likelihood: StudentT(scale: 0.3, degreesOfFreedom: 3), neighbours: 4,
+                         ancestors: .reduced(rho: 2, cap: 8))
+        let model = try Self.perturbed(base, x, structure: base.structure(x), seed: 33)
+        let objective = DKLGPObjective(model: model, x: x, y: y)
+        let structure = model.variational!.structure
+        let nnz = structure.posterior.nonZeroCount
+        // The objective's rule: dense when Σ|A(j)| (nnz/n + 1) exceeds nnz.
+        func touched(_ cols: [Int]) -> Int {
+            cols.reduce(0) { $0 + (structure.ancestors.starts[$1 + 1] - structure.ancestors.starts[$1]) } * (nnz / n + 1)
+        }
+        let all = Array(0..<n)
+        #expect(touched(all) > nnz)
+        let full = try objective.terms(columns: all, scale: 1, gradient: true)
+        var summed = full.gradient.map { [Double](repeating: 0, count: $0.count) }
+        var value = 0.0
+        for start in stride(from: 0, to: n, by: 2) {
+            let part = [start, start + 1]
+            #expect(touched(part) <= nnz)
+            let t = try objective.terms(columns: part, scale: 1, gradient: true)
+            value += t.value
+            for i in summed.indices { for k in summed[i].indices { summed[i][k] += t.gradient[i][k] } }
+        }
+        #expect(abs(value - full.value) < 1e-12 * abs(full.value))
+        for i in summed.indices {
+            let size = full.gradient[i].reduce(0) { max($0, abs($1)) }
+            for k in summed[i].indices {
+                #expect(abs(summed[i][k] - full.gradient[i][k]) <= 1e-12 * max(size, 1), "parameter \(i)[\(k)]: \(summed[i][k]) vs \(full.gradient[i][k])")
+            }
+        }
+    }
+
     @Test func columnsPartitionTheELBOAndMatchADenseComputation() throws {
         let n = 50
         let x = VecchiaTests.uniformPoints(n, 2, seed: 6)

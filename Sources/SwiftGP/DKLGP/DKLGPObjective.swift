@@ -74,10 +74,19 @@ public struct DKLGPObjective: ModelObjective, Sendable {
             }
         }
         func add(into out: inout [Double]) {
-            if isDense { for i in dense.indices { out[i] += dense[i] } } else {
+            if isDense {
+                out.withUnsafeMutableBufferPointer { o in dense.withUnsafeBufferPointer { d in for i in d.indices { o[i] += d[i] } } }
+            } else {
                 for k in indices.indices { out[indices[k]] += values[k] }
             }
         }
+    }
+
+    /// `out = c · v` entry by entry (out's contents replaced; raw buffers, no per-entry checks).
+    @inline(__always) static func scaled(_ v: [Double], by c: Double, into out: inout [Double]) {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: repeatElement(0, count: v.count))
+        out.withUnsafeMutableBufferPointer { o in v.withUnsafeBufferPointer { x in for t in x.indices { o[t] = c * x[t] } } }
     }
 
     struct Partial {
@@ -107,7 +116,7 @@ public struct DKLGPObjective: ModelObjective, Sendable {
         // The kernel's Gram blocks on the prior sets, inputs prepared once (`SubsetGram`).
         let grams = SubsetGram(kernel: kernel, inputs: inputs)
         let chunks = ParallelChunks(count: columns.count, perCore: dense ? 1 : 4)
-        let partials = try chunks.map { range in
+        var partials = try chunks.map { range in
             var p = Partial(kernel: [],
                             likelihood: [Double](repeating: 0, count: gradient ? likelihoodCount : 0),
                             mean: Accumulator(size: n, dense: dense), factor: Accumulator(size: nnz, dense: dense))
@@ -135,7 +144,9 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 let anc = ancestors.column(j), a = anc.count, block = blocks[j]
                 block.gather(raw, into: &bv)
                 block.columnStarts.withUnsafeBufferPointer { starts in
-                    for t in 0..<a { bv[Int(starts[t + 1]) - 1] = vjjs[anc[anc.startIndex + t]] }
+                    bv.withUnsafeMutableBufferPointer { out in
+                        vjjs.withUnsafeBufferPointer { d in for t in 0..<a { out[Int(starts[t + 1]) - 1] = d[anc[anc.startIndex + t]] } }
+                    }
                 }
                 // slots[i]: the index in A(j) of s(j)'s i-th position (both increasing, s(j) ⊆ A(j)).
                 slots.removeAll(keepingCapacity: true)
@@ -164,17 +175,14 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                 p.value += Math.log(u[k - 1]) - Math.log(vjj) - 0.5 * r * r - 0.5 * xx + ve.value
                 if gradient {
                     // x̄ = −x, z̄ = 2 g_v z (times the minibatch scale); [b̄, ē] = V_AA⁻ᵀ [x̄, z̄].
-                    bbar.removeAll(keepingCapacity: true)
-                    bbar.append(contentsOf: xv.lazy.map { -scale * $0 })
-                    ebar.removeAll(keepingCapacity: true)
-                    ebar.append(contentsOf: zv.lazy.map { 2 * scale * ve.dVariance * $0 })
+                    Self.scaled(xv, by: -scale, into: &bbar)
+                    Self.scaled(zv, by: 2 * scale * ve.dVariance, into: &ebar)
                     block.solveTransposed(values: bv, &bbar)
                     block.solveTransposed(values: bv, &ebar)
                     // V̄ = −(b̄ xᵀ + ē zᵀ) on V_AA's entries; the diagonal through Vⱼⱼ = exp ζ + floor, with −log Vⱼⱼ.
-                    vbar.removeAll(keepingCapacity: true)
-                    vbar.append(contentsOf: repeatElement(0, count: bv.count))
                     // Raw buffers: the block's entries are in range by construction (the hot loop of a column).
-                    vbar.withUnsafeMutableBufferPointer { out in
+                    // `sweep` hands each entry (its index in the block, its value) to `sink`, in the block's order.
+                    @inline(__always) func sweep(_ sink: (Int, Double) -> Void) {
                         block.columnStarts.withUnsafeBufferPointer { starts in
                             block.rowIndices.withUnsafeBufferPointer { rows in
                                 bbar.withUnsafeBufferPointer { bb in
@@ -184,20 +192,32 @@ public struct DKLGPObjective: ModelObjective, Sendable {
                                             let xt = xv[t], zt = zv[t]
                                             for e in first..<last {
                                                 let row = Int(rows[e])
-                                                out[e] = -(bb[row] * xt + eb[row] * zt)
+                                                sink(e, -(bb[row] * xt + eb[row] * zt))
                                             }
                                             var g = -(bb[t] * xt + eb[t] * zt)
                                             if t == a - 1 { g -= scale / vjj }
-                                            out[last] = g * (bv[last] - floor)
+                                            sink(last, g * (bv[last] - floor))
                                         }
                                     }
                                 }
                             }
                         }
                     }
-                    p.factor.add(sources: block.sources, values: vbar)
+                    if p.factor.isDense {
+                        // Straight into the chunk's dense gradient (the same additions, in the same order, as
+                        // through a block-sized buffer).
+                        p.factor.dense.withUnsafeMutableBufferPointer { d in
+                            block.sources.withUnsafeBufferPointer { src in sweep { d[Int(src[$0])] += $1 } }
+                        }
+                    } else {
+                        vbar.removeAll(keepingCapacity: true)
+                        vbar.append(contentsOf: repeatElement(0, count: bv.count))
+                        vbar.withUnsafeMutableBufferPointer { out in sweep { out[$0] = $1 } }
+                        p.factor.add(sources: block.sources, values: vbar)
+                    }
                     ubar.removeAll(keepingCapacity: true)
-                    ubar.append(contentsOf: slots.lazy.map { bbar[$0] })
+                    ubar.append(contentsOf: repeatElement(0, count: k))
+                    ubar.withUnsafeMutableBufferPointer { out in bbar.withUnsafeBufferPointer { b in for i in 0..<k { out[i] = b[slots[i]] } } }
                     // ν: the likelihood term at j and −½ r², r = uᵀν_s.
                     p.mean.add(j, scale * ve.dMean)
                     for (i, pos) in s.enumerated() {
@@ -230,11 +250,20 @@ public struct DKLGPObjective: ModelObjective, Sendable {
         guard gradient else { return (value, [], jitter) }
         var kernelGradient = [Double](repeating: 0, count: kernelCount)
         var likelihoodGradient = [Double](repeating: 0, count: likelihoodCount)
-        var meanGradient = [Double](repeating: 0, count: n)
-        var factorGradient = [Double](repeating: 0, count: nnz)
-        for p in partials {
+        // Dense chunk gradients: the first chunk's arrays (moved out) collect the others' (0 + a = a: the same sums
+        // without an O(n + nnz) zero fill and pass).
+        var meanGradient: [Double] = [], factorGradient: [Double] = []
+        if dense {
+            swap(&meanGradient, &partials[0].mean.dense)
+            swap(&factorGradient, &partials[0].factor.dense)
+        } else {
+            meanGradient = [Double](repeating: 0, count: n)
+            factorGradient = [Double](repeating: 0, count: nnz)
+        }
+        for (c, p) in partials.enumerated() {
             for i in kernelGradient.indices { kernelGradient[i] += p.kernel[i] }
             for i in likelihoodGradient.indices { likelihoodGradient[i] += p.likelihood[i] }
+            if dense && c == 0 { continue }
             p.mean.add(into: &meanGradient)
             p.factor.add(into: &factorGradient)
         }

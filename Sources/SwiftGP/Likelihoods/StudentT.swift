@@ -53,8 +53,12 @@ public struct StudentT: ScalarLikelihood {
     }
 
     /// Gauss–Hermite (value and both derivatives) is accurate to ~1e-7 while √v ≤ σ/2; beyond, the peak at
-    /// f = y needs adaptive quadrature.
+    /// f = y needs the wide rule or adaptive quadrature.
     public var quadratureScale: Double { 0.5 * scale.scalar }
+    /// The wide Gauss–Hermite rule (88 nodes) up to √v = 1.3 √ν σ: log p's poles in f sit at y ± i√ν σ, and up to
+    /// there the rule is within 1e-8 of a tight adaptive integral in value, ∂μ·σ, ∂v·σ² and ∂σ·σ (ν from 0.5 to 100,
+    /// tested): more accurate than the 20-point rule at σ/2.
+    public var wideQuadratureScale: Double { 1.3 * degreesOfFreedom.squareRoot() * scale.scalar }
     public func featurePoint(for y: Double) -> Double? { y }
     /// The target itself: the mode of p(y | f) in f.
     public func linearisationPoint(for y: Double) -> Double? { y }

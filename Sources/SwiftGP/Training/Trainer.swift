@@ -284,8 +284,9 @@ public enum Trainer {
                 return .failed(dimension: space.count)
             }
             maxJitter = max(maxJitter, e.jitter)
-            let g = space.unconstrainedGradient(e.gradient, at: xi)
-            return OptimizerSample(value: -e.value, gradient: g.map { -$0 })
+            var g = space.unconstrainedGradient(e.gradient, at: xi)
+            g.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = -b[i] } }   // in place: no O(p) copy
+            return OptimizerSample(value: -e.value, gradient: g)
         }
 
         var xi = xi0
