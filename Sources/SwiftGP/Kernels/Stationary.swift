@@ -75,7 +75,7 @@ struct ScaledColumns {
 /// `out[t] = Σ_c (a[c·lda + t] − b[c·ldb])²` for `t < count`, summed over c in order (so gram, cross and
 /// the gradients see bit-identical r² for the same pair).
 @inline(__always)
-private func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+func squaredDistances(_ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
                               dimension d: Int, count m: Int, into out: UnsafeMutablePointer<Double>) {
     if d == 0 {
         out.initialize(repeating: 0, count: m)

@@ -101,7 +101,8 @@ public struct SubsetGram: Sendable {
                             let xc = xs.baseAddress! + c * k, out = sq.baseAddress! + c * pairs
                             var o = 0
                             for b in 0..<(k - 1) {
-                                squaredDifferences(xc, from: b, count: k, into: out + o)
+                                // (x[b + 1 + t] − x[b])² for the later points: `gram`'s r² in one dimension.
+                                squaredDistances(xc + b + 1, lda: 0, xc + b, ldb: 0, dimension: 1, count: k - 1 - b, into: out + o)
                                 o += k - 1 - b
                             }
                             // r² summed over the dimensions in order, as `gram` does.
@@ -217,24 +218,6 @@ struct StationarySubsetParts: Sendable {
 protocol SubsetGramSource {
     /// The parts for inputs of `dimension` columns, or nil when the fast path does not apply.
     func subsetParts(dimension: Int) -> StationarySubsetParts?
-}
-
-/// `out[t] = (x[b + 1 + t] − x[b])²` for t < k − 1 − b: the squared differences of point b with the later points of
-/// one dimension, eight lanes at a time.
-@inline(__always)
-private func squaredDifferences(_ x: UnsafePointer<Double>, from b: Int, count k: Int, into out: UnsafeMutablePointer<Double>) {
-    let xb = x[b], v = SIMD8<Double>(repeating: xb), src = x + b + 1, m = k - 1 - b
-    var t = 0
-    while t + 8 <= m {
-        let u = load8(src + t) - v
-        store8(u * u, out + t)
-        t += 8
-    }
-    while t < m {
-        let u = src[t] - xb
-        out[t] = u * u
-        t += 1
-    }
 }
 
 /// `r[t] += x[t]` for t < count, eight lanes at a time.

@@ -158,31 +158,16 @@ extension ScalarLikelihood {
         let v = max(variance, 0)
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 + np) { buffer in
             let out = buffer.baseAddress!
-            if v.squareRoot() <= quadratureScale {
-                let gh = defaultQuadrature
+            // A Gauss–Hermite rule: Σ (wᵢ / divisor) · terms(μ + √(2v) xᵢ).
+            func gaussHermite(_ nodes: [Double], _ weights: [Double], divisor: Double)
+                -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
                 let s = (2 * v).squareRoot()
                 var value = 0.0, dm = 0.0, curvature = 0.0
                 var dp = [Double](repeating: 0, count: np)
-                for i in 0..<gh.nodes.count {
-                    let w = gh.weights[i] / Double.pi.squareRoot()
-                    terms(mean + s * gh.nodes[i], out)
-                    value += w * out[0]
-                    dm += w * out[1]
-                    curvature += w * out[2]
-                    for k in 0..<np { dp[k] += w * out[3 + k] }
-                }
-                return (value, dm, 0.5 * curvature, dp)
-            }
-            if v.squareRoot() <= wideQuadratureScale {
-                // The wide rule: 88 nodes of the 256-point Gauss–Hermite rule (`wideQuadrature`), no error estimate.
-                let rule = wideQuadrature
-                let s = (2 * v).squareRoot()
-                var value = 0.0, dm = 0.0, curvature = 0.0
-                var dp = [Double](repeating: 0, count: np)
-                rule.nodes.withUnsafeBufferPointer { nodes in
-                    rule.weights.withUnsafeBufferPointer { weights in
+                nodes.withUnsafeBufferPointer { nodes in
+                    weights.withUnsafeBufferPointer { weights in
                         for i in 0..<nodes.count {
-                            let w = weights[i]
+                            let w = weights[i] / divisor
                             terms(mean + s * nodes[i], out)
                             value += w * out[0]
                             dm += w * out[1]
@@ -192,6 +177,14 @@ extension ScalarLikelihood {
                     }
                 }
                 return (value, dm, 0.5 * curvature, dp)
+            }
+            if v.squareRoot() <= quadratureScale {
+                return gaussHermite(defaultQuadrature.nodes, defaultQuadrature.weights, divisor: Double.pi.squareRoot())
+            }
+            if v.squareRoot() <= wideQuadratureScale {
+                // The wide rule: 88 nodes of the 256-point Gauss–Hermite rule, weights already divided by √π (÷ 1 is
+                // exact), no error estimate.
+                return gaussHermite(wideQuadrature.nodes, wideQuadrature.weights, divisor: 1)
             }
             // Adaptive Gauss–Kronrod of N(f; μ, v) · (log p, ∂log p, ½∂²log p, ∂θ log p) over μ ± 12√v.
             let sd = v.squareRoot()
