@@ -40,6 +40,7 @@ func classificationUCI(_ args: Arguments) throws {
     for name in methods {
         guard let inference = ClassificationInference(rawValue: name) else { throw BenchError("unknown method '\(name)'") }
         var loglik: [Double] = [], accuracy: [Double] = [], seconds: [Double] = [], iterations: [Int] = [], objective: [Double] = []
+        var evaluations: [Int] = []
         var failures = 0
         for seed in order.prefix(seedCount) {
             for fold in seeds[seed]! {
@@ -68,11 +69,13 @@ func classificationUCI(_ args: Arguments) throws {
                 loglik.append(ll / Double(ys.count))
                 accuracy.append(Double(correct) / Double(ys.count))
                 iterations.append(report.iterations)
+                evaluations.append(report.evaluations)
                 objective.append(report.objective)
             }
         }
         results.append((name, .object([("loglik", .numbers(loglik)), ("accuracy", .numbers(accuracy)), ("seconds", .numbers(seconds)),
-                                       ("iterations", .array(iterations.map { .int($0) })), ("objective", .numbers(objective)),
+                                       ("iterations", .array(iterations.map { .int($0) })),
+                                       ("evaluations", .array(evaluations.map { .int($0) })), ("objective", .numbers(objective)),
                                        ("failures", .int(failures))])))
     }
     emit([("library", .string("SwiftGP")), ("n", .int(x.rows)), ("d", .int(x.cols)),

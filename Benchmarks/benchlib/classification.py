@@ -131,7 +131,8 @@ def _rounds_note(runs):
         return "SwiftGP rounds: no run reported its settings."
     jumps = ", SQUAREM jumps every third round kept when the bound does not fall" if st.get("extrapolation") else ""
     return (f"SwiftGP rounds (EP-like, VI): {st['cvi_iterations']} CVI updates (β = {st['step_size']:g}), then "
-            f"{st['m_step_iterations']} {st['m_step_optimizer']} iterations{jumps}, until the bound falls (reverted) or "
+            f"at most {st['m_step_iterations']} {st['m_step_optimizer']} iterations (warm-started from the previous M-step, ending at the "
+            f"first below the tolerance){jumps}, until the bound falls (reverted) or "
             f"changes by less than {st['tolerance']:g} relative.")
 
 

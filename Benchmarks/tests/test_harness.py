@@ -779,7 +779,8 @@ class ClassificationSuiteTests(unittest.TestCase):
                                      "tolerance": 1e-6, "extrapolation": 1, "m_step_optimizer": "lbfgs"}
         summary, _ = classification.aggregate([run], {"datasets": ["a"], "methods": ["ep-like"], "published": {}}, quick=True)["tables"]
         note = summary["notes"][-1]
-        self.assertIn("10 CVI updates (β = 0.5), then 20 lbfgs iterations, SQUAREM", note)
+        self.assertIn("10 CVI updates (β = 0.5), then at most 20 lbfgs iterations (warm-started", note)
+        self.assertIn("tolerance), SQUAREM", note)
         self.assertIn("1e-06 relative", note)
         run["result"]["settings"]["extrapolation"] = 0
         summary, _ = classification.aggregate([run], {"datasets": ["a"], "methods": ["ep-like"], "published": {}}, quick=True)["tables"]

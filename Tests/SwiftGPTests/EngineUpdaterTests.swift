@@ -114,6 +114,44 @@ struct MixtureEM: AlternatingModel {
     }
 }
 
+/// Rounds whose M-steps minimise one ill-conditioned quadratic about a centre that moves a little every round,
+/// for warm-started M-steps (`AlternatingContext.fit(warmStart:)`); the vector has `dimensions[round % count]`
+/// entries (a change of length drops carried curvature pairs).
+struct DriftingQuadraticRounds: AlternatingModel {
+    let warmStart: Bool
+    var dimensions = [3]
+    var round = 0
+    var optima: [[Double]] = []
+
+    mutating func expectationStep(_ context: inout AlternatingContext) throws -> Double {
+        round += 1
+        return Double(round)
+    }
+
+    mutating func maximizationStep(_ context: inout AlternatingContext) throws -> MaximizationOutcome {
+        let d = dimensions[round % dimensions.count]
+        let centre = (0..<d).map { 1 + 0.05 * Double(round) * Double($0 + 1) }
+        let scales = (0..<d).map { Math.pow(10, Double($0)) }
+        var o = FunctionObjective(start: optima.last.map { Array($0.prefix(d)) + [Double](repeating: 0, count: max(0, d - $0.count)) }
+                                    ?? [Double](repeating: 0, count: d)) { x in
+            var value = 0.0, gradient = [Double](repeating: 0, count: d)
+            for i in 0..<d {
+                // Coupled through the sum: the Hessian is diag(scales) + 11ᵀ.
+                let r = x[i] - centre[i]
+                value -= 0.5 * scales[i] * r * r
+                gradient[i] = -scales[i] * r
+            }
+            let s = (0..<d).reduce(0.0) { $0 + x[$1] - centre[$1] }
+            value -= 0.5 * s * s
+            for i in 0..<d { gradient[i] -= s }
+            return (value, gradient)
+        }
+        try context.fit(&o, options: FitOptions(gradientTolerance: 1e-9, relativeTolerance: 0), warmStart: warmStart)
+        optima.append(o.parameters[0].value)
+        return .mustContinue
+    }
+}
+
 /// The one engine: a toy model through each updater kind — optimiser (with priors), natural gradients,
 /// CVI sites, SGHMC and the EM driver (docs/methods/training.md#parameter-groups-and-updaters).
 @Suite struct EngineUpdaterTests {
@@ -245,5 +283,24 @@ struct MixtureEM: AlternatingModel {
         #expect(abs(report.objective - best.objective) < 1e-6, "EM \(report.objective) vs direct \(best.objective)")
         #expect(FiniteDifferences.maxRelativeError(em.model.means.value, direct.means.value) < 1e-4)
         #expect(report.evaluations > 0)
+    }
+
+    /// Warm-started M-steps: L-BFGS carries its curvature pairs from one M-step to the next, so the same optima
+    /// (to the gradient tolerance) cost fewer evaluations; a vector of another length starts without pairs.
+    @Test func warmStartedMStepsReachTheSameOptimaWithFewerEvaluations() throws {
+        var cold = DriftingQuadraticRounds(warmStart: false), warm = DriftingQuadraticRounds(warmStart: true)
+        let options = FitOptions(maxIterations: 8, relativeTolerance: 0)
+        let coldReport = try Trainer.alternate(&cold, options: options)
+        let warmReport = try Trainer.alternate(&warm, options: options)
+        #expect(cold.optima.count == 8 && warm.optima.count == 8)
+        for (a, b) in zip(cold.optima, warm.optima) { #expect(FiniteDifferences.maxRelativeError(a, b) < 1e-6, "\(a) vs \(b)") }
+        #expect(warmReport.evaluations < coldReport.evaluations * 3 / 4, "warm \(warmReport.evaluations), cold \(coldReport.evaluations)")
+        var mixed = DriftingQuadraticRounds(warmStart: true, dimensions: [2, 3])
+        try Trainer.alternate(&mixed, options: options)
+        for (round, x) in mixed.optima.enumerated() {
+            let d = [2, 3][(round + 1) % 2]
+            #expect(x.count == d)
+            #expect(FiniteDifferences.maxRelativeError(x, (0..<d).map { 1 + 0.05 * Double(round + 1) * Double($0 + 1) }) < 1e-6)
+        }
     }
 }

@@ -7,7 +7,10 @@ import GPLinearAlgebra
 /// E-step: `cviIterations` site updates with damping `stepSize` (an inner `Trainer.fit` whose only updater is
 /// `Updater.sites`), then the energy at the new sites is the round's bound. When it is lower than the previous
 /// round's, the previous kernel and sites are restored and the run stops (the M-step reports `.settled`; the
-/// driver runs with patience 1). M-step: `mStepIterations` optimiser iterations on the kernel, sites fixed.
+/// driver runs with patience 1). M-step: at most `mStepIterations` optimiser iterations on the kernel, sites fixed,
+/// ending at the first iteration that changes the energy by less than the round tolerance; the optimiser is
+/// warm-started from the previous M-step (`AlternatingContext.fit(warmStart:)`: L-BFGS keeps its curvature pairs,
+/// since the rounds' M-step objectives differ only by the sites).
 /// Generic over the site objective: the full GP's `SiteObjective` (O(n³) per evaluation) or the sparse
 /// `SparseSiteObjective` (O(n M²)); both name their sites `sites.*`, and everything else is fixed in the E-step.
 ///
@@ -107,7 +110,7 @@ struct SiteExpectationMaximization<SiteModel: Objective>: AlternatingModel {
         }) : nil
         if let space, chain.isEmpty { chain = [space.unconstrained] }
         do {
-            try context.fit(&objective, options: options)
+            try context.fit(&objective, options: options, warmStart: true)
         } catch is LinearAlgebraError {
             // No step from the current sites evaluates: keep the round as it is; the next E-step decides.
         }
@@ -164,6 +167,8 @@ extension SiteTrainingSettings {
         mStep.maxIterations = mStepIterations
         mStep.restarts = 0
         mStep.progress = nil
+        // The next round re-opens the M-step: one iteration below the tolerance ends it.
+        mStep.patience = 1
         var em = SiteExpectationMaximization(objective: objective, cviIterations: cviIterations, stepSize: stepSize, mStep: mStep,
                                              screenData: screenData, extrapolates: extrapolation)
         var outer = options

@@ -63,11 +63,18 @@ public struct AlternatingContext {
     public var generator: SeededGenerator
     public internal(set) var evaluations = 0
     public internal(set) var maxJitter = 0.0
+    /// The optimiser of the last warm-started fit.
+    var warmOptimizer: (any Optimizer)? = nil
 
-    /// Runs `Trainer.fit` on an M-step (or E-step) objective, accumulating its evaluations and jitter.
+    /// Runs `Trainer.fit` on an M-step (or E-step) objective, accumulating its evaluations and jitter. With
+    /// `warmStart`, the optimiser continues from the last warm-started fit of this run (L-BFGS with its
+    /// curvature pairs: successive M-steps' objectives differ only by the E-step's state, so their curvature
+    /// carries over and each M-step after the first starts with a scaled quasi-Newton step).
     @discardableResult
-    public mutating func fit<O: Objective>(_ objective: inout O, options: FitOptions) throws -> FitReport {
-        let report = try Trainer.fit(&objective, options: options)
+    public mutating func fit<O: Objective>(_ objective: inout O, options: FitOptions, warmStart: Bool = false) throws -> FitReport {
+        var carried = warmStart ? warmOptimizer : nil
+        let report = try Trainer.fit(&objective, options: options, carrying: &carried)
+        if warmStart { warmOptimizer = carried }
         evaluations += report.evaluations
         maxJitter = max(maxJitter, report.maxJitter)
         return report

@@ -38,6 +38,8 @@ public struct LBFGS: Optimizer {
                               evaluate: ([Double]) -> OptimizerSample) -> StepOutcome {
         let start = current ?? evaluate(x)
         guard start.isFinite else { return .stalled }
+        // Pairs carried from a fit over another vector do not apply.
+        if let first = pairs.first, first.s.count != x.count { pairs.removeAll() }
         var p = direction(start.gradient)
         var slope = dot(p, start.gradient)
         if !(slope < 0) {

@@ -148,6 +148,14 @@ public enum Trainer {
     /// - Complexity: iterations × (evaluation cost + O(m p)).
     @discardableResult
     public static func fit<O: Objective>(_ objective: inout O, options: FitOptions = FitOptions()) throws -> FitReport {
+        var fresh: (any Optimizer)? = nil
+        return try fit(&objective, options: options, carrying: &fresh)
+    }
+
+    /// `fit`, with the optimiser's state carried in and out: a non-nil `optimizer` (of the last carried fit)
+    /// starts where it stopped (L-BFGS keeps its curvature pairs, Adam its moments) instead of afresh from
+    /// `options.optimizer`; on return it holds the optimiser as the first run left it.
+    static func fit<O: Objective>(_ objective: inout O, options: FitOptions, carrying optimizer: inout (any Optimizer)?) throws -> FitReport {
         let clock = ContinuousClock()
         let t0 = clock.now
         var parameters = objective.parameters
@@ -204,8 +212,11 @@ public enum Trainer {
             do {
                 var from = objective
                 from.parameters = start.parameters
+                var carried = restart == 0 ? optimizer : nil
                 let (parameters, report) = try run(from, space: space, assignment: assignment, priored: priored, from: start.xi,
-                                                   options: options, restart: restart, runs: runs.count, generator: &generator)
+                                                   options: options, restart: restart, runs: runs.count, optimizer: &carried,
+                                                   generator: &generator)
+                if restart == 0 { optimizer = carried }
                 finals.append(report.objective)
                 if best == nil || report.objective > best!.report.objective { best = (parameters, report) }
                 if report.stoppedByCaller {
@@ -252,11 +263,13 @@ public enum Trainer {
 
     private static func run<O: Objective>(_ objective: O, space: ParameterVector, assignment: GroupAssignment,
                                           priored: [Int], from xi0: [Double], options: FitOptions, restart: Int, runs: Int,
+                                          optimizer carried: inout (any Optimizer)?,
                                           generator: inout SeededGenerator) throws -> ([Parameter], FitReport) {
         let clock = ContinuousClock()
         let t0 = clock.now
         var model = objective
-        var optimizer = options.optimizer.make()
+        var optimizer = carried ?? options.optimizer.make()
+        defer { carried = optimizer }
         var evaluations = 0
         var maxJitter = 0.0
         var stream: MinibatchStream? = nil
