@@ -177,6 +177,19 @@ public struct Cholesky: Sendable {
         return inv
     }
 
+    /// A⁻¹ = L⁻ᵀ L⁻¹ as a full symmetric matrix from L⁻¹ (`lowerInverse()`), by dlauum: the second half of
+    /// dpotri, for a caller that already has L⁻¹. - Complexity: O(n³/3).
+    public static func inverse(fromLowerInverse lowerInverse: Matrix) -> Matrix {
+        precondition(lowerInverse.isSquare)
+        var inv = lowerInverse
+        let n = inv.rows
+        if n == 0 { return inv }
+        let info = LAPACKE_dlauum_work(LAPACK_COL_MAJOR, Triangle.lower.lapack, Int32(n), &inv.storage, Int32(n))
+        precondition(info == 0, "dlauum failed on a triangular matrix (info \(info))")
+        inv.symmetrizeFromLower()
+        return inv
+    }
+
     /// L⁻¹ as a lower-triangular matrix (dtrtri). - Complexity: O(n³/3).
     public func lowerInverse() -> Matrix {
         var inv = lower

@@ -123,6 +123,37 @@ func toyClassification(n: Int, seed: UInt64) -> (x: Matrix, y: [Double]) {
         }
     }
 
+    /// SitePosterior's marginal variances (from L⁻¹ where τ̃ₙKₙₙ ≥ 10⁻², from V's columns elsewhere) and
+    /// P = W B⁻¹ W (from L⁻¹ by dlauum) against the dense Σ = (K⁻¹ + T̃)⁻¹ and T̃ − T̃ΣT̃, with empty, tiny,
+    /// moderate and large site precisions so that both routes run.
+    @Test func sitePosteriorMarginalsMatchTheDenseInverse() throws {
+        let (x, _) = toyClassification(n: 32, seed: 11)
+        let kernel = Matern52(lengthscale: [0.7, 1.1], variance: 1.6)
+        let k = kernel.gram(x)
+        var g = SeededGenerator(seed: 12)
+        let tau = (0..<32).map { i in [0, 1e-9, 3e-3, 0.4, 2.5, 1e4][i % 6] * (1 + 0.1 * g.uniform()) }
+        var sites = GaussianSites(count: 32, dimension: 1)
+        sites.first = g.normals(32)
+        sites.second = tau
+        let q = try SitePosterior(kernel: kernel, x: x, sites: sites)
+        var precision = try Cholesky(k).inverse()
+        for i in 0..<32 { precision[i, i] += tau[i] }
+        let sigma = try Cholesky(precision).inverse()
+        #expect(Set(tau.indices.map { tau[$0] * k[$0, $0] >= 1e-2 }).count == 2)
+        for i in 0..<32 {
+            #expect(abs(q.variance[i] - sigma[i, i]) <= 1e-9 * sigma[i, i], "v[\(i)] \(q.variance[i]) vs \(sigma[i, i]) at τ̃ \(tau[i])")
+        }
+        let p = q.precisionProjection()
+        var scale = 0.0
+        for j in 0..<32 { for i in 0..<32 { scale = max(scale, abs(tau[i] * sigma[i, j] * tau[j])) } }
+        for j in 0..<32 {
+            for i in 0..<32 {
+                let expected = (i == j ? tau[i] : 0) - tau[i] * sigma[i, j] * tau[j]
+                #expect(abs(p[i, j] - expected) <= 1e-9 * scale, "P[\(i), \(j)]")
+            }
+        }
+    }
+
     /// The energies' analytic kernel gradients (sites frozen) against central differences, probit and logit.
     @Test(arguments: [Bernoulli.Link.probit, .logit])
     func siteEnergyGradientsMatchFiniteDifferences(link: Bernoulli.Link) throws {

@@ -6,7 +6,12 @@ import GPLinearAlgebra
 ///
 /// With W = diag(√τ̃), B = I + W K W = L Lᵀ: Σ = (K⁻¹ + T̃)⁻¹ = K − VᵀV with V = L⁻¹ W K,
 /// ϱ = (I + T̃K)⁻¹ ν̃ = ν̃ − W L⁻ᵀ L⁻¹ W K ν̃, m = K ϱ, and log Z_sites = ½ ν̃ᵀ m − Σ log Lᵢᵢ.
-/// - Complexity: O(n³) to build (one dpotrf, one n × n triangular solve); O(n m d + n² m) to predict at m points.
+///
+/// The marginal variances come from L⁻¹ (docs/methods/classification.md#sites): Σ = W⁻¹(I − B⁻¹)W⁻¹ where τ̃ₙ > 0,
+/// so vₙ = (1 − (B⁻¹)ₙₙ)/τ̃ₙ with (B⁻¹)ₙₙ the squared norm of L⁻¹'s column n, for the sites with τ̃ₙKₙₙ ≥ 10⁻²
+/// (relative error ≲ ε/(τ̃ₙvₙ)); the others take Kₙₙ − ‖V₍:,ₙ₎‖² from their own columns of V.
+/// - Complexity: O(n³/3 + n³/3 + n² s) to build (dpotrf, dtrtri, and a triangular solve on the s sites below the
+///   threshold); O(n m d + n² m) to predict at m points.
 public struct SitePosterior: Sendable {
     public let kernel: any Kernel
     public let x: Matrix
@@ -23,14 +28,14 @@ public struct SitePosterior: Sendable {
     /// The marginal means mₙ and variances vₙ = Σₙₙ (clamped at 0; empty when built without them).
     public let mean: [Double]
     public let variance: [Double]
-    /// V = L⁻¹ W K, kept from the variances for `gramAdjoint` (empty when built without them).
-    let projected: Matrix
+    /// L⁻¹, kept from the variances for `precisionProjection` (empty when built without them).
+    let lowerInverse: Matrix
     /// log ∫ N(f; 0, K) Πₙ tₙ(fₙ) df.
     public let logNormaliser: Double
 
     /// - Parameters:
     ///   - gram: K when the caller has it.
-    ///   - withVariances: false skips the marginal variances (an n × n triangular solve): Newton's steps need only m.
+    ///   - withVariances: false skips the marginal variances (L⁻¹): Newton's steps need only m.
     /// - Throws: `TrainingError.invalidData` for sites that are not one scalar per row, negative or non-finite;
     ///   `LinearAlgebraError` when B cannot be factorised.
     public init(kernel: any Kernel, x: Matrix, sites: GaussianSites, gram: Matrix? = nil, policy: JitterPolicy = .standard,
@@ -49,13 +54,11 @@ public struct SitePosterior: Sendable {
         for j in 0..<n { for i in 0..<n { b[i, j] *= w[i] * w[j] } }
         b.addToDiagonal(1)
         let factor = try Cholesky(b, policy: policy)
-        // V = L⁻¹ W K; vₙ = Kₙₙ − ‖V₍:,ₙ₎‖².
         var variance: [Double] = []
-        var projected = Matrix(rows: 0, cols: 0)
+        var lowerInverse = Matrix(rows: 0, cols: 0)
         if withVariances {
-            projected = Self.project(k, w, factor)
-            let ss = projected.columnSumsOfSquares
-            variance = (0..<n).map { max(0, k[$0, $0] - ss[$0]) }
+            lowerInverse = factor.lowerInverse()
+            variance = Self.marginalVariances(k, sites.second, w, factor, lowerInverse)
         }
         // ϱ = ν̃ − W B⁻¹ W K ν̃, m = K ϱ.
         let kn = matvec(k, sites.first)
@@ -72,18 +75,35 @@ public struct SitePosterior: Sendable {
         self.rho = rho
         self.mean = mean
         self.variance = variance
-        self.projected = projected
+        self.lowerInverse = lowerInverse
         self.logNormaliser = 0.5 * dot(sites.first, mean) - 0.5 * factor.logDeterminant
     }
 
-    /// P = W B⁻¹ W = T̃ (I + K T̃)⁻¹ (symmetric), B⁻¹ from the factor (dpotri). - Complexity: O(2n³/3).
+    /// P = W B⁻¹ W = T̃ (I + K T̃)⁻¹ (symmetric), B⁻¹ from the kept L⁻¹ (dlauum) or from the factor (dpotri).
+    /// - Complexity: O(n³/3) with the variances, O(2n³/3) without.
     public func precisionProjection() -> Matrix {
-        var p = factor.lower
-        Cholesky.invertInPlace(factor: &p)
-        p.symmetrizeFromLower()
+        var p = lowerInverse.rows == x.rows ? Cholesky.inverse(fromLowerInverse: lowerInverse) : factor.inverse()
         let n = x.rows
         for j in 0..<n { for i in 0..<n { p[i, j] *= root[i] * root[j] } }
         return p
+    }
+
+    /// vₙ = Σₙₙ: (1 − ‖L⁻¹₍:,ₙ₎‖²)/τ̃ₙ where τ̃ₙKₙₙ ≥ 10⁻², else Kₙₙ − ‖V₍:,ₙ₎‖² from V's column n (one
+    /// triangular solve over those columns together); clamped at 0.
+    private static func marginalVariances(_ k: Matrix, _ tau: [Double], _ w: [Double], _ factor: Cholesky,
+                                          _ lowerInverse: Matrix) -> [Double] {
+        let n = k.rows
+        let diagonalOfInverse = lowerInverse.columnSumsOfSquares
+        var variance = (0..<n).map { i in (1 - diagonalOfInverse[i]) / tau[i] }
+        let direct = (0..<n).filter { tau[$0] * k[$0, $0] < 1e-2 }
+        if !direct.isEmpty {
+            var v = Matrix(rows: n, cols: direct.count)
+            for (c, j) in direct.enumerated() { for i in 0..<n { v[i, c] = w[i] * k[i, j] } }
+            trsm(.left, .lower, .none, factor.lower, &v)
+            let ss = v.columnSumsOfSquares
+            for (c, j) in direct.enumerated() { variance[j] = k[j, j] - ss[c] }
+        }
+        return variance.map { max(0, $0) }
     }
 
     /// V = L⁻¹ W K (one n × n triangular solve).
@@ -100,13 +120,13 @@ public struct SitePosterior: Sendable {
     ///
     ///     K̄ = sym( s (½ ϱϱᵀ − ½ P) + Aᵀ m̄ ϱᵀ + Aᵀ diag(v̄) A ),   P = W B⁻¹ W,   Aᵀ = I − P K = I − W L⁻ᵀ V.
     ///
-    /// Aᵀ comes from V by one triangular solve; Aᵀ diag(v̄) A as two rank-k updates (dsyrk), over the columns
-    /// with v̄ > 0 and those with v̄ < 0.
-    /// - Complexity: O(n³): one triangular solve, one inverse from the factor (dpotri, when s ≠ 0) and n³ for the
-    ///   rank updates (≈ 2.7 n³ flops; plus n³ for V when the posterior was built without variances).
+    /// Aᵀ comes from V (one triangular solve) by another; Aᵀ diag(v̄) A as two rank-k updates (dsyrk), over the
+    /// columns with v̄ > 0 and those with v̄ < 0.
+    /// - Complexity: O(n³): two triangular solves, P (dlauum from the kept L⁻¹, when s ≠ 0) and n³ for the rank
+    ///   updates (≈ 3.3 n³ flops).
     public func gramAdjoint(meanAdjoint mbar: [Double], varianceAdjoint vbar: [Double], normaliserScale s: Double = 1) -> Matrix {
         let n = x.rows
-        var at = projected.rows == n ? projected : Self.project(gram, root, factor)
+        var at = Self.project(gram, root, factor)
         trsm(.left, .lower, .transposed, factor.lower, &at)
         for j in 0..<n {
             for i in 0..<n { at[i, j] *= -root[i] }
