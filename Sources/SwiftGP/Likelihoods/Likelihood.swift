@@ -138,6 +138,13 @@ extension ScalarLikelihood {
     }
 
     public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
+        pointwiseQuadratureExpectation(y, mean: mean, variance: variance)
+    }
+
+    /// `quadratureExpectation` on `logDensityAndCurvature`, one node at a time: the default `expectation` (and the
+    /// path of a likelihood whose faster rule covers only some of its cases).
+    func pointwiseQuadratureExpectation(_ y: Double, mean: Double, variance: Double)
+        -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
         quadratureExpectation(y, mean: mean, variance: variance, parameterCount: parameterValueCount) { f, out in
             let (lp, df, d2f, dth) = logDensityAndCurvature(y, f)
             out[0] = lp
@@ -150,8 +157,8 @@ extension ScalarLikelihood {
     /// The quadrature rule of `expectation` (20-point Gauss–Hermite while √v ≤ `quadratureScale`, the wide
     /// Gauss–Hermite rule while √v ≤ `wideQuadratureScale`, adaptive Gauss–Kronrod above) for a log density given
     /// pointwise: `terms(f, out)` writes log p(y | f), ∂f, ∂²f and the `parameterCount` entries of ∂θ log p at f into
-    /// `out[0 ..< 3 + parameterCount]`. A likelihood can hand in terms that allocate nothing (StudentT) and keep
-    /// exactly this rule.
+    /// `out[0 ..< 3 + parameterCount]`. A likelihood can hand in terms that allocate nothing and keep exactly this
+    /// rule (`laneQuadratureExpectation`'s adaptive regime does).
     func quadratureExpectation(_ y: Double, mean: Double, variance: Double, parameterCount np: Int,
                                _ terms: (Double, UnsafeMutablePointer<Double>) -> Void)
         -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
