@@ -80,7 +80,8 @@ import GPTestSupport
         print("quadrature: lane vs scalar expectations, worst relative difference \(worst)")
     }
 
-    /// The wide rule has 88 symmetric nodes with weights summing to 1. Student-t's wide Gauss–Hermite rule
+    /// The wide rule has 88 symmetric nodes with weights summing to 1, and its table is what `GaussHermite(points: 256)`
+    /// builds. Student-t's wide Gauss–Hermite rule
     /// (σ/2 < √v ≤ 1.3√ν σ) against adaptive Gauss–Kronrod at a tight tolerance
     /// (1e-13) on the same integrands: within 1e-9 in value and 1e-8 in ∂μ·σ, ∂v·σ² and ∂σ·σ, over ν from 0.5 to 100,
     /// σ = 0.1 and 1, √v up to the rule's limit and targets up to 6√v from the mean. For ν ≤ 2 the 20-point rule at its
@@ -109,6 +110,15 @@ import GPTestSupport
         #expect(rule.nodes.count == 88 && rule.weights.allSatisfy { $0 > 1e-18 })
         #expect(abs(rule.weights.reduce(0, +) - 1) < 1e-14)
         #expect(zip(rule.nodes, rule.nodes.reversed()).allSatisfy { abs($0 + $1) < 1e-12 })
+        // The table is the rule `GaussHermite(points: 256)` builds: its nodes with w/√π > 1e-18, weights ÷ √π (equal
+        // here; within the eigensolver's round-off on another LAPACK).
+        let gh = GaussHermite(points: 256)
+        let kept = gh.nodes.indices.filter { gh.weights[$0] / Double.pi.squareRoot() > 1e-18 }
+        #expect(kept.count == rule.nodes.count)
+        for (t, i) in zip(rule.nodes.indices, kept) {
+            #expect(abs(rule.nodes[t] - gh.nodes[i]) < 1e-12 && abs(rule.weights[t] - gh.weights[i] / Double.pi.squareRoot()) < 1e-15,
+                    "node \(t): \(rule.nodes[t]), \(rule.weights[t]) vs \(gh.nodes[i]), \(gh.weights[i] / Double.pi.squareRoot())")
+        }
         var worst = [0.0, 0.0, 0.0, 0.0], wideCalls = 0
         for dof in [0.5, 1, 2, 5, 30, 100] {
             for scale in [0.1, 1.0] {
