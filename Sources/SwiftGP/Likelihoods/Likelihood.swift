@@ -83,20 +83,54 @@ public protocol ScalarLikelihood: Likelihood {
 let defaultQuadrature = GaussHermite(points: 20)
 
 /// The wide Gauss–Hermite rule (`ScalarLikelihood.wideQuadratureScale`): the 256-point rule's nodes whose weight
-/// w/√π exceeds 1e-18 (88 of them; the dropped weights sum to less than 1e-17), weights divided by √π.
-/// Built once per process (O(N³) for N = 256: about 5 ms in a DKLGP fit).
-let wideQuadrature: (nodes: [Double], weights: [Double]) = {
-    let gh = GaussHermite(points: 256)
-    var nodes: [Double] = [], weights: [Double] = []
-    for i in gh.nodes.indices {
-        let w = gh.weights[i] / Double.pi.squareRoot()
-        if w > 1e-18 {
-            nodes.append(gh.nodes[i])
-            weights.append(w)
-        }
-    }
-    return (nodes, weights)
-}()
+/// w/√π exceeds 1e-18 (88 of them; the dropped weights sum to less than 1e-17), weights divided by √π. A table: the
+/// values `GaussHermite(points: 256)` gives, written with round-trip digits (the rule is the same bit for bit;
+/// building it takes an O(N³) eigendecomposition, about 5 ms inside a fit's first epoch). The test
+/// `QuadratureAccuracyTests.studentTWideRuleMatchesATightAdaptiveIntegral` rebuilds it and compares.
+let wideQuadrature: (nodes: [Double], weights: [Double]) = (
+    nodes: [
+        -6.108530762869309, -5.9646205988113055, -5.820968716098431, -5.67756711590298, -5.5344079606405,
+        -5.391483566785315, -5.2487863980060245, -5.106309058601251, -4.964044287217173, -4.8219849508296795,
+        -4.680124038975066, -4.538454658214253, -4.3969700268164145, -4.2556634696488755, -4.114528413260839,
+        -3.9735583811493673, -3.8327469891966377, -3.692087941268213, -3.5515750249625877, -3.411202107502894,
+        -3.2709631317620955, -3.130852112413499, -2.9908631321988293, -2.8509903383065547, -2.7112279388534337,
+        -2.5715701994627174, -2.432011439932645, -2.2925460309892336, -2.153168391117599, -2.0138729834663263,
+        -1.8746543128195754, -1.735506922631896, -1.596425392120859, -1.4574043334128053, -1.3184383887371762,
+        -1.1795222276650483, -1.0406505443875835, -0.9018180550302737, -0.7630194949989317, -0.6242496163534821,
+        -0.4855031852056832, -0.34677497913699573, -0.2080597846328386, -0.06935239452955841, 0.0693523945295558,
+        0.20805978463283778, 0.3467749791369934, 0.4855031852056808, 0.6242496163534796, 0.7630194949989307,
+        0.9018180550302722, 1.0406505443875822, 1.1795222276650468, 1.3184383887371751, 1.457404333412804,
+        1.5964253921208587, 1.7355069226318942, 1.8746543128195732, 2.013872983466325, 2.1531683911175983,
+        2.292546030989232, 2.4320114399326447, 2.5715701994627165, 2.711227938853432, 2.8509903383065534,
+        2.990863132198829, 3.1308521124134967, 3.270963131762095, 3.4112021075028927, 3.551575024962585,
+        3.6920879412682117, 3.832746989196636, 3.9735583811493647, 4.114528413260838, 4.255663469648873,
+        4.396970026816414, 4.538454658214253, 4.680124038975066, 4.821984950829679, 4.964044287217173,
+        5.106309058601251, 5.248786398006024, 5.391483566785313, 5.5344079606404994, 5.6775671159029795,
+        5.82096871609843, 5.9646205988113055, 6.108530762869309
+    ],
+    weights: [
+        5.065072145112022e-18, 2.8731516917463765e-17, 1.559049981638564e-16, 8.095167497320409e-16,
+        4.023340589927209e-15, 1.9145600625918807e-14, 8.725571655542716e-14, 3.8095919233119013e-13,
+        1.5938054963804011e-12, 6.391059556813352e-12, 2.456944568296738e-11, 9.057389811968428e-11,
+        3.2025234569528037e-10, 1.0863147662326877e-09, 3.5357534962428536e-09, 1.1044763292462157e-08,
+        3.311773628664304e-08, 9.53395000767148e-08, 2.6355296294458864e-07, 6.997086375244965e-07,
+        1.784387244715702e-06, 4.371682225813032e-06, 1.0291000375452006e-05, 2.327957228633541e-05,
+        5.061236603453586e-05, 0.00010576827089812402, 0.0002124815623643895, 0.00041039424914329406,
+        0.0007621486837415471, 0.0013610623554228872, 0.002337517771922223, 0.0038610584455446417, 0.00613430922635532,
+        0.00937483001714928, 0.013782486012401127, 0.0194932160568922, 0.026524913163345563, 0.03472635239182825,
+        0.043743820721247564, 0.05302023957297304, 0.061836746879648435, 0.06939714174914917, 0.07494351291941485,
+        0.07788055311284878, 0.0778805531128489, 0.07494351291941474, 0.06939714174914914, 0.06183674687964822,
+        0.053020239572973867, 0.04374382072124721, 0.03472635239182912, 0.02652491316334533, 0.01949321605689189,
+        0.013782486012401271, 0.009374830017149297, 0.006134309226355415, 0.003861058445544685, 0.0023375177719222786,
+        0.0013610623554229121, 0.0007621486837415321, 0.000410394249143289, 0.00021248156236438592,
+        0.00010576827089812519, 5.061236603453794e-05, 2.327957228633599e-05, 1.0291000375452602e-05,
+        4.371682225813127e-06, 1.7843872447155145e-06, 6.99708637524357e-07, 2.6355296294458404e-07,
+        9.53395000767278e-08, 3.311773628663928e-08, 1.1044763292459223e-08, 3.5357534962472534e-09,
+        1.086314766236965e-09, 3.202523456968059e-10, 9.057389811979813e-11, 2.456944568291214e-11,
+        6.39105955680584e-12, 1.593805496301026e-12, 3.809591922443883e-13, 8.7255716522977e-14, 1.914560062133373e-14,
+        4.023340588934078e-15, 8.0951674827106665e-16, 1.5590499726809044e-16, 2.8731516718950825e-17,
+        5.065072150804493e-18
+    ])
 
 extension ScalarLikelihood {
     public var latentCount: Int { 1 }
@@ -138,6 +172,13 @@ extension ScalarLikelihood {
     }
 
     public func expectation(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
+        pointwiseQuadratureExpectation(y, mean: mean, variance: variance)
+    }
+
+    /// `quadratureExpectation` on `logDensityAndCurvature`, one node at a time: the default `expectation` (and the
+    /// path of a likelihood whose faster rule covers only some of its cases).
+    func pointwiseQuadratureExpectation(_ y: Double, mean: Double, variance: Double)
+        -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
         quadratureExpectation(y, mean: mean, variance: variance, parameterCount: parameterValueCount) { f, out in
             let (lp, df, d2f, dth) = logDensityAndCurvature(y, f)
             out[0] = lp
@@ -150,8 +191,8 @@ extension ScalarLikelihood {
     /// The quadrature rule of `expectation` (20-point Gauss–Hermite while √v ≤ `quadratureScale`, the wide
     /// Gauss–Hermite rule while √v ≤ `wideQuadratureScale`, adaptive Gauss–Kronrod above) for a log density given
     /// pointwise: `terms(f, out)` writes log p(y | f), ∂f, ∂²f and the `parameterCount` entries of ∂θ log p at f into
-    /// `out[0 ..< 3 + parameterCount]`. A likelihood can hand in terms that allocate nothing (StudentT) and keep
-    /// exactly this rule.
+    /// `out[0 ..< 3 + parameterCount]`. A likelihood can hand in terms that allocate nothing and keep exactly this
+    /// rule (`laneQuadratureExpectation`'s adaptive regime does).
     func quadratureExpectation(_ y: Double, mean: Double, variance: Double, parameterCount np: Int,
                                _ terms: (Double, UnsafeMutablePointer<Double>) -> Void)
         -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
