@@ -692,6 +692,16 @@ class DKLGPSuiteTests(unittest.TestCase):
         self.assertEqual(met["simulation 1, gaussian: time per epoch ≤ 0.25 × VNNGP's"], ("0.200", "yes"))
         self.assertEqual(met["simulation 1, logit: NLL below SVGP's and VNNGP's"][1], "no")
         self.assertEqual(met["simulation 1, logit: time per epoch ≤ 0.25 × VNNGP's"], ("0.500", "no"))
+        # SVGP at DKLGP's time: its NLL joins the comparison, and the goal names it.
+        runs.append(dict(run("svgp-time", 0, -1.5, 0.05), result=dict(run("svgp-time", 0, -1.5, 0.05)["result"], epochs=40)))
+        goals, scores = dklgp.tables(runs, config)
+        met = {r["goal"]: (r["measured"], r["met"]) for r in goals["rows"]}
+        self.assertEqual(met["simulation 1, gaussian: NLL below SVGP's and VNNGP's, and SVGP's at equal time"],
+                         ("-1.100 vs -0.500, -0.900, -1.500", "no"))
+        timed = [r for r in scores["rows"] if r["method"] == "SwiftGP SVGP, equal time"]
+        self.assertEqual((timed[0]["epochs"], scores["rows"][0]["epochs"]), (40, 10))
+        self.assertEqual(dklgp.equal_time_epochs(0.02, 0.003), 67)
+        self.assertEqual(dklgp.equal_time_epochs(0.02, 0.05), 10)
 
 
 class IOSuiteTests(unittest.TestCase):
