@@ -138,9 +138,10 @@ def run(ctx):
     runs = []
     common = ["--batch-size", str(BATCH), "--learning-rate", repr(LEARNING_RATE), "--decay", repr(DECAY)]
 
-    def one(data, lik, model, library, train, test, seed, extra=(), epochs=EPOCHS):
+    def one(data, lik, model, library, train, test, seed, extra=(), epochs=EPOCHS, fits=None):
+        """One run, recorded as `model`; `fits`: the dklgp-fit model when it is another name (svgp-time → svgp)."""
         if library == SWIFTGP:
-            cmd = [ctx.swift_binary, "dklgp-fit", "--model", model.split("-")[0], "--neighbors", str(NEIGHBORS)]
+            cmd = [ctx.swift_binary, "dklgp-fit", "--model", fits or model, "--neighbors", str(NEIGHBORS)]
         else:
             cmd = [ctx.peer_python(library), os.path.join(ctx.bench_dir, "peers", "gpytorch_vnngp.py"), "--k", str(NEIGHBORS)]
         cmd += ["--train", train, "--test", test, "--likelihood", lik, "--seed", str(seed), "--epochs", str(epochs)]
@@ -149,8 +150,6 @@ def run(ctx):
         rec = core.child_record(child, {"kind": "dklgp", "data": data, "likelihood": lik, "model": model,
                                         "library": library, "seed": seed}, require=("library", "seconds_per_epoch"))
         runs.append(rec)
-        if rec["ok"] and isinstance(rec["result"], dict):
-            rec["result"].setdefault("epochs", epochs)
         if rec["ok"]:
             r = rec["result"]
             ctx.log(f"[dklgp] {data} {lik} seed {seed} {model}: RMSE {core.fmt_number(r['rmse'], 4)}, "
@@ -169,7 +168,7 @@ def run(ctx):
         d, v = recs.get("dklgp"), recs.get("svgp")
         if d and v and d["ok"] and v["ok"]:
             epochs = equal_time_epochs(d["result"]["seconds_per_epoch"], v["result"]["seconds_per_epoch"])
-            one(data, lik, "svgp-time", SWIFTGP, train, test, seed, extra, epochs=epochs)
+            one(data, lik, "svgp-time", SWIFTGP, train, test, seed, extra, epochs=epochs, fits="svgp")
 
     for seed in seeds:
         prefix = os.path.join(cache, f"dklgp_sim1_s{seed}")

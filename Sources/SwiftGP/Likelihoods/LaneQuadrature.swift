@@ -51,13 +51,7 @@ extension ScalarLikelihood {
                                                           _ terms: Terms)
         -> (value: Double, dMean: Double, dVariance: Double, dParameters: [Double]) {
         precondition(np <= 1, "lane quadrature covers likelihoods with at most one parameter")
-        let v = max(variance, 0), sd = v.squareRoot()
-        let rule: LaneRule
-        if sd <= quadratureScale {
-            rule = defaultLaneQuadrature
-        } else if sd <= wideQuadratureScale {
-            rule = wideLaneQuadrature
-        } else {
+        guard let regime = gaussHermiteRegime(variance: variance) else {
             return quadratureExpectation(y, mean: mean, variance: variance, parameterCount: np) { f, out in
                 let t = terms(SIMD8(repeating: f))
                 out[0] = t.value[0]
@@ -66,6 +60,8 @@ extension ScalarLikelihood {
                 if np == 1 { out[3] = t.dParameter[0] }
             }
         }
+        let v = max(variance, 0)
+        let rule = regime == .standard ? defaultLaneQuadrature : wideLaneQuadrature
         let s = SIMD8<Double>(repeating: (2 * v).squareRoot()), mu = SIMD8<Double>(repeating: mean)
         var value = SIMD8<Double>(repeating: 0), dm = value, curvature = value, dp = value
         rule.nodes.withUnsafeBufferPointer { nodes in

@@ -82,6 +82,12 @@ public protocol ScalarLikelihood: Likelihood {
 /// The Gauss–Hermite rule every likelihood uses for small variances (20 points, as GPflow and GPyTorch).
 let defaultQuadrature = GaussHermite(points: 20)
 
+/// Which Gauss–Hermite rule a scalar likelihood's expectation takes (`ScalarLikelihood.gaussHermiteRegime`): the
+/// 20-point rule (`defaultQuadrature`) or the wide one (`wideQuadrature`).
+enum GaussHermiteRegime {
+    case standard, wide
+}
+
 /// The wide Gauss–Hermite rule (`ScalarLikelihood.wideQuadratureScale`): the 256-point rule's nodes whose weight
 /// w/√π exceeds 1e-18 (88 of them; the dropped weights sum to less than 1e-17), weights divided by √π. A table: the
 /// values `GaussHermite(points: 256)` gives, written with round-trip digits (the rule is the same bit for bit;
@@ -188,6 +194,16 @@ extension ScalarLikelihood {
         }
     }
 
+    /// The Gauss–Hermite rule `expectation` takes at variance v (clamped at 0): the 20-point rule while
+    /// √v ≤ `quadratureScale`, the wide rule while √v ≤ `wideQuadratureScale`; nil above, where adaptive
+    /// Gauss–Kronrod integrates. The one regime test of `quadratureExpectation` and `laneQuadratureExpectation`.
+    func gaussHermiteRegime(variance: Double) -> GaussHermiteRegime? {
+        let sd = max(variance, 0).squareRoot()
+        if sd <= quadratureScale { return .standard }
+        if sd <= wideQuadratureScale { return .wide }
+        return nil
+    }
+
     /// The quadrature rule of `expectation` (20-point Gauss–Hermite while √v ≤ `quadratureScale`, the wide
     /// Gauss–Hermite rule while √v ≤ `wideQuadratureScale`, adaptive Gauss–Kronrod above) for a log density given
     /// pointwise: `terms(f, out)` writes log p(y | f), ∂f, ∂²f and the `parameterCount` entries of ∂θ log p at f into
@@ -219,13 +235,15 @@ extension ScalarLikelihood {
                 }
                 return (value, dm, 0.5 * curvature, dp)
             }
-            if v.squareRoot() <= quadratureScale {
+            switch gaussHermiteRegime(variance: v) {
+            case .standard?:
                 return gaussHermite(defaultQuadrature.nodes, defaultQuadrature.weights, divisor: Double.pi.squareRoot())
-            }
-            if v.squareRoot() <= wideQuadratureScale {
+            case .wide?:
                 // The wide rule: 88 nodes of the 256-point Gauss–Hermite rule, weights already divided by √π (÷ 1 is
                 // exact), no error estimate.
                 return gaussHermite(wideQuadrature.nodes, wideQuadrature.weights, divisor: 1)
+            case nil:
+                break
             }
             // Adaptive Gauss–Kronrod of N(f; μ, v) · (log p, ∂log p, ½∂²log p, ∂θ log p) over μ ± 12√v.
             let sd = v.squareRoot()
