@@ -40,7 +40,7 @@ func classificationUCI(_ args: Arguments) throws {
     for name in methods {
         guard let inference = ClassificationInference(rawValue: name) else { throw BenchError("unknown method '\(name)'") }
         var loglik: [Double] = [], accuracy: [Double] = [], seconds: [Double] = [], iterations: [Int] = [], objective: [Double] = []
-        var evaluations: [Int] = []
+        var evaluations: [Int] = [], hyperparameters: [JSON] = []
         var failures = 0
         for seed in order.prefix(seedCount) {
             for fold in seeds[seed]! {
@@ -71,12 +71,13 @@ func classificationUCI(_ args: Arguments) throws {
                 iterations.append(report.iterations)
                 evaluations.append(report.evaluations)
                 objective.append(report.objective)
+                hyperparameters.append(.object(model.parameters.map { ($0.name, .numbers($0.value)) }))
             }
         }
         results.append((name, .object([("loglik", .numbers(loglik)), ("accuracy", .numbers(accuracy)), ("seconds", .numbers(seconds)),
                                        ("iterations", .array(iterations.map { .int($0) })),
                                        ("evaluations", .array(evaluations.map { .int($0) })), ("objective", .numbers(objective)),
-                                       ("failures", .int(failures))])))
+                                       ("hyperparameters", .array(hyperparameters)), ("failures", .int(failures))])))
     }
     emit([("library", .string("SwiftGP")), ("n", .int(x.rows)), ("d", .int(x.cols)),
           ("settings", .object([("step_size", .number(siteTraining.stepSize)), ("cvi_iterations", .int(siteTraining.cviIterations)),

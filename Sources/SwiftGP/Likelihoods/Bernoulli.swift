@@ -102,10 +102,7 @@ public struct Bernoulli: ScalarLikelihood {
 
     public func predictive(mean: Double, variance: Double) -> (mean: Double, variance: Double) {
         guard link == .probit else {
-            let gh = defaultQuadrature
-            let s = (2 * max(variance, 0)).squareRoot()
-            var p = 0.0
-            for i in 0..<gh.nodes.count { p += gh.weights[i] / Double.pi.squareRoot() * Math.sigmoid(mean + s * gh.nodes[i]) }
+            let p = quadraturePredictive(mean: mean, variance: variance).mean
             return (p, p * (1 - p))
         }
         let p = Math.normalCDF(mean / (1 + variance).squareRoot())
