@@ -152,32 +152,17 @@ extension ScalarLikelihood {
 
     /// `tiltedNormaliser` by quadrature (the default, and the fallback of closed forms that cover only some links), in
     /// the regime `gaussHermiteRegime` picks for the expectation: the 20-point or the wide Gauss–Hermite rule in log
-    /// space, and above them adaptive Gauss–Kronrod of p(y | f) N(f; μ, v) e⁻ᶜ on μ ± 12√v (c: the largest log p at
-    /// the 20 points; breakpoints at μ, the feature and the linearisation point). The 20-point rule alone is off by
+    /// space, and above them adaptive Gauss–Kronrod of p(y | f) N(f; μ, v) e⁻ᶜ on μ ± 12√v (`adaptiveTiltedNormaliser`;
+    /// breakpoints at μ, the feature and the linearisation point). The 20-point rule alone is off by
     /// 1e-2 to 0.4 nats at √v ≥ 3 for a probit or logit, whose step falls between its nodes
     /// (docs/methods/likelihoods.md#tilted-normaliser). - Complexity: 20 (or 88) log-density evaluations; adaptive:
     /// a few hundred.
     public func quadratureTiltedNormaliser(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double) {
         let v = max(variance, 0)
         let s = (2 * v).squareRoot()
-        // Σ over a Gauss–Hermite rule in log space, weights already divided by √π.
+        // A Gauss–Hermite rule in log space, weights already divided by √π.
         func gaussHermite(_ nodes: [Double], _ weights: [Double]) -> (value: Double, dMean: Double, dVariance: Double) {
-            var logs = [Double](repeating: 0, count: nodes.count)
-            var d1 = logs, d2 = logs
-            for i in nodes.indices {
-                let l = logDensityAndCurvature(y, mean + s * nodes[i])
-                logs[i] = Math.log(weights[i]) + l.value
-                d1[i] = l.df
-                d2[i] = l.d2f
-            }
-            let value = Math.logSumExp(logs)
-            var dm = 0.0, dv = 0.0
-            for i in logs.indices {
-                let p = Math.exp(logs[i] - value)
-                dm += p * d1[i]
-                dv += 0.5 * p * (d1[i] * d1[i] + d2[i])
-            }
-            return (value, dm, dv)
+            tiltedSum(y, points: nodes.map { mean + s * $0 }, logWeights: weights.map { Math.log($0) })
         }
         switch gaussHermiteRegime(variance: v) {
         case .standard?: return gaussHermite(defaultQuadrature.nodes, defaultQuadrature.weights.map { $0 / Double.pi.squareRoot() })
@@ -188,6 +173,26 @@ extension ScalarLikelihood {
         let breaks = [mean] + [featurePoint(for: y), linearisationPoint(for: y)].compactMap { $0 }
         return adaptiveTiltedNormaliser(y, mean: mean, variance: v, from: mean - 12 * sd, to: mean + 12 * sd, breakpoints: breaks)
             ?? gaussHermite(defaultQuadrature.nodes, defaultQuadrature.weights.map { $0 / Double.pi.squareRoot() })
+    }
+
+    /// log Σᵢ exp(aᵢ + log p(y | fᵢ)) with E[∂f log p] and ½E[(∂f log p)² + ∂²f log p] under the weights
+    /// ∝ exp(aᵢ + log p(y | fᵢ)): a quadrature rule's tilted normaliser and its μ and v derivatives.
+    func tiltedSum(_ y: Double, points: [Double], logWeights: [Double]) -> (value: Double, dMean: Double, dVariance: Double) {
+        var logs = logWeights, d1 = [Double](repeating: 0, count: points.count), d2 = d1
+        for i in points.indices {
+            let l = logDensityAndCurvature(y, points[i])
+            logs[i] += l.value
+            d1[i] = l.df
+            d2[i] = l.d2f
+        }
+        let value = Math.logSumExp(logs)
+        var dm = 0.0, dv = 0.0
+        for i in logs.indices {
+            let p = Math.exp(logs[i] - value)
+            dm += p * d1[i]
+            dv += 0.5 * p * (d1[i] * d1[i] + d2[i])
+        }
+        return (value, dm, dv)
     }
 
     /// log ∫ₐᵇ p(y | f) N(f; μ, v) df with ∂μ = E_t[∂f log p] and ∂v = ½E_t[(∂f log p)² + ∂²f log p] by adaptive
