@@ -154,7 +154,7 @@ extension ScalarLikelihood {
     /// the regime `gaussHermiteRegime` picks for the expectation: the 20-point or the wide Gauss–Hermite rule in log
     /// space, and above them adaptive Gauss–Kronrod of p(y | f) N(f; μ, v) e⁻ᶜ on μ ± 12√v (`adaptiveTiltedNormaliser`;
     /// breakpoints at μ, the feature and the linearisation point). The 20-point rule alone is off by
-    /// 1e-2 to 0.4 nats at √v ≥ 3 for a probit or logit, whose step falls between its nodes
+    /// up to 0.4 nats at √v ≥ 3 for a probit or logit, whose step falls between its nodes
     /// (docs/methods/likelihoods.md#tilted-normaliser). - Complexity: 20 (or 88) log-density evaluations; adaptive:
     /// a few hundred.
     public func quadratureTiltedNormaliser(_ y: Double, mean: Double, variance: Double) -> (value: Double, dMean: Double, dVariance: Double) {
