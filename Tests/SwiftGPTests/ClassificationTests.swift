@@ -232,6 +232,26 @@ func toyClassification(n: Int, seed: UInt64) -> (x: Matrix, y: [Double]) {
         }
     }
 
+    /// The default fit screens starting points around the inputs' scales: from a lengthscale of 1e-4 (white noise
+    /// at the data's resolution, where every method's objective is flat to round-off) every inference method reaches a
+    /// higher objective with the screen than without it, and reports what the screen evaluated.
+    @Test func startScreenRescuesAWhiteNoiseStart() throws {
+        let (x, y) = toyClassification(n: 60, seed: 14)
+        for inference in ClassificationInference.allCases {
+            func fit(screened: Bool) throws -> FitReport {
+                var model = GPClassifier(kernel: Matern52(lengthscale: [1e-4], variance: 1), likelihood: Bernoulli(link: .probit),
+                                         inference: inference)
+                var options = FitOptions(maxIterations: 50)
+                if !screened { options.screen = nil }
+                return try model.fit(x, y, options: options).report
+            }
+            let plain = try fit(screened: false), screened = try fit(screened: true)
+            #expect(plain.screen == nil)
+            #expect((screened.screen?.evaluated ?? 0) >= 4, "\(inference)")
+            #expect(screened.objective > plain.objective + 1, "\(inference): \(screened.objective) vs \(plain.objective)")
+        }
+    }
+
     /// Extrapolated rounds (SQUAREM on the kernel) take fewer rounds and their bounds never fall. Variational EM
     /// ends at the plain rounds' ELBO and kernel; EP-like rounds, which stop at the estimate's first fall rather
     /// than at a fixed point, end no lower than the plain ones.

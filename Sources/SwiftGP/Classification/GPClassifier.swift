@@ -35,6 +35,8 @@ public struct GPClassifier: Parameterised, Sendable {
     /// Learns the kernel's hyperparameters with the shared engine and returns the posterior at them with the
     /// report. Laplace: `Trainer.fit` on `LaplaceMarginalLikelihood`. VI / EP-like: `Trainer.alternate` over
     /// rounds of site updates and optimiser steps (`options.maxIterations` rounds, `siteTraining` inside each).
+    /// With `options.screen` (the default) the kernel starts from the best of a start screen around the inputs'
+    /// scales, and the report warns of a degenerate end (`FitReport.warnings`).
     /// - Throws: `TrainingError.invalidData` for unusable data (shapes, non-finite inputs, labels outside the
     ///   likelihood's support); numerical failures at the starting point.
     @discardableResult
@@ -47,10 +49,14 @@ public struct GPClassifier: Parameterised, Sendable {
             return (try objective.posterior(), report)
         }
         var objective = SiteObjective(kernel: kernel, likelihood: likelihood, x: x, y: y, energy: energy, jitter: jitter)
-        let report = try siteTraining.trainRounds(&objective, options: options)
+        let report = try siteTraining.trainRounds(&objective, options: options, screenData: Self.dataSummary(x))
         kernel = objective.kernel
         return (try objective.posterior(), report)
     }
+
+    /// What the start screen and the degenerate-fit warnings read: the inputs' scales. Labels say nothing about the
+    /// latent scale, so the kernel variance starts at 1 (docs/methods/classification.md#starting-points).
+    static func dataSummary(_ x: Matrix) -> DataSummary { DataSummary(x: x, y: []) }
 
     /// The posterior at the current hyperparameters: the Laplace mode, or CVI run until the sites settle
     /// (at most `maxSiteUpdates` updates of damping `siteTraining.stepSize`), from `sites` when given.

@@ -22,6 +22,9 @@ public struct LaplaceMarginalLikelihood: Objective, Sendable {
     public var newtonTolerance = 1e-10
     public var maxNewtonIterations = 100
 
+    /// The inputs' scales for the start screen (`GPClassifier.dataSummary`).
+    public var dataSummary: DataSummary? { GPClassifier.dataSummary(x) }
+
     public init(kernel: any Kernel, likelihood: any ScalarLikelihood, x: Matrix, y: [Double], jitter: JitterPolicy = .standard) {
         precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")
         self.kernel = kernel
