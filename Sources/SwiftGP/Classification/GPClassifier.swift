@@ -36,7 +36,8 @@ public struct GPClassifier: Parameterised, Sendable {
     /// report. Laplace: `Trainer.fit` on `LaplaceMarginalLikelihood`. VI / EP-like: `Trainer.alternate` over
     /// rounds of site updates and optimiser steps (`options.maxIterations` rounds, `siteTraining` inside each).
     /// With `options.screen` (the default) the kernel starts from the best of a start screen around the inputs'
-    /// scales, and the report warns of a degenerate end (`FitReport.warnings`).
+    /// scales (`DataSummary(x:y:latentOf:)`; labels give no latent scale, so the kernel variance starts at 1), and
+    /// the report warns of a degenerate end (`FitReport.warnings`; docs/methods/classification.md#starting-points).
     /// - Throws: `TrainingError.invalidData` for unusable data (shapes, non-finite inputs, labels outside the
     ///   likelihood's support); numerical failures at the starting point.
     @discardableResult
@@ -49,14 +50,10 @@ public struct GPClassifier: Parameterised, Sendable {
             return (try objective.posterior(), report)
         }
         var objective = SiteObjective(kernel: kernel, likelihood: likelihood, x: x, y: y, energy: energy, jitter: jitter)
-        let report = try siteTraining.trainRounds(&objective, options: options, screenData: Self.dataSummary(x))
+        let report = try siteTraining.trainRounds(&objective, options: options, screenData: DataSummary(x: x, y: y, latentOf: likelihood))
         kernel = objective.kernel
         return (try objective.posterior(), report)
     }
-
-    /// What the start screen and the degenerate-fit warnings read: the inputs' scales. Labels say nothing about the
-    /// latent scale, so the kernel variance starts at 1 (docs/methods/classification.md#starting-points).
-    static func dataSummary(_ x: Matrix) -> DataSummary { DataSummary(x: x, y: []) }
 
     /// The posterior at the current hyperparameters: the Laplace mode, or CVI run until the sites settle
     /// (at most `maxSiteUpdates` updates of damping `siteTraining.stepSize`), from `sites` when given.

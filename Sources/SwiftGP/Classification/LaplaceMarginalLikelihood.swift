@@ -22,8 +22,8 @@ public struct LaplaceMarginalLikelihood: Objective, Sendable {
     public var newtonTolerance = 1e-10
     public var maxNewtonIterations = 100
 
-    /// The inputs' scales for the start screen (`GPClassifier.dataSummary`).
-    public var dataSummary: DataSummary? { GPClassifier.dataSummary(x) }
+    /// The inputs' scales and the likelihood's latent scale, for the start screen (`DataSummary(x:y:latentOf:)`).
+    public var dataSummary: DataSummary? { DataSummary(x: x, y: y, latentOf: likelihood) }
 
     public init(kernel: any Kernel, likelihood: any ScalarLikelihood, x: Matrix, y: [Double], jitter: JitterPolicy = .standard) {
         precondition(x.rows == y.count, "\(x.rows) input rows but \(y.count) targets")

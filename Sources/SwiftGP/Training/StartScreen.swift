@@ -41,6 +41,15 @@ public struct DataSummary: Sendable, Equatable {
         self.init(inputScales: scales, targetVariance: v.isFinite && v > 0 ? v : 1)
     }
 
+    /// The summary of inputs `x` for a likelihood whose latent function is not the target: the latent scale is
+    /// the variance of the observed targets' `linearisationPoint`s (Poisson: log(y + ½)); a likelihood without
+    /// them (labels say nothing about the latent scale) starts the kernel variance at 1. NaN targets are missing.
+    public init(x: Matrix, y: [Double], latentOf likelihood: any ScalarLikelihood) {
+        let observed = y.filter { !$0.isNaN }
+        let points = observed.compactMap { likelihood.linearisationPoint(for: $0) }
+        self.init(x: x, y: points.count == observed.count ? points : [])
+    }
+
     static func variance(_ v: [Double]) -> Double {
         guard v.count > 1 else { return 0 }
         let m = v.reduce(0, +) / Double(v.count)

@@ -216,11 +216,7 @@ public struct StateSpaceCVI: Sendable {
 
     /// The times' scale (spacing and span) and the variance of the likelihood's linearisation points (Poisson:
     /// log(y + ½)) — the latent scale the kernel's variance starts from: what the start screen reads.
-    var dataSummary: DataSummary {
-        let observed = y.filter { !$0.isNaN }
-        let points = observed.compactMap { likelihood.linearisationPoint(for: $0) }
-        return DataSummary(x: Matrix(column: times), y: points.count == observed.count ? points : [])
-    }
+    var dataSummary: DataSummary { DataSummary(x: Matrix(column: times), y: y, latentOf: likelihood) }
 
     /// Re-smooths under the current sites with a new kernel (the M-step's result).
     mutating func setKernel(_ k: any StateSpaceKernel) throws {
